@@ -1,0 +1,41 @@
+/*
+ * Small helpers shared by fupind and fupinctl: checked allocation, string
+ * copies that never overflow, and an error list that configuration and
+ * workflow loaders fill with "file:line: key: message" entries.
+ */
+#ifndef FUPIN_UTIL_H
+#define FUPIN_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+char *xstrdup(const char *);
+char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+size_t strlcpy_safe(char *, const char *, size_t);
+
+/* Errors collected while loading a file; each entry is owned by the list. */
+struct errlist {
+	char **items;
+	size_t count;
+	size_t cap;
+};
+
+void errlist_init(struct errlist *);
+void errlist_add(struct errlist *, const char *file, int line,
+    const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void errlist_free(struct errlist *);
+
+/* Parse "30m", "6h", "2d", "45s", "1d12h"; returns seconds or -1. */
+int64_t parse_duration(const char *);
+
+/* Valid UTF-8 without NUL bytes in the first len bytes. */
+int utf8_valid(const char *, size_t len);
+
+#endif

@@ -1,0 +1,23 @@
+/* fupinctl: the command-line client of fupind's status socket. */
+#ifndef FUPINCTL_H
+#define FUPINCTL_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* Exit codes of CONTRACT.md. */
+#define EXIT_OK 0
+#define EXIT_ANSWER_ERROR 1
+#define EXIT_CANNOT_ASK 2
+
+/* Print an answer for people: tables for arrays of objects, key: value
+ * lines otherwise. colour: use ANSI colours (only on a terminal). */
+void output_answer(FILE *, const char *verb, json_t *answer, int colour);
+/* Display width of UTF-8 text in terminal columns (CJK counts 2). */
+int output_width(const char *);
+
+/* fupinctl import KIND FILE (database access through the config file). */
+int import_main(const char *config_path, int argc, char **argv, int json);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * fupind's configuration. Every scalar setting is declared once, in the
+ * table in config.c (name, type, default, reloadable, limits, help); that
+ * table drives parsing, validation, `fupind -T` (the documented default
+ * file) and the CONFIG answer on the status socket.
+ */
+#ifndef FUPIN_CONFIG_H
+#define FUPIN_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+enum clock_mode { CLOCK_REAL, CLOCK_SIMULATED, CLOCK_MANUAL };
+
+/* One principal that may use the status socket. */
+struct access_entry {
+	char *role;	   /* admin, township, city, village */
+	char *village;	   /* for role village */
+	uid_t *uids;	   /* Unix users mapped to this role */
+	size_t nuids;
+	char *token_hash;  /* crypt(3) hash for AUTH on TCP, or NULL */
+	char *name;	   /* label used in the audit trail */
+};
+
+struct config {
+	char *path;
+
+	char *database_conninfo;
+	char *database_sql_dir;
+	int64_t database_reconnect_max;	  /* seconds */
+	int64_t database_statement_timeout; /* seconds */
+
+	char *control_socket;
+	int64_t control_socket_mode;
+	int64_t control_max_clients;
+	int64_t control_idle_timeout;
+	int64_t control_max_output;
+	char *control_listen;	  /* "host:port" or "" */
+	char *control_http;	  /* "host:port" or "" */
+
+	int clock_mode;
+	char *clock_start;
+	int64_t clock_start_at;	  /* parsed clock_start */
+	double clock_rate;
+
+	char *workflows_dir;
+	char *workflows_campaign;
+
+	char *notify_command;
+	int64_t notify_timeout;
+	int64_t notify_retry_max;
+	int64_t notify_concurrency;
+
+	char *alerts_reminders;	  /* "3d 1d" */
+	char *alerts_escalations; /* "0:township_office 1d:township_leadership 3d:city" */
+	char *alerts_digest_at;	  /* "08:00" */
+	char *alerts_language;	  /* zh | en */
+	char *alerts_working_hours; /* "08:00-18:00" or "" */
+
+	int64_t rules_notice_min_days; /* -1: campaign file decides */
+
+	char *log_facility;
+	char *log_level;
+	char *log_ident;
+
+	struct access_entry *access;
+	size_t naccess;
+};
+
+/* Load and validate path into a new config; NULL with errs filled. */
+struct config *config_load(const char *path, struct errlist *errs);
+void config_free(struct config *);
+/*
+ * For reload: settings that cannot change at run time are copied from old
+ * into next; each one that differed is reported in warnings.
+ */
+void config_keep_static(struct config *next, const struct config *old,
+    struct errlist *warnings);
+/* Write every setting with its help text and default: etc/fupind.conf. */
+void config_write_defaults(FILE *);
+
+/* Iterate the table for CONFIG: returns 0 past the end. */
+struct config_row {
+	const char *name, *type, *help;
+	char value[512], def[256];
+	int reloadable;
+};
+int config_row(const struct config *, size_t i, struct config_row *);
+
+#endif

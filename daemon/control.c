@@ -1,0 +1,533 @@
+/*
+ * The status socket server (see control.h): listeners, clients, line
+ * framing, limits, and the role each peer gets.
+ *
+ * A client has at most one request in progress. While it is answered the
+ * client's reading is paused, so a pipelining client is served in order
+ * and cannot make us buffer unbounded work; answers to a client that no
+ * longer reads pile up only to control.max_output, then it is cut off.
+ * A client that disconnects while its request waits on the database is
+ * marked dead and freed when the answer arrives, never mid-callback.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "cmd.h"
+#include "control.h"
+#include "log.h"
+#include "metrics.h"
+
+struct control {
+	struct fupind *d;
+	struct evconnlistener *unix_listener;
+	struct evconnlistener *tcp_listener;
+	char *socket_path;
+	struct client *clients;
+	size_t nclients;
+	uint64_t next_id;
+	size_t max_clients;
+	size_t max_output;
+	int idle_timeout;
+};
+
+const char *
+role_name(enum role r)
+{
+	switch (r) {
+	case ROLE_VILLAGE:
+		return "village";
+	case ROLE_CITY:
+		return "city";
+	case ROLE_TOWNSHIP:
+		return "township";
+	case ROLE_ADMIN:
+		return "admin";
+	default:
+		return "none";
+	}
+}
+
+static enum role
+role_from_name(const char *s)
+{
+	if (strcmp(s, "admin") == 0)
+		return ROLE_ADMIN;
+	if (strcmp(s, "township") == 0)
+		return ROLE_TOWNSHIP;
+	if (strcmp(s, "city") == 0)
+		return ROLE_CITY;
+	if (strcmp(s, "village") == 0)
+		return ROLE_VILLAGE;
+	return ROLE_NONE;
+}
+
+/* The role of a Unix peer: the access list, or, without one, root and
+ * the daemon's own user as admin. */
+static void
+assign_unix_role(struct control *ctl, struct client *c)
+{
+	const struct config *cfg = ctl->d->cfg;
+
+	for (size_t i = 0; i < cfg->naccess; i++) {
+		const struct access_entry *a = &cfg->access[i];
+
+		for (size_t k = 0; k < a->nuids; k++) {
+			if (a->uids[k] != c->uid)
+				continue;
+			c->role = role_from_name(a->role);
+			c->village = a->village ? xstrdup(a->village) : NULL;
+			c->principal = xasprintf("%s(uid %u)", a->name,
+			    (unsigned)c->uid);
+			return;
+		}
+	}
+	if (cfg->naccess == 0 && (c->uid == 0 || c->uid == geteuid())) {
+		c->role = ROLE_ADMIN;
+		c->principal = xasprintf("uid %u", (unsigned)c->uid);
+		return;
+	}
+	c->role = ROLE_NONE;
+	c->principal = xasprintf("uid %u", (unsigned)c->uid);
+}
+
+static void
+client_free(struct client *c)
+{
+	struct control *ctl = c->ctl;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ctl->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	ctl->nclients--;
+	if (c->bev)
+		bufferevent_free(c->bev);
+	free(c->village);
+	free(c->principal);
+	free(c);
+	metrics_gauge_set("clients", NULL, (double)ctl->nclients);
+}
+
+/* Tear the client down now, or when its pending answer arrives. */
+static void
+client_close(struct client *c)
+{
+	if (c->busy) {
+		c->dead = 1;
+		if (c->bev) {
+			bufferevent_free(c->bev);
+			c->bev = NULL;
+		}
+		return;
+	}
+	client_free(c);
+}
+
+static void
+client_send_line(struct client *c, json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT);
+
+	if (text == NULL)
+		text = xstrdup("{\"ok\":false,\"error\":\"internal\","
+			       "\"message\":\"cannot encode the answer\"}");
+	if (c->bev != NULL) {
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+
+		evbuffer_add(out, text, strlen(text));
+		evbuffer_add(out, "\n", 1);
+	}
+	free(text);
+}
+
+static void client_process(struct client *);
+
+static void
+flush_then_close_cb(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		client_close(c);
+}
+
+void
+client_reply(struct client *c, json_t *answer)
+{
+	int ok;
+
+	if (c->dead) {
+		json_decref(answer);
+		c->busy = 0;
+		client_free(c);
+		return;
+	}
+	ok = json_is_true(json_object_get(answer, "ok"));
+	metrics_count("requests", c->verb ? c->verb : "?", 1);
+	if (!ok)
+		metrics_count("request_errors",
+		    json_string_value(json_object_get(answer, "error")), 1);
+	client_send_line(c, answer);
+	json_decref(answer);
+	c->busy = 0;
+	c->verb = NULL;
+	if (c->quitting) {
+		bufferevent_disable(c->bev, EV_READ);
+		bufferevent_setcb(c->bev, NULL, flush_then_close_cb, NULL, c);
+		flush_then_close_cb(c->bev, c);
+		return;
+	}
+	if (!c->in_process)
+		client_process(c);
+}
+
+void
+client_error(struct client *c, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	client_reply(c, json_pack("{s:b, s:s, s:s}", "ok", 0, "error", code,
+			    "message", msg));
+}
+
+/* Answer and disconnect: for framing errors, where we cannot trust that
+ * the rest of the stream is a request. */
+static void
+client_reject(struct client *c, const char *code, const char *msg)
+{
+	json_t *o = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", code,
+	    "message", msg);
+
+	metrics_count("requests_rejected", code, 1);
+	log_info("control: client %llu (%s): %s; disconnecting",
+	    (unsigned long long)c->id, c->principal, msg);
+	client_send_line(c, o);
+	json_decref(o);
+	c->quitting = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setcb(c->bev, NULL, flush_then_close_cb, NULL, c);
+	flush_then_close_cb(c->bev, c);
+}
+
+/* Run the complete lines in the input, one at a time. */
+static void
+client_process(struct client *c)
+{
+	struct evbuffer *in;
+	size_t len;
+	char *line;
+
+	c->in_process = 1;
+	while (!c->busy && !c->dead && !c->quitting && c->bev != NULL) {
+		in = bufferevent_get_input(c->bev);
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
+		    c->ctl->max_output) {
+			/* It asks and never reads: cut it off. */
+			log_info("control: client %llu (%s) does not read its "
+				 "answers; disconnecting",
+			    (unsigned long long)c->id, c->principal);
+			metrics_count("requests_rejected", "slow_reader", 1);
+			c->in_process = 0;
+			client_close(c);
+			return;
+		}
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) > CTL_MAX_LINE)
+				client_reject(c, "too_long",
+				    "request longer than 4096 bytes");
+			break;
+		}
+		if (len > CTL_MAX_LINE) {
+			free(line);
+			client_reject(c, "too_long",
+			    "request longer than 4096 bytes");
+			break;
+		}
+		if (strlen(line) != len || !utf8_valid(line, len)) {
+			free(line);
+			client_reject(c, "encoding",
+			    "request is not valid UTF-8 text (or holds a NUL "
+			    "byte)");
+			break;
+		}
+		c->busy = 1;
+		cmd_dispatch(c, line);
+		free(line);
+	}
+	c->in_process = 0;
+	if (c->dead && !c->busy) {
+		client_free(c);
+		return;
+	}
+	if (c->bev == NULL || c->quitting)
+		return;
+	/* Pause reading while an answer is pending. */
+	if (c->busy)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+static void
+read_cb(struct bufferevent *bev, void *arg)
+{
+	client_process(arg);
+}
+
+static void
+write_cb(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+
+	/* Output drained: a paused-for-output client may go on. */
+	if (!c->busy && !c->in_process)
+		client_process(c);
+}
+
+static void
+event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		log_info("control: client %llu (%s) idle too long; "
+			 "disconnecting",
+		    (unsigned long long)c->id, c->principal);
+		metrics_count("requests_rejected", "idle", 1);
+	}
+	client_close(c);
+}
+
+static void
+accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct control *ctl = arg;
+	struct client *c;
+	struct timeval tv;
+
+	if (ctl->d->stopping || ctl->nclients >= ctl->max_clients) {
+		static const char busy[] =
+		    "{\"ok\":false,\"error\":\"busy\",\"message\":"
+		    "\"too many clients; try again shortly\"}\n";
+		ssize_t n = send(fd, busy, sizeof(busy) - 1,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		(void)n;
+		metrics_count("requests_rejected", "busy", 1);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->ctl = ctl;
+	c->id = ++ctl->next_id;
+	c->bev = bufferevent_socket_new(ctl->d->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		log_warnx("control: cannot set up a client");
+		close(fd);
+		free(c);
+		return;
+	}
+	if (sa->sa_family == AF_UNIX) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+			c->uid = cred.uid;
+		else
+			c->uid = (uid_t)-1;
+		assign_unix_role(ctl, c);
+	} else {
+		c->tcp = 1;
+		c->role = ROLE_NONE;
+		c->principal = xstrdup("tcp");
+	}
+	c->next = ctl->clients;
+	if (ctl->clients)
+		ctl->clients->prev = c;
+	ctl->clients = c;
+	ctl->nclients++;
+	metrics_gauge_set("clients", NULL, (double)ctl->nclients);
+	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	tv.tv_sec = ctl->idle_timeout;
+	tv.tv_usec = 0;
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	log_debug("control: client %llu connected as %s (%s)",
+	    (unsigned long long)c->id, role_name(c->role), c->principal);
+}
+
+static void
+accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	/* EMFILE and friends: log and keep listening. */
+	log_warn("control: accept");
+}
+
+void
+control_apply_config(struct control *ctl, const struct config *cfg)
+{
+	ctl->max_clients = (size_t)cfg->control_max_clients;
+	ctl->max_output = (size_t)cfg->control_max_output;
+	ctl->idle_timeout = (int)cfg->control_idle_timeout;
+}
+
+static struct evconnlistener *
+listen_unix(struct control *ctl, const char *path, int mode,
+    struct errlist *errs)
+{
+	struct sockaddr_un sun;
+	struct evconnlistener *l;
+	mode_t old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy_safe(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		errlist_add(errs, path, 0, "control.socket", "path too long");
+		return NULL;
+	}
+	/* A stale socket from a crashed run would make bind fail; a live
+	 * daemon on it answers a connect, so check before removing. */
+	{
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		if (s >= 0 && connect(s, (struct sockaddr *)&sun,
+				  sizeof(sun)) == 0) {
+			close(s);
+			errlist_add(errs, path, 0, "control.socket",
+			    "another fupind is already listening there");
+			return NULL;
+		}
+		if (s >= 0)
+			close(s);
+	}
+	unlink(path);
+	old = umask(0777 & ~(mode_t)mode);
+	l = evconnlistener_new_bind(ctl->d->base, accept_cb, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+	    (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (l == NULL) {
+		errlist_add(errs, path, 0, "control.socket", "cannot listen: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	chmod(path, (mode_t)mode);
+	evconnlistener_set_error_cb(l, accept_error_cb);
+	return l;
+}
+
+static struct evconnlistener *
+listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	struct evconnlistener *l;
+
+	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &len) <
+	    0) {
+		errlist_add(errs, ctl->d->cfg->path, 0, "control.listen",
+		    "\"%s\" is not host:port", spec);
+		return NULL;
+	}
+	l = evconnlistener_new_bind(ctl->d->base, accept_cb, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+	    128, (struct sockaddr *)&ss, len);
+	if (l == NULL) {
+		errlist_add(errs, ctl->d->cfg->path, 0, "control.listen",
+		    "cannot listen on %s: %s", spec, strerror(errno));
+		return NULL;
+	}
+	evconnlistener_set_error_cb(l, accept_error_cb);
+	return l;
+}
+
+struct control *
+control_create(struct fupind *d, struct errlist *errs)
+{
+	struct control *ctl = xcalloc(1, sizeof(*ctl));
+
+	ctl->d = d;
+	control_apply_config(ctl, d->cfg);
+	ctl->socket_path = xstrdup(d->cfg->control_socket);
+	ctl->unix_listener = listen_unix(ctl, ctl->socket_path,
+	    (int)d->cfg->control_socket_mode, errs);
+	if (ctl->unix_listener == NULL)
+		goto fail;
+	if (d->cfg->control_listen[0] != '\0') {
+		ctl->tcp_listener = listen_tcp(ctl, d->cfg->control_listen,
+		    errs);
+		if (ctl->tcp_listener == NULL)
+			goto fail;
+	}
+	log_info("control: listening on %s%s%s", ctl->socket_path,
+	    ctl->tcp_listener ? " and tcp " : "",
+	    ctl->tcp_listener ? d->cfg->control_listen : "");
+	return ctl;
+fail:
+	control_free(ctl);
+	return NULL;
+}
+
+void
+control_close_listeners(struct control *ctl)
+{
+	if (ctl->unix_listener) {
+		evconnlistener_free(ctl->unix_listener);
+		ctl->unix_listener = NULL;
+		unlink(ctl->socket_path);
+	}
+	if (ctl->tcp_listener) {
+		evconnlistener_free(ctl->tcp_listener);
+		ctl->tcp_listener = NULL;
+	}
+}
+
+int
+control_idle(const struct control *ctl)
+{
+	for (const struct client *c = ctl->clients; c; c = c->next)
+		if (c->busy)
+			return 0;
+	return 1;
+}
+
+size_t
+control_nclients(const struct control *ctl)
+{
+	return ctl->nclients;
+}
+
+void
+control_free(struct control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	control_close_listeners(ctl);
+	while (ctl->clients) {
+		ctl->clients->busy = 0;
+		client_free(ctl->clients);
+	}
+	free(ctl->socket_path);
+	free(ctl);
+}

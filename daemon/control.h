@@ -1,0 +1,52 @@
+/*
+ * The status socket: a Unix socket (and optionally a TCP listener) where
+ * each client sends one-line requests and gets one-line JSON answers.
+ * Clients are bounded in number, line length, output and idle time; a
+ * client that misbehaves is cut off without harming the others.
+ */
+#ifndef FUPIN_CONTROL_H
+#define FUPIN_CONTROL_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "fupind.h"
+
+#define CTL_MAX_LINE 4096
+
+/* Roles in increasing order of what they may see and do. */
+enum role { ROLE_NONE, ROLE_VILLAGE, ROLE_CITY, ROLE_TOWNSHIP, ROLE_ADMIN };
+
+struct client {
+	struct bufferevent *bev;
+	struct control *ctl;
+	uint64_t id;
+	uid_t uid;
+	int tcp;
+	enum role role;
+	char *village;	   /* ROLE_VILLAGE: the only village it sees */
+	char *principal;   /* who, for the audit trail */
+	int busy;	   /* a request is being answered */
+	int dead;	   /* disconnected while busy: freed on reply */
+	int in_process;
+	int quitting;
+	const char *verb;  /* of the request in progress, for metrics */
+	struct client *next, *prev;
+};
+
+struct control *control_create(struct fupind *, struct errlist *);
+void control_free(struct control *);
+/* Stop accepting clients (graceful stop). */
+void control_close_listeners(struct control *);
+int control_idle(const struct control *);
+size_t control_nclients(const struct control *);
+void control_apply_config(struct control *, const struct config *);
+
+/* Answer the request in progress; takes ownership of answer. */
+void client_reply(struct client *, json_t *answer);
+void client_error(struct client *, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *role_name(enum role);
+
+#endif

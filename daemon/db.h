@@ -1,0 +1,52 @@
+/*
+ * PostgreSQL from the event loop without ever blocking it: asynchronous
+ * connect (PQconnectStart/PQconnectPoll), one statement in flight at a
+ * time with a queue behind it, LISTEN/NOTIFY, and reconnection on a capped,
+ * jittered backoff. Multi-host conninfo works because libpq walks the
+ * hosts itself during PQconnectPoll.
+ */
+#ifndef FUPIN_DB_H
+#define FUPIN_DB_H
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+enum db_state { DB_DOWN, DB_CONNECTING, DB_UP };
+
+struct db;
+
+/*
+ * Result callback. res is the last PGresult of the statement (owned by the
+ * db layer: do not PQclear) or NULL when the connection was lost or the
+ * statement could not be sent; errmsg then says why.
+ */
+typedef void db_result_fn(const PGresult *res, const char *errmsg, void *arg);
+
+struct db_callbacks {
+	/* The connection came up (after LISTEN) or went down. */
+	void (*state_changed)(enum db_state, void *arg);
+	void (*notified)(const char *channel, const char *payload, void *arg);
+	void *arg;
+};
+
+struct db *db_create(struct event_base *, const char *conninfo,
+    const struct db_callbacks *);
+void db_free(struct db *);
+void db_start(struct db *);
+/* Takes effect at the next (re)connection; reconnects now if it changed. */
+void db_set_conninfo(struct db *, const char *);
+void db_set_limits(struct db *, int reconnect_max, int statement_timeout);
+enum db_state db_state(const struct db *);
+const char *db_state_name(const struct db *);
+/* Statements queued or running. */
+int db_busy(const struct db *);
+unsigned long db_reconnects(const struct db *);
+
+/*
+ * Queue a parameterised statement. Values are copied. Returns -1 (and the
+ * callback is not called) when the database is not up.
+ */
+int db_query(struct db *, const char *sql, int nparams,
+    const char *const *values, db_result_fn *, void *arg);
+
+#endif

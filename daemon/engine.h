@@ -1,0 +1,25 @@
+/*
+ * The engine turns a request or a due moment into one SQL statement: a
+ * transition with its audit row and alerts, a status count, a sweep of
+ * overdue work. It owns the daemon's view of the campaign in the database
+ * (campaign figures, calendar, which state must be left by which
+ * deadline), synchronised from the campaign files at every connection and
+ * reload.
+ */
+#ifndef FUPIN_ENGINE_H
+#define FUPIN_ENGINE_H
+
+void engine_init(void);
+void engine_free(void);
+/* The database is up and its schema current / it went away. */
+void engine_db_ready(void);
+void engine_db_down(void);
+/* Configuration or campaign reloaded. */
+void engine_reconfigure(void);
+void engine_notified(const char *channel, const char *payload);
+/* Graceful stop: start no new work. */
+void engine_stop(void);
+/* Nothing of ours is running (statements, notify commands). */
+int engine_idle(void);
+
+#endif

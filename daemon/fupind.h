@@ -1,0 +1,37 @@
+/*
+ * The daemon's shared state: one instance, built by main.c. Subsystems
+ * reach the configuration, the clock and the database through it; the
+ * configuration and workflow pointers are swapped whole on reload.
+ */
+#ifndef FUPIN_FUPIND_H
+#define FUPIN_FUPIND_H
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+
+struct control;
+struct campaign;
+
+struct fupind {
+	struct event_base *base;
+	struct config *cfg;
+	struct fp_clock *clock;
+	struct db *db;
+	struct control *control;
+	struct campaign *campaign; /* calendar + workflows */
+	int schema_version;	/* latest migration in sql_dir */
+	int schema_ok;		/* database is at schema_version */
+	int ready;		/* READY=1 sent */
+	int stopping;
+	int64_t started_at;	/* campaign clock at start */
+};
+
+extern struct fupind *fp;
+
+/* Re-check the database after (re)connection; main.c calls this. */
+void fupind_db_ready(void);
+
+#endif

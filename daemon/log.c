@@ -1,0 +1,158 @@
+/* Logging: syslog always, stderr as well in the foreground (-f). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static int log_foreground;
+static int log_threshold = LOG_LVL_INFO;
+static int log_facility = LOG_DAEMON;
+static const char *log_ident = "fupind";
+
+static const struct {
+	const char *name;
+	int value;
+} facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+static const char *levels[] = { "error", "warning", "notice", "info",
+	"debug" };
+static const int syslog_priority[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE,
+	LOG_INFO, LOG_DEBUG };
+
+void
+log_init(const char *ident, int foreground)
+{
+	log_ident = ident;
+	log_foreground = foreground;
+	openlog(log_ident, LOG_PID | LOG_NDELAY, log_facility);
+}
+
+int
+log_facility_valid(const char *name)
+{
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcasecmp(name, facilities[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+log_level_valid(const char *name)
+{
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcasecmp(name, levels[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+log_set_facility(const char *name)
+{
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]);
+	     i++) {
+		if (strcasecmp(name, facilities[i].name) == 0) {
+			if (facilities[i].value != log_facility) {
+				log_facility = facilities[i].value;
+				closelog();
+				openlog(log_ident, LOG_PID | LOG_NDELAY,
+				    log_facility);
+			}
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+log_set_level(const char *name)
+{
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (strcasecmp(name, levels[i]) == 0) {
+			log_threshold = (int)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+log_vwrite(int level, const char *errstr, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	if (level > log_threshold)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (errstr != NULL)
+		syslog(syslog_priority[level], "%s: %s", msg, errstr);
+	else
+		syslog(syslog_priority[level], "%s", msg);
+	if (log_foreground) {
+		struct timespec ts;
+		struct tm tm;
+		char stamp[32];
+
+		/* Wall time for the operator's terminal, not the campaign
+		 * clock: this stamps when the line was written. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
+		if (errstr != NULL)
+			fprintf(stderr, "%s %s %s: %s: %s\n", stamp,
+			    levels[level], log_ident, msg, errstr);
+		else
+			fprintf(stderr, "%s %s %s: %s\n", stamp, levels[level],
+			    log_ident, msg);
+	}
+}
+
+#define LOG_FN(fn, lvl, witherr)                                               \
+	void fn(const char *fmt, ...)                                          \
+	{                                                                      \
+		va_list ap;                                                    \
+		int saved = errno;                                             \
+		va_start(ap, fmt);                                             \
+		log_vwrite(lvl, witherr ? strerror(saved) : NULL, fmt, ap);    \
+		va_end(ap);                                                    \
+		errno = saved;                                                 \
+	}
+
+LOG_FN(log_warn, LOG_LVL_WARNING, 1)
+LOG_FN(log_warnx, LOG_LVL_WARNING, 0)
+LOG_FN(log_notice, LOG_LVL_NOTICE, 0)
+LOG_FN(log_info, LOG_LVL_INFO, 0)
+LOG_FN(log_debug, LOG_LVL_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERROR, strerror(saved), fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LVL_ERROR, NULL, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

@@ -1,0 +1,426 @@
+/*
+ * fupind: start-up, signals, the event loop, reload and graceful stop.
+ *
+ *   fupind [-c FILE] [-f] [-t] [-T] [--migrate] [-V] [-h]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "campaign.h"
+#include "control.h"
+#include "engine.h"
+#include "fupind.h"
+#include "isotime.h"
+#include "log.h"
+#include "metrics.h"
+#include "migrate.h"
+
+struct fupind *fp;
+
+static struct event *ev_stop_check, *ev_watchdog, *ev_schema_retry;
+static struct event *sig_events[4];
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: fupind [-c FILE] [-f] [-t] [-T] [--migrate] [-V] [-h]\n"
+	    "  -c FILE     configuration (default %s/fupind.conf)\n"
+	    "  -f          stay in the foreground; log to stderr too\n"
+	    "  -t          check the configuration and workflow files, then "
+	    "exit\n"
+	    "  -T          print every setting with its default, then exit\n"
+	    "  --migrate   apply pending schema migrations, then exit\n"
+	    "  -V          print the version\n"
+	    "  -h          this help\n",
+	    FUPIN_SYSCONFDIR);
+}
+
+static void
+print_errors(const struct errlist *e)
+{
+	for (size_t i = 0; i < e->count; i++)
+		fprintf(stderr, "%s\n", e->items[i]);
+}
+
+static void
+log_errors(const char *what, const struct errlist *e)
+{
+	for (size_t i = 0; i < e->count; i++)
+		log_warnx("%s: %s", what, e->items[i]);
+}
+
+/* Everything -t checks: the configuration, then the campaign files it
+ * names. Returns the number of errors. */
+static size_t
+check_all(const char *path, struct config **cfgp, struct campaign **campp,
+    struct errlist *errs)
+{
+	struct config *cfg = config_load(path, errs);
+	struct campaign *camp = NULL;
+
+	if (cfg != NULL)
+		camp = campaign_load(cfg->workflows_dir,
+		    cfg->workflows_campaign, errs);
+	if (errs->count > 0) {
+		campaign_free(camp);
+		config_free(cfg);
+		return errs->count;
+	}
+	*cfgp = cfg;
+	*campp = camp;
+	return 0;
+}
+
+static void
+apply_logging(const struct config *cfg)
+{
+	log_set_facility(cfg->log_facility);
+	log_set_level(cfg->log_level);
+}
+
+/*
+ * SIGHUP: build a complete new configuration and campaign; swap them in
+ * only if both loaded. A bad file is logged with file:line and the running
+ * configuration stays.
+ */
+static void
+reload(void)
+{
+	struct errlist errs, warnings;
+	struct config *cfg = NULL;
+	struct campaign *camp = NULL;
+
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading configuration");
+	errlist_init(&errs);
+	errlist_init(&warnings);
+	if (check_all(fp->cfg->path, &cfg, &camp, &errs) > 0) {
+		log_errors("reload failed, keeping the running configuration",
+		    &errs);
+		metrics_count("reloads", "failed", 1);
+		goto done;
+	}
+	config_keep_static(cfg, fp->cfg, &warnings);
+	log_errors("reload", &warnings);
+	config_free(fp->cfg);
+	fp->cfg = cfg;
+	campaign_free(fp->campaign);
+	fp->campaign = camp;
+	apply_logging(cfg);
+	control_apply_config(fp->control, cfg);
+	db_set_limits(fp->db, (int)cfg->database_reconnect_max,
+	    (int)cfg->database_statement_timeout);
+	db_set_conninfo(fp->db, cfg->database_conninfo);
+	engine_reconfigure();
+	metrics_count("reloads", "ok", 1);
+	log_notice("configuration reloaded from %s", cfg->path);
+done:
+	errlist_free(&errs);
+	errlist_free(&warnings);
+	sd_notify(0, "READY=1\nSTATUS=running");
+}
+
+static void
+stop_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = { 0, 50000 };
+
+	/* Finish what was accepted: answers being computed and statements
+	 * already sent. */
+	if (control_idle(fp->control) && !db_busy(fp->db) &&
+	    engine_idle()) {
+		event_base_loopbreak(fp->base);
+		return;
+	}
+	evtimer_add(ev_stop_check, &tv);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	switch (sig) {
+	case SIGHUP:
+		if (!fp->stopping)
+			reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (fp->stopping) {
+			log_notice("second signal: stopping at once");
+			exit(1);
+		}
+		fp->stopping = 1;
+		log_notice("stopping (signal %d); finishing in-flight work",
+		    (int)sig);
+		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+		control_close_listeners(fp->control);
+		engine_stop();
+		stop_check_cb(-1, 0, NULL);
+		break;
+	}
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void schema_check(void);
+
+static void
+schema_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	schema_check();
+}
+
+static void
+schema_checked(const PGresult *res, const char *err, void *arg)
+{
+	struct timeval tv = { 5, 0 };
+	int version;
+
+	if (res == NULL)
+		return; /* connection lost; rechecked when it returns */
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("database: cannot read the schema version (%s); "
+			  "run fupind --migrate",
+		    PQresultErrorMessage(res));
+		goto retry;
+	}
+	version = atoi(PQgetvalue(res, 0, 0));
+	if (version != fp->schema_version) {
+		log_warnx("database: schema is at version %d, this fupind "
+			  "needs %d; run fupind --migrate",
+		    version, fp->schema_version);
+		goto retry;
+	}
+	fp->schema_ok = 1;
+	engine_db_ready();
+	if (!fp->ready) {
+		fp->ready = 1;
+		sd_notify(0, "READY=1\nSTATUS=running");
+		log_notice("ready: database up, schema version %d", version);
+	}
+	return;
+retry:
+	fp->schema_ok = 0;
+	sd_notifyf(0, "STATUS=waiting for schema version %d",
+	    fp->schema_version);
+	evtimer_add(ev_schema_retry, &tv);
+}
+
+static void
+schema_check(void)
+{
+	if (db_state(fp->db) != DB_UP)
+		return;
+	db_query(fp->db, migrate_current_sql, 0, NULL, schema_checked, NULL);
+}
+
+static void
+db_state_changed(enum db_state st, void *arg)
+{
+	metrics_gauge_set("database_up", NULL, st == DB_UP);
+	if (st == DB_UP) {
+		metrics_gauge_set("database_reconnects", NULL,
+		    (double)db_reconnects(fp->db));
+		schema_check();
+	} else if (st == DB_DOWN) {
+		fp->schema_ok = 0;
+		engine_db_down();
+		if (fp->ready)
+			sd_notify(0, "STATUS=database unavailable; retrying");
+	}
+}
+
+static void
+db_notified(const char *channel, const char *payload, void *arg)
+{
+	engine_notified(channel, payload);
+}
+
+static int
+run_migrate(const struct config *cfg)
+{
+	struct errlist errs;
+	int rc;
+
+	errlist_init(&errs);
+	rc = migrate_run(cfg->database_conninfo, cfg->database_sql_dir, &errs);
+	print_errors(&errs);
+	errlist_free(&errs);
+	return rc == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "migrate", no_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = FUPIN_SYSCONFDIR "/fupind.conf";
+	int foreground = 0, check = 0, migrate = 0, ch;
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	struct errlist errs;
+	struct config *cfg = NULL;
+	struct campaign *camp = NULL;
+	uint64_t wd_usec;
+
+	while ((ch = getopt_long(argc, argv, "c:ftTVh", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'T':
+			config_write_defaults(stdout);
+			return 0;
+		case 'M':
+			migrate = 1;
+			break;
+		case 'V':
+			printf("fupind %s\n", FUPIN_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	log_init("fupind", foreground || check || migrate);
+	errlist_init(&errs);
+	if (migrate) {
+		cfg = config_load(path, &errs);
+		if (cfg == NULL) {
+			print_errors(&errs);
+			return 1;
+		}
+		ch = run_migrate(cfg);
+		config_free(cfg);
+		errlist_free(&errs);
+		return ch;
+	}
+	if (check_all(path, &cfg, &camp, &errs) > 0) {
+		print_errors(&errs);
+		if (!check)
+			fprintf(stderr, "fupind: not started: %zu error%s in "
+					"the configuration\n",
+			    errs.count, errs.count == 1 ? "" : "s");
+		errlist_free(&errs);
+		return 1;
+	}
+	errlist_free(&errs);
+	if (check) {
+		printf("configuration OK\n");
+		campaign_free(camp);
+		config_free(cfg);
+		return 0;
+	}
+
+	fp = xcalloc(1, sizeof(*fp));
+	fp->cfg = cfg;
+	fp->campaign = camp;
+	apply_logging(cfg);
+	log_init(cfg->log_ident, foreground);
+	fp->schema_version = migrate_latest(cfg->database_sql_dir);
+	if (fp->schema_version < 0)
+		fatalx("cannot read migrations in %s", cfg->database_sql_dir);
+	{
+		struct timespec ts;
+		/* Jitter only: reconnection backoff of several daemons. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		srandom((unsigned)getpid() ^ (unsigned)ts.tv_nsec);
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	fp->base = event_base_new();
+	if (fp->base == NULL)
+		fatalx("cannot create the event loop");
+	for (size_t i = 0; i < nitems(sigs); i++) {
+		sig_events[i] = evsignal_new(fp->base, sigs[i], signal_cb, NULL);
+		evsignal_add(sig_events[i], NULL);
+	}
+	ev_stop_check = evtimer_new(fp->base, stop_check_cb, NULL);
+	ev_schema_retry = evtimer_new(fp->base, schema_retry_cb, NULL);
+
+	fp->clock = clock_create(cfg->clock_mode, cfg->clock_start_at,
+	    cfg->clock_rate);
+	{
+		char buf[ISO_BUFSIZE];
+		log_notice("fupind %s starting; clock %s at %s", FUPIN_VERSION,
+		    clock_mode_name(fp->clock),
+		    iso_format(clock_now(fp->clock), ISO_SHANGHAI_OFFSET, buf,
+			sizeof(buf)));
+	}
+
+	errlist_init(&errs);
+	fp->control = control_create(fp, &errs);
+	if (fp->control == NULL) {
+		log_errors("control", &errs);
+		fatalx("cannot open the status socket %s", cfg->control_socket);
+	}
+	errlist_free(&errs);
+
+	{
+		struct db_callbacks cb = { db_state_changed, db_notified, NULL };
+		fp->db = db_create(fp->base, cfg->database_conninfo, &cb);
+	}
+	db_set_limits(fp->db, (int)cfg->database_reconnect_max,
+	    (int)cfg->database_statement_timeout);
+	engine_init();
+	db_start(fp->db);
+
+	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
+		struct timeval tv = { (time_t)(wd_usec / 2000000),
+			(suseconds_t)(wd_usec / 2 % 1000000) };
+		ev_watchdog = event_new(fp->base, -1, EV_PERSIST, watchdog_cb,
+		    NULL);
+		event_add(ev_watchdog, &tv);
+	}
+
+	event_base_dispatch(fp->base);
+
+	log_notice("stopped");
+	engine_free();
+	control_free(fp->control);
+	db_free(fp->db);
+	for (size_t i = 0; i < nitems(sigs); i++)
+		event_free(sig_events[i]);
+	event_free(ev_stop_check);
+	event_free(ev_schema_retry);
+	if (ev_watchdog)
+		event_free(ev_watchdog);
+	event_base_free(fp->base);
+	clock_free(fp->clock);
+	campaign_free(fp->campaign);
+	config_free(fp->cfg);
+	metrics_reset();
+	free(fp);
+	return 0;
+}

@@ -1,0 +1,1188 @@
+/*
+ * Workflow loader: reads a campaign directory (campaign.conf and one *.wf
+ * per procedure), checks every key, type, name and reference, then checks
+ * each state machine as a graph (reachable, no way out of a final state, no
+ * dead end). Everything it finds goes into one error list with file:line,
+ * so that `fupind -t` shows all of it at once. Also owns the table of guard
+ * names and the Graphviz output. No I/O beyond reading the files.
+ */
+#include <errno.h>
+#include <glob.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotime.h"
+#include "util.h"
+#include "workflow.h"
+
+struct wf_set {
+	struct wf_campaign campaign;
+	struct wf **wfs;
+	size_t nwfs;
+};
+
+/*
+ * Guards are evaluated in SQL by the engine; this table is the list of
+ * names a file may use. params are the campaign keys the guard reads.
+ */
+static const struct {
+	const char *name;
+	const char *params;
+	const char *description;
+} guards[] = {
+	{ "income_exit", "exit_threshold income_from income_to",
+	  "per-capita net income over the income period is at least the exit "
+	  "threshold" },
+	{ "guarantees", "",
+	  "food, clothing, compulsory education, basic medical care and safe "
+	  "housing are all resolved (两不愁三保障)" },
+	{ "not_new_this_year", "year",
+	  "the household was neither newly identified nor relapsed in the "
+	  "campaign year" },
+	{ "below_standard", "exit_threshold income_from income_to",
+	  "income is below the exit threshold or a guarantee is unresolved "
+	  "(应纳尽纳)" },
+	{ "relapse_reason", "relapse_reasons",
+	  "a lifted household records a relapse reason from the campaign's "
+	  "list; a new identification passes" },
+	{ "notice_min_days", "notice_min_days",
+	  "the state being left has lasted at least its min_days" },
+	{ "income_below_marginal", "marginal_threshold income_from income_to",
+	  "per-capita net income over the income period is below the "
+	  "marginal threshold" },
+	{ "risk_named", "marginal_risks",
+	  "the household's risk is one of the campaign's marginal risks" },
+	{ "not_registered", "",
+	  "the household is not registered: ordinary or marginal, not poor, "
+	  "lifted, relapsed or monitoring" },
+	{ "is_lifted", "",
+	  "the household is lifted (lifted or monitoring)" },
+	{ "monitoring_risk_named", "monitoring_risks",
+	  "the household's risk is one of the campaign's monitoring risks" },
+	{ "household_registered", "",
+	  "the household is registered: poor, lifted, relapsed or monitoring" },
+	{ "person_id_valid", "",
+	  "the member's identity number has 18 characters and a valid check "
+	  "digit, and is registered once (an increase adds a new one, a "
+	  "decrease names an existing one)" },
+	{ "member_change_recorded", "",
+	  "the change, its reason and a date not in the future are recorded" },
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} roles[] = {
+	{ "village", WF_ROLE_VILLAGE },
+	{ "township", WF_ROLE_TOWNSHIP },
+	{ "city", WF_ROLE_CITY },
+	{ "admin", WF_ROLE_ADMIN },
+};
+
+static const char *const categories[] = { "poor", "lifted", "relapsed",
+	"marginal", "monitoring", "ordinary" };
+
+/* Allowed keys per group: anything else is a typo. */
+static const char *const campaign_keys[] = { "id", "year", "title",
+	"exit_threshold", "marginal_threshold", "income_from", "income_to",
+	"notice_min_days", "data_entry_lock", "relapse_reasons",
+	"marginal_risks", "monitoring_risks", NULL };
+static const char *const label_keys[] = { "name", "title", NULL };
+static const char *const workflow_keys[] = { "name", "title", "scope",
+	"applies_to", "initial", "data_entry", "states", "events", NULL };
+static const char *const state_keys[] = { "name", "title", "leave_by",
+	"min_days", "final", NULL };
+static const char *const event_keys[] = { "name", "title", "from", "to",
+	"roles", "guards", "note", "data_entry", "not_before", NULL };
+
+/* What one file's loading needs to report errors and check calendar ids. */
+struct ld {
+	struct errlist *errs;
+	const char *file;
+	int (*deadline_exists)(const char *, void *);
+	void *arg;
+	size_t errors; /* added for this file */
+};
+
+enum want {
+	WANT_STRING,
+	WANT_BOOL,
+	WANT_INT,
+	WANT_NUMBER,
+	WANT_STRINGS,
+	WANT_GROUP,
+	WANT_LIST
+};
+
+static const char *const want_names[] = { "a string", "true or false",
+	"an integer", "a number", "an array of strings", "a group { ... }",
+	"a list ( { ... }, ... )" };
+
+static void ld_error(struct ld *, const config_setting_t *, const char *,
+    const char *, const char *, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+ld_error(struct ld *ld, const config_setting_t *at, const char *path,
+    const char *key, const char *fmt, ...)
+{
+	char full[256];
+	va_list ap;
+	char *msg;
+	int line = at != NULL ? config_setting_source_line(at) : 0;
+
+	if (path != NULL && *path != '\0' && key != NULL)
+		snprintf(full, sizeof full, "%s.%s", path, key);
+	else if (key != NULL)
+		snprintf(full, sizeof full, "%s", key);
+	else
+		snprintf(full, sizeof full, "%s", path != NULL ? path : "");
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	errlist_add(ld->errs, ld->file, line, full, "%s",
+	    msg != NULL ? msg : fmt);
+	free(msg);
+	ld->errors++;
+}
+
+static int
+name_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (*s < 'a' || *s > 'z')
+		return 0;
+	for (; *s != '\0'; s++, n++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_'))
+			return 0;
+	}
+	return n <= 63;
+}
+
+static int
+in_list(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+check_keys(struct ld *ld, const config_setting_t *grp, const char *path,
+    const char *const *allowed)
+{
+	for (int i = 0; i < config_setting_length(grp); i++) {
+		const config_setting_t *s = config_setting_get_elem(grp, i);
+		const char *k = config_setting_name(s);
+		size_t j;
+
+		for (j = 0; allowed[j] != NULL; j++) {
+			if (strcmp(allowed[j], k) == 0)
+				break;
+		}
+		if (allowed[j] == NULL)
+			ld_error(ld, s, path, k, "unknown key");
+	}
+}
+
+static int
+type_ok(const config_setting_t *s, enum want want)
+{
+	int t = config_setting_type(s);
+
+	switch (want) {
+	case WANT_STRING:
+		return t == CONFIG_TYPE_STRING;
+	case WANT_BOOL:
+		return t == CONFIG_TYPE_BOOL;
+	case WANT_INT:
+		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+	case WANT_NUMBER:
+		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
+		    t == CONFIG_TYPE_FLOAT;
+	case WANT_STRINGS:
+		return t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
+	case WANT_GROUP:
+		return t == CONFIG_TYPE_GROUP;
+	case WANT_LIST:
+		return t == CONFIG_TYPE_LIST;
+	}
+	return 0;
+}
+
+/* The member `key` of grp, or NULL (with an error if required or if it has
+ * the wrong type). Elements of WANT_STRINGS and WANT_LIST are checked too;
+ * a wrong element is reported and the whole setting refused. */
+static config_setting_t *
+ld_get(struct ld *ld, const config_setting_t *grp, const char *path,
+    const char *key, enum want want, int required)
+{
+	config_setting_t *s = config_setting_get_member(grp, key);
+	int bad = 0;
+
+	if (s == NULL) {
+		if (required)
+			ld_error(ld, grp, path, key, "missing");
+		return NULL;
+	}
+	if (!type_ok(s, want)) {
+		ld_error(ld, s, path, key, "expected %s", want_names[want]);
+		return NULL;
+	}
+	if (want == WANT_STRINGS || want == WANT_LIST) {
+		int et = want == WANT_STRINGS ? CONFIG_TYPE_STRING :
+		    CONFIG_TYPE_GROUP;
+
+		for (int i = 0; i < config_setting_length(s); i++) {
+			config_setting_t *e = config_setting_get_elem(s, i);
+
+			if (config_setting_type(e) != et) {
+				ld_error(ld, e, path, key, "element %d: "
+				    "expected %s", i + 1, et ==
+				    CONFIG_TYPE_STRING ? "a string" :
+				    "a group { ... }");
+				bad = 1;
+			}
+		}
+	}
+	return bad ? NULL : s;
+}
+
+static char *
+ld_string(struct ld *ld, const config_setting_t *grp, const char *path,
+    const char *key, int required)
+{
+	config_setting_t *s = ld_get(ld, grp, path, key, WANT_STRING,
+	    required);
+
+	return s != NULL ? xstrdup(config_setting_get_string(s)) : NULL;
+}
+
+/* A boolean with a default when absent. */
+static int
+ld_bool(struct ld *ld, const config_setting_t *grp, const char *path,
+    const char *key, int dflt)
+{
+	config_setting_t *s = ld_get(ld, grp, path, key, WANT_BOOL, 0);
+
+	return s != NULL ? config_setting_get_bool(s) : dflt;
+}
+
+static double
+setting_number(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+		return config_setting_get_int(s);
+	case CONFIG_TYPE_INT64:
+		return (double)config_setting_get_int64(s);
+	default:
+		return config_setting_get_float(s);
+	}
+}
+
+/* A calendar id, checked with the caller's callback. */
+static char *
+ld_deadline(struct ld *ld, const config_setting_t *grp, const char *path,
+    const char *key, int required)
+{
+	config_setting_t *s = ld_get(ld, grp, path, key, WANT_STRING,
+	    required);
+	const char *id;
+
+	if (s == NULL)
+		return NULL;
+	id = config_setting_get_string(s);
+	if (ld->deadline_exists != NULL && !ld->deadline_exists(id, ld->arg)) {
+		ld_error(ld, s, path, key, "no calendar item '%s'", id);
+		return NULL;
+	}
+	return xstrdup(id);
+}
+
+static void
+free_strings(const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((void *)v[i]);
+	free((void *)v);
+}
+
+static void
+free_labels(const struct wf_label *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((void *)l[i].name);
+		free((void *)l[i].title);
+	}
+	free((void *)l);
+}
+
+static void
+wf_destroy(struct wf *w)
+{
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < w->nstates; i++) {
+		const struct wf_state *s = &w->states[i];
+
+		free((void *)s->name);
+		free((void *)s->title);
+		free((void *)s->leave_by);
+	}
+	free((void *)w->states);
+	for (size_t i = 0; i < w->nevents; i++) {
+		const struct wf_event *e = &w->events[i];
+
+		free((void *)e->name);
+		free((void *)e->title);
+		free_strings(e->from, e->nfrom);
+		free((void *)e->to);
+		free_strings(e->guards, e->nguards);
+		free((void *)e->not_before);
+	}
+	free((void *)w->events);
+	free_strings(w->applies_to, w->napplies_to);
+	free((void *)w->name);
+	free((void *)w->title);
+	free((void *)w->file);
+	free((void *)w->initial);
+	free(w);
+}
+
+static void
+campaign_clear(struct wf_campaign *c)
+{
+	free((void *)c->id);
+	free((void *)c->title);
+	free((void *)c->income_from);
+	free((void *)c->income_to);
+	free((void *)c->data_entry_lock);
+	free_labels(c->relapse_reasons, c->nrelapse_reasons);
+	free_labels(c->marginal_risks, c->nmarginal_risks);
+	free_labels(c->monitoring_risks, c->nmonitoring_risks);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Read a file into cfg; a missing file or a syntax error is reported. */
+static int
+ld_read(struct ld *ld, config_t *cfg)
+{
+	FILE *f;
+	int ok;
+
+	if ((f = fopen(ld->file, "r")) == NULL) {
+		errlist_add(ld->errs, ld->file, 0, NULL, "%s",
+		    strerror(errno));
+		ld->errors++;
+		return -1;
+	}
+	ok = config_read(cfg, f);
+	fclose(f);
+	if (!ok) {
+		errlist_add(ld->errs, ld->file, config_error_line(cfg), NULL,
+		    "syntax error: %s", config_error_text(cfg));
+		ld->errors++;
+		return -1;
+	}
+	return 0;
+}
+
+/* relapse_reasons = ( { name = "illness"; title = "因病"; }, ... ); */
+static struct wf_label *
+ld_labels(struct ld *ld, const config_setting_t *grp, const char *key,
+    size_t *np)
+{
+	config_setting_t *list = ld_get(ld, grp, "", key, WANT_LIST, 1);
+	struct wf_label *l;
+	size_t n = 0;
+
+	*np = 0;
+	if (list == NULL)
+		return NULL;
+	l = xcalloc(config_setting_length(list), sizeof(*l));
+	for (int i = 0; i < config_setting_length(list); i++) {
+		config_setting_t *g = config_setting_get_elem(list, i);
+		char path[128];
+		char *name;
+
+		snprintf(path, sizeof path, "%s[%d]", key, i + 1);
+		check_keys(ld, g, path, label_keys);
+		if ((name = ld_string(ld, g, path, "name", 1)) == NULL)
+			continue;
+		if (!name_valid(name) || wf_label_has(l, n, name)) {
+			ld_error(ld, g, path, "name", "%s '%s'",
+			    name_valid(name) ? "duplicate" : "invalid name",
+			    name);
+			free(name);
+			continue;
+		}
+		l[n].name = name;
+		l[n].title = ld_string(ld, g, path, "title", 1);
+		if (l[n].title == NULL)
+			l[n].title = xstrdup(name);
+		n++;
+	}
+	if (n == 0)
+		ld_error(ld, list, "", key, "empty list");
+	*np = n;
+	return l;
+}
+
+static void
+campaign_parse(struct ld *ld, const config_setting_t *root,
+    const char *campaign, struct wf_campaign *c)
+{
+	const config_setting_t *g, *s;
+	int64_t from = 0, to = 0;
+
+	check_keys(ld, root, "", (const char *const[]){ "campaign", NULL });
+	if ((g = ld_get(ld, root, "", "campaign", WANT_GROUP, 1)) == NULL)
+		return;
+	check_keys(ld, g, "", campaign_keys);
+
+	if ((c->id = ld_string(ld, g, "", "id", 1)) != NULL &&
+	    strcmp(c->id, campaign) != 0)
+		ld_error(ld, config_setting_get_member(g, "id"), "", "id",
+		    "'%s' does not match the campaign '%s'", c->id, campaign);
+	if ((s = ld_get(ld, g, "", "year", WANT_INT, 1)) != NULL) {
+		c->year = config_setting_get_int(s);
+		if (c->year < 2000 || c->year > 2100)
+			ld_error(ld, s, "", "year", "%d is out of range",
+			    c->year);
+	}
+	if ((c->title = ld_string(ld, g, "", "title", 1)) == NULL)
+		c->title = xstrdup("");
+
+	if ((s = ld_get(ld, g, "", "exit_threshold", WANT_NUMBER, 1)) != NULL) {
+		c->exit_threshold = setting_number(s);
+		if (c->exit_threshold <= 0)
+			ld_error(ld, s, "", "exit_threshold", "must be "
+			    "positive");
+	}
+	if ((s = ld_get(ld, g, "", "marginal_threshold", WANT_NUMBER,
+	    1)) != NULL) {
+		c->marginal_threshold = setting_number(s);
+		/* Marginal households sit between exit and marginal. */
+		if (c->marginal_threshold < c->exit_threshold)
+			ld_error(ld, s, "", "marginal_threshold", "below "
+			    "exit_threshold");
+	}
+
+	if ((c->income_from = ld_string(ld, g, "", "income_from", 1)) != NULL &&
+	    iso_parse(c->income_from, ISO_SHANGHAI_OFFSET, &from) != 0)
+		ld_error(ld, config_setting_get_member(g, "income_from"), "",
+		    "income_from", "not a date YYYY-MM-DD");
+	if ((c->income_to = ld_string(ld, g, "", "income_to", 1)) != NULL) {
+		s = config_setting_get_member(g, "income_to");
+		if (iso_parse(c->income_to, ISO_SHANGHAI_OFFSET, &to) != 0)
+			ld_error(ld, s, "", "income_to", "not a date "
+			    "YYYY-MM-DD");
+		else if (c->income_from != NULL && to < from)
+			ld_error(ld, s, "", "income_to", "before income_from");
+	}
+
+	if ((s = ld_get(ld, g, "", "notice_min_days", WANT_INT, 1)) != NULL) {
+		c->notice_min_days = config_setting_get_int(s);
+		if (c->notice_min_days < 0 || c->notice_min_days > 366)
+			ld_error(ld, s, "", "notice_min_days", "out of range");
+	}
+	c->data_entry_lock = ld_deadline(ld, g, "", "data_entry_lock", 1);
+
+	c->relapse_reasons = ld_labels(ld, g, "relapse_reasons",
+	    &c->nrelapse_reasons);
+	c->marginal_risks = ld_labels(ld, g, "marginal_risks",
+	    &c->nmarginal_risks);
+	c->monitoring_risks = ld_labels(ld, g, "monitoring_risks",
+	    &c->nmonitoring_risks);
+}
+
+static struct wf_state *
+find_state(struct wf_state *states, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(states[i].name, name) == 0)
+			return &states[i];
+	}
+	return NULL;
+}
+
+static void
+parse_states(struct ld *ld, struct wf *w, const config_setting_t *list,
+    const struct wf_campaign *c)
+{
+	struct wf_state *states, *st, *dup;
+	size_t n = 0;
+
+	states = xcalloc(config_setting_length(list), sizeof(*states));
+	w->states = states;
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const config_setting_t *g = config_setting_get_elem(list, i);
+		const config_setting_t *s;
+		char path[128];
+		char *name;
+
+		snprintf(path, sizeof path, "states[%d]", i + 1);
+		if ((name = ld_string(ld, g, path, "name", 1)) == NULL) {
+			check_keys(ld, g, path, state_keys);
+			continue;
+		}
+		if (name_valid(name))
+			snprintf(path, sizeof path, "states.%s", name);
+		check_keys(ld, g, path, state_keys);
+		if (!name_valid(name)) {
+			ld_error(ld, g, path, "name", "invalid name '%s'",
+			    name);
+			free(name);
+			continue;
+		}
+		if ((dup = find_state(states, n, name)) != NULL) {
+			ld_error(ld, g, path, NULL, "duplicate state (first "
+			    "at line %d)", dup->line);
+			free(name);
+			continue;
+		}
+		st = &states[n++];
+		w->nstates = n;
+		st->name = name;
+		st->line = config_setting_source_line(g);
+		st->title = ld_string(ld, g, path, "title", 0);
+		if (st->title == NULL)
+			st->title = xstrdup(name);
+		st->final = ld_bool(ld, g, path, "final", 0);
+		st->leave_by = ld_deadline(ld, g, path, "leave_by", 0);
+		if (st->final && st->leave_by != NULL)
+			ld_error(ld, config_setting_get_member(g, "leave_by"),
+			    path, "leave_by", "a final state is never left");
+
+		st->min_days = -1;
+		s = config_setting_get_member(g, "min_days");
+		if (s == NULL)
+			continue;
+		if (config_setting_type(s) == CONFIG_TYPE_STRING &&
+		    strcmp(config_setting_get_string(s), "notice") == 0) {
+			st->min_days = c->notice_min_days;
+			st->min_days_notice = 1;
+		} else if (type_ok(s, WANT_INT) &&
+		    config_setting_get_int(s) >= 0) {
+			st->min_days = config_setting_get_int(s);
+		} else
+			ld_error(ld, s, path, "min_days", "expected days >= 0 "
+			    "or \"notice\"");
+	}
+}
+
+/* A string array as an owned vector; unknown entries are reported by
+ * the caller. */
+static char **
+strings_copy(const config_setting_t *s, size_t *np)
+{
+	size_t n = s != NULL ? (size_t)config_setting_length(s) : 0;
+	char **v = xcalloc(n, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = xstrdup(config_setting_get_string_elem(s, i));
+	*np = n;
+	return v;
+}
+
+static const struct wf_event *
+find_event_entry(const struct wf *w, size_t before, const char *name,
+    const char *from)
+{
+	for (size_t i = 0; i < before; i++) {
+		const struct wf_event *e = &w->events[i];
+
+		if (strcmp(e->name, name) != 0)
+			continue;
+		if (from == NULL && e->nfrom == 0)
+			return e;
+		if (from != NULL && in_list(e->from, e->nfrom, from))
+			return e;
+	}
+	return NULL;
+}
+
+static void
+parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
+    struct wf_event *events)
+{
+	struct wf_event *e = &events[w->nevents];
+	const config_setting_t *fromset, *roleset, *guardset, *s;
+	const struct wf_event *dup;
+	const struct wf_state *st;
+	char path[128];
+	char **v;
+	size_t n;
+
+	snprintf(path, sizeof path, "events[%d]", idx + 1);
+	if ((e->name = ld_string(ld, g, path, "name", 1)) == NULL) {
+		check_keys(ld, g, path, event_keys);
+		return;
+	}
+	if (!name_valid(e->name)) {
+		check_keys(ld, g, path, event_keys);
+		ld_error(ld, g, path, "name", "invalid name '%s'", e->name);
+		free((void *)e->name);
+		e->name = NULL;
+		return;
+	}
+	snprintf(path, sizeof path, "events.%s", e->name);
+	check_keys(ld, g, path, event_keys);
+	/* Counted now so that wf_destroy frees whatever is filled in. */
+	w->nevents++;
+	e->line = config_setting_source_line(g);
+	e->title = ld_string(ld, g, path, "title", 0);
+	if (e->title == NULL)
+		e->title = xstrdup(e->name);
+	e->note = ld_bool(ld, g, path, "note", 0);
+	e->data_entry = ld_bool(ld, g, path, "data_entry", w->data_entry);
+	e->not_before = ld_deadline(ld, g, path, "not_before", 0);
+
+	fromset = ld_get(ld, g, path, "from", WANT_STRINGS, 1);
+	v = strings_copy(fromset, &n);
+	e->from = (const char *const *)v;
+	e->nfrom = n;
+	if (fromset == NULL)
+		;
+	else if (n == 0 && (dup = find_event_entry(w, w->nevents - 1,
+	    e->name, NULL)) != NULL)
+		ld_error(ld, fromset, path, "from", "duplicate event: '%s' "
+		    "already creates the instance at line %d", e->name,
+		    dup->line);
+	for (size_t i = 0; i < n; i++) {
+		s = config_setting_get_elem(fromset, i);
+		if ((st = wf_state_find(w, v[i])) == NULL)
+			ld_error(ld, s, path, "from", "unknown state '%s'",
+			    v[i]);
+		else if (st->final)
+			ld_error(ld, s, path, "from", "'%s' is a final state: "
+			    "no event leaves it", v[i]);
+		if (in_list(e->from, i, v[i]))
+			ld_error(ld, s, path, "from", "'%s' listed twice",
+			    v[i]);
+		else if ((dup = find_event_entry(w, w->nevents - 1, e->name,
+		    v[i])) != NULL)
+			ld_error(ld, s, path, "from", "duplicate event: '%s' "
+			    "from '%s' already at line %d", e->name, v[i],
+			    dup->line);
+	}
+
+	if ((e->to = ld_string(ld, g, path, "to", 1)) == NULL)
+		;
+	else if (wf_state_find(w, e->to) == NULL)
+		ld_error(ld, config_setting_get_member(g, "to"), path, "to",
+		    "unknown state '%s'", e->to);
+	else if (fromset != NULL && e->nfrom == 0 && w->initial != NULL &&
+	    wf_state_find(w, w->initial) != NULL &&
+	    strcmp(e->to, w->initial) != 0)
+		ld_error(ld, config_setting_get_member(g, "to"), path, "to",
+		    "an event that creates the instance must lead to the "
+		    "initial state '%s'", w->initial);
+
+	if ((roleset = ld_get(ld, g, path, "roles", WANT_STRINGS, 1)) != NULL) {
+		if (config_setting_length(roleset) == 0)
+			ld_error(ld, roleset, path, "roles", "empty");
+		for (int i = 0; i < config_setting_length(roleset); i++) {
+			const char *r = config_setting_get_string_elem(roleset,
+			    i);
+			size_t j;
+
+			for (j = 0; j < nitems(roles); j++) {
+				if (strcmp(roles[j].name, r) == 0)
+					break;
+			}
+			if (j == nitems(roles))
+				ld_error(ld, config_setting_get_elem(roleset, i),
+				    path, "roles", "unknown role '%s'", r);
+			else
+				e->roles |= roles[j].bit;
+		}
+	}
+	e->roles |= WF_ROLE_ADMIN;
+
+	guardset = ld_get(ld, g, path, "guards", WANT_STRINGS, 0);
+	v = strings_copy(guardset, &n);
+	e->guards = (const char *const *)v;
+	e->nguards = n;
+	for (size_t i = 0; i < n; i++) {
+		s = config_setting_get_elem(guardset, i);
+		if (wf_guard_describe(v[i]) == NULL) {
+			ld_error(ld, s, path, "guards", "unknown guard '%s'",
+			    v[i]);
+			continue;
+		}
+		if (strcmp(v[i], "notice_min_days") != 0)
+			continue;
+		/* The guard reads the from-state's min_days. */
+		for (size_t k = 0; k < e->nfrom; k++) {
+			st = wf_state_find(w, e->from[k]);
+			if (st != NULL && st->min_days < 0)
+				ld_error(ld, s, path, "guards", "notice_min_days"
+				    ": state '%s' has no min_days", st->name);
+		}
+		if (e->nfrom == 0)
+			ld_error(ld, s, path, "guards", "notice_min_days on an "
+			    "event that creates the instance");
+	}
+}
+
+/* Graph checks, once every reference is known to be good. */
+static void
+check_graph(struct ld *ld, struct wf *w, const config_setting_t *wg)
+{
+	const struct wf_state *init;
+	char *reach, *leaves;
+	int changed, creates = 0;
+
+	if ((init = wf_state_find(w, w->initial)) == NULL)
+		return;
+	reach = xcalloc(w->nstates, 1);
+	leaves = xcalloc(w->nstates, 1);
+	reach[init - w->states] = 1;
+	for (size_t i = 0; i < w->nevents; i++) {
+		const struct wf_event *e = &w->events[i];
+
+		if (e->nfrom == 0)
+			creates = 1;
+		for (size_t k = 0; k < e->nfrom; k++)
+			leaves[wf_state_find(w, e->from[k]) - w->states] = 1;
+	}
+	if (!creates)
+		ld_error(ld, config_setting_get_member(wg, "events"), "",
+		    "events", "no event creates an instance (from = [])");
+	do {
+		changed = 0;
+		for (size_t i = 0; i < w->nevents; i++) {
+			const struct wf_event *e = &w->events[i];
+			size_t to = wf_state_find(w, e->to) - w->states;
+
+			for (size_t k = 0; k < e->nfrom && !reach[to]; k++) {
+				if (reach[wf_state_find(w, e->from[k]) -
+				    w->states])
+					reach[to] = changed = 1;
+			}
+		}
+	} while (changed);
+	for (size_t i = 0; i < w->nstates; i++) {
+		const struct wf_state *st = &w->states[i];
+		char path[128];
+
+		snprintf(path, sizeof path, "states.%s", st->name);
+		if (!reach[i]) {
+			errlist_add(ld->errs, ld->file, st->line, path,
+			    "unreachable from the initial state '%s'",
+			    w->initial);
+			ld->errors++;
+		}
+		if (!st->final && !leaves[i]) {
+			errlist_add(ld->errs, ld->file, st->line, path,
+			    "not final, yet no event leaves it");
+			ld->errors++;
+		}
+	}
+	free(leaves);
+	free(reach);
+}
+
+static struct wf *
+wf_parse(struct ld *ld, const config_setting_t *root, const char *stem,
+    const struct wf_campaign *c)
+{
+	const config_setting_t *wg, *s, *list;
+	struct wf_event *events;
+	struct wf *w;
+	char **v;
+	size_t n;
+
+	w = xcalloc(1, sizeof(*w));
+	w->file = xstrdup(ld->file);
+	check_keys(ld, root, "", (const char *const[]){ "workflow", NULL });
+	if ((wg = ld_get(ld, root, "", "workflow", WANT_GROUP, 1)) == NULL)
+		return w;
+	check_keys(ld, wg, "", workflow_keys);
+
+	if ((w->name = ld_string(ld, wg, "", "name", 1)) != NULL &&
+	    strcmp(w->name, stem) != 0)
+		ld_error(ld, config_setting_get_member(wg, "name"), "", "name",
+		    "'%s' must be the file's name '%s'", w->name, stem);
+	if ((w->title = ld_string(ld, wg, "", "title", 1)) == NULL)
+		w->title = xstrdup(stem);
+	if ((s = ld_get(ld, wg, "", "scope", WANT_STRING, 1)) != NULL) {
+		const char *sc = config_setting_get_string(s);
+
+		if (strcmp(sc, "household") == 0)
+			w->scope = WF_SCOPE_HOUSEHOLD;
+		else if (strcmp(sc, "village") == 0)
+			w->scope = WF_SCOPE_VILLAGE;
+		else
+			ld_error(ld, s, "", "scope", "expected \"household\" "
+			    "or \"village\", not '%s'", sc);
+	}
+	s = ld_get(ld, wg, "", "applies_to", WANT_STRINGS, 0);
+	v = strings_copy(s, &n);
+	w->applies_to = (const char *const *)v;
+	w->napplies_to = n;
+	if (s != NULL && w->scope == WF_SCOPE_VILLAGE)
+		ld_error(ld, s, "", "applies_to", "a village workflow has no "
+		    "household categories");
+	for (size_t i = 0; i < n; i++) {
+		if (!in_list(categories, nitems(categories), v[i]))
+			ld_error(ld, config_setting_get_elem(s, i), "",
+			    "applies_to", "unknown category '%s'", v[i]);
+	}
+	w->data_entry = ld_bool(ld, wg, "", "data_entry", 0);
+	w->initial = ld_string(ld, wg, "", "initial", 1);
+
+	if ((list = ld_get(ld, wg, "", "states", WANT_LIST, 1)) == NULL)
+		return w;
+	parse_states(ld, w, list, c);
+	if (w->nstates == 0)
+		ld_error(ld, list, "", "states", "no states");
+	if (w->initial != NULL && wf_state_find(w, w->initial) == NULL)
+		ld_error(ld, config_setting_get_member(wg, "initial"), "",
+		    "initial", "unknown state '%s'", w->initial);
+
+	if ((list = ld_get(ld, wg, "", "events", WANT_LIST, 1)) == NULL)
+		return w;
+	events = xcalloc(config_setting_length(list), sizeof(*events));
+	w->events = events;
+	for (int i = 0; i < config_setting_length(list); i++)
+		parse_event(ld, w, config_setting_get_elem(list, i), i, events);
+
+	/* Graph errors would only echo the errors above. */
+	if (ld->errors == 0)
+		check_graph(ld, w, wg);
+	return w;
+}
+
+static int
+wf_cmp(const void *a, const void *b)
+{
+	const struct wf *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+struct wf_set *
+wf_load(const char *dir, const char *campaign,
+    int (*deadline_exists)(const char *, void *), void *arg,
+    struct errlist *errs)
+{
+	struct wf_set *set;
+	struct ld ld;
+	config_t cfg;
+	glob_t gl;
+	char *base, *path, *pattern;
+	size_t before = errs->count;
+	int rc;
+
+	set = xcalloc(1, sizeof(*set));
+	base = xasprintf("%s/%s", dir, campaign);
+	memset(&ld, 0, sizeof ld);
+	ld.errs = errs;
+	ld.deadline_exists = deadline_exists;
+	ld.arg = arg;
+
+	path = xasprintf("%s/campaign.conf", base);
+	ld.file = path;
+	config_init(&cfg);
+	if (ld_read(&ld, &cfg) == 0)
+		campaign_parse(&ld, config_root_setting(&cfg), campaign,
+		    &set->campaign);
+	config_destroy(&cfg);
+	free(path);
+
+	pattern = xasprintf("%s/*.wf", base);
+	rc = glob(pattern, 0, NULL, &gl);
+	if (rc == GLOB_NOMATCH)
+		errlist_add(errs, base, 0, NULL, "no workflow files (*.wf)");
+	else if (rc != 0)
+		errlist_add(errs, base, 0, NULL, "cannot list *.wf files");
+	for (size_t i = 0; rc == 0 && i < gl.gl_pathc; i++) {
+		const char *file = gl.gl_pathv[i];
+		const char *slash = strrchr(file, '/');
+		char *stem = xstrdup(slash != NULL ? slash + 1 : file);
+		struct wf *w = NULL;
+
+		stem[strlen(stem) - 3] = '\0';
+		ld.file = file;
+		ld.errors = 0;
+		config_init(&cfg);
+		if (ld_read(&ld, &cfg) == 0)
+			w = wf_parse(&ld, config_root_setting(&cfg), stem,
+			    &set->campaign);
+		config_destroy(&cfg);
+		free(stem);
+		if (w == NULL)
+			continue;
+		set->wfs = xrealloc(set->wfs, (set->nwfs + 1) *
+		    sizeof(*set->wfs));
+		set->wfs[set->nwfs++] = w;
+	}
+	if (rc == 0)
+		globfree(&gl);
+	free(pattern);
+	free(base);
+
+	if (errs->count != before) {
+		wf_free(set);
+		return NULL;
+	}
+	qsort(set->wfs, set->nwfs, sizeof(*set->wfs), wf_cmp);
+	return set;
+}
+
+void
+wf_free(struct wf_set *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->nwfs; i++)
+		wf_destroy(set->wfs[i]);
+	free(set->wfs);
+	campaign_clear(&set->campaign);
+	free(set);
+}
+
+const struct wf_campaign *
+wf_campaign(const struct wf_set *set)
+{
+	return &set->campaign;
+}
+
+void
+wf_set_notice_min_days(struct wf_set *set, int days)
+{
+	set->campaign.notice_min_days = days;
+	for (size_t i = 0; i < set->nwfs; i++) {
+		struct wf *w = set->wfs[i];
+		/* The set owns its states; only the public view is const. */
+		struct wf_state *states = (struct wf_state *)w->states;
+
+		for (size_t k = 0; k < w->nstates; k++) {
+			if (states[k].min_days_notice)
+				states[k].min_days = days;
+		}
+	}
+}
+
+size_t
+wf_count(const struct wf_set *set)
+{
+	return set->nwfs;
+}
+
+const struct wf *
+wf_at(const struct wf_set *set, size_t i)
+{
+	return i < set->nwfs ? set->wfs[i] : NULL;
+}
+
+const struct wf *
+wf_find(const struct wf_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->nwfs; i++) {
+		if (strcmp(set->wfs[i]->name, name) == 0)
+			return set->wfs[i];
+	}
+	return NULL;
+}
+
+const struct wf_state *
+wf_state_find(const struct wf *w, const char *name)
+{
+	for (size_t i = 0; i < w->nstates; i++) {
+		if (strcmp(w->states[i].name, name) == 0)
+			return &w->states[i];
+	}
+	return NULL;
+}
+
+const struct wf_event *
+wf_event_find(const struct wf *w, const char *name, const char *from)
+{
+	if (from != NULL && *from == '\0')
+		from = NULL;
+	return find_event_entry(w, w->nevents, name, from);
+}
+
+int
+wf_event_exists(const struct wf *w, const char *name)
+{
+	for (size_t i = 0; i < w->nevents; i++) {
+		if (strcmp(w->events[i].name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+wf_role_allowed(const struct wf_event *e, const char *role)
+{
+	for (size_t i = 0; i < nitems(roles); i++) {
+		if (strcmp(roles[i].name, role) == 0)
+			return (e->roles & roles[i].bit) != 0;
+	}
+	return 0;
+}
+
+int
+wf_role_valid(const char *role)
+{
+	for (size_t i = 0; i < nitems(roles); i++) {
+		if (strcmp(roles[i].name, role) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+wf_label_has(const struct wf_label *l, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(l[i].name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const char *
+wf_guard_describe(const char *name)
+{
+	for (size_t i = 0; i < nitems(guards); i++) {
+		if (strcmp(guards[i].name, name) == 0)
+			return guards[i].description;
+	}
+	return NULL;
+}
+
+const char *
+wf_guard_params(const char *name)
+{
+	for (size_t i = 0; i < nitems(guards); i++) {
+		if (strcmp(guards[i].name, name) == 0)
+			return guards[i].params;
+	}
+	return NULL;
+}
+
+const char *
+wf_guard_name(size_t i)
+{
+	return i < nitems(guards) ? guards[i].name : NULL;
+}
+
+/* A quoted dot string; a newline becomes dot's \n. */
+static void
+dot_quote(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '\n')
+			fputs("\\n", f);
+		else {
+			if (*s == '"' || *s == '\\')
+				fputc('\\', f);
+			fputc(*s, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void
+dot_list(FILE *f, const char *prefix, const char *const *v, size_t n)
+{
+	if (n == 0)
+		return;
+	fprintf(f, "\n%s", prefix);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", v[i]);
+}
+
+/* The edge label as text, newlines between parts. */
+static char *
+dot_edge_label(const struct wf_event *e, const struct wf_state *from)
+{
+	const char *rv[nitems(roles)];
+	size_t nr = 0, len;
+	char *buf;
+	FILE *f;
+
+	for (size_t i = 0; i < nitems(roles); i++) {
+		if (e->roles & roles[i].bit)
+			rv[nr++] = roles[i].name;
+	}
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return xstrdup(e->name);
+	fputs(e->name, f);
+	dot_list(f, "roles: ", rv, nr);
+	dot_list(f, "if ", e->guards, e->nguards);
+	if (from != NULL && from->leave_by != NULL)
+		fprintf(f, "\nby %s", from->leave_by);
+	if (e->not_before != NULL)
+		fprintf(f, "\nnot before %s", e->not_before);
+	if (e->note)
+		fputs("\nnote required", f);
+	if (e->data_entry)
+		fputs("\ndata entry", f);
+	fclose(f);
+	return buf;
+}
+
+void
+wf_dot(const struct wf *w, FILE *f)
+{
+	fputs("digraph ", f);
+	dot_quote(f, w->name);
+	fputs(" {\n\trankdir=LR;\n\tlabel=", f);
+	dot_quote(f, w->title);
+	fputs(";\n\tnode [shape=box, style=rounded];\n", f);
+	fputs("\t\"(create)\" [shape=point];\n", f);
+	for (size_t i = 0; i < w->nstates; i++) {
+		const struct wf_state *st = &w->states[i];
+		char *label;
+
+		if (st->min_days >= 0)
+			label = xasprintf("%s\nat least %d days", st->name,
+			    st->min_days);
+		else
+			label = xstrdup(st->name);
+		fputc('\t', f);
+		dot_quote(f, st->name);
+		fputs(" [label=", f);
+		dot_quote(f, label);
+		if (st->final)
+			fputs(", peripheries=2", f);
+		fputs("];\n", f);
+		free(label);
+	}
+	for (size_t i = 0; i < w->nevents; i++) {
+		const struct wf_event *e = &w->events[i];
+		size_t k = 0;
+
+		do {
+			const struct wf_state *from = e->nfrom ?
+			    wf_state_find(w, e->from[k]) : NULL;
+			char *label = dot_edge_label(e, from);
+
+			fputc('\t', f);
+			dot_quote(f, e->nfrom ? e->from[k] : "(create)");
+			fputs(" -> ", f);
+			dot_quote(f, e->to);
+			fputs(" [label=", f);
+			dot_quote(f, label);
+			fputs("];\n", f);
+			free(label);
+		} while (++k < e->nfrom);
+	}
+	fputs("}\n", f);
+}

@@ -1,0 +1,142 @@
+/*
+ * Workflow definitions: the campaign's figures (campaign.conf) and one state
+ * machine per procedure (*.wf), loaded from <dir>/<campaign>/ and validated
+ * as a whole. Pure: it reads files with libconfig and nothing else; guards
+ * are only named and described here, because they are evaluated in SQL
+ * against the database's current truth. The file syntax is documented at
+ * the top of workflows/2019/exit.wf and campaign.conf.
+ *
+ * Everything a wf_set holds is owned by it and lives until wf_free; callers
+ * get const pointers and must not keep them across a reload.
+ */
+#ifndef FUPIN_WORKFLOW_H
+#define FUPIN_WORKFLOW_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct errlist;
+struct wf_set;
+
+enum wf_scope {
+	WF_SCOPE_HOUSEHOLD,
+	WF_SCOPE_VILLAGE
+};
+
+/* A name the household data holds, with a title for people. */
+struct wf_label {
+	const char *name;
+	const char *title;
+};
+
+struct wf_campaign {
+	const char *id;
+	int year;
+	const char *title;
+	double exit_threshold;     /* yuan per person: exit needs >= */
+	double marginal_threshold; /* yuan per person: marginal is < */
+	const char *income_from;   /* "YYYY-MM-DD", inclusive */
+	const char *income_to;
+	int notice_min_days;
+	const char *data_entry_lock; /* calendar id */
+	const struct wf_label *relapse_reasons;
+	size_t nrelapse_reasons;
+	const struct wf_label *marginal_risks;
+	size_t nmarginal_risks;
+	const struct wf_label *monitoring_risks;
+	size_t nmonitoring_risks;
+};
+
+struct wf_state {
+	const char *name;
+	const char *title;    /* the name if the file gives none */
+	const char *leave_by; /* calendar id or NULL */
+	int min_days;         /* -1 if none */
+	int min_days_notice;  /* 1 if min_days follows notice_min_days */
+	int final;
+	int line;
+};
+
+struct wf_event {
+	const char *name;
+	const char *title;
+	const char *const *from; /* nfrom == 0: creates the instance */
+	size_t nfrom;
+	const char *to;
+	unsigned roles;          /* WF_ROLE_* bits */
+	const char *const *guards;
+	size_t nguards;
+	int note;                /* a note is required */
+	int data_entry;          /* refused after the data-entry lock */
+	const char *not_before;  /* calendar id or NULL */
+	int line;
+};
+
+#define WF_ROLE_VILLAGE		0x1
+#define WF_ROLE_TOWNSHIP	0x2
+#define WF_ROLE_CITY		0x4
+#define WF_ROLE_ADMIN		0x8
+
+struct wf {
+	const char *name;
+	const char *title;
+	const char *file;
+	enum wf_scope scope;
+	const char *const *applies_to; /* categories; napplies_to == 0: any */
+	size_t napplies_to;
+	const char *initial;
+	int data_entry;
+	const struct wf_state *states;
+	size_t nstates;
+	const struct wf_event *events;
+	size_t nevents;
+};
+
+/*
+ * Load <dir>/<campaign>/campaign.conf and every <dir>/<campaign>/NAME.wf.
+ * deadline_exists(id, arg) answers whether a calendar id exists (calendar.h's
+ * cal_exists has this shape); NULL skips that check. Returns NULL if
+ * anything is wrong, with every problem appended to errs as
+ * "file:line: key: message". The caller owns the result.
+ */
+struct wf_set *wf_load(const char *dir, const char *campaign,
+    int (*deadline_exists)(const char *id, void *arg), void *arg,
+    struct errlist *errs);
+void wf_free(struct wf_set *);
+
+const struct wf_campaign *wf_campaign(const struct wf_set *);
+/* Configuration may override the campaign's notice length after loading. */
+void wf_set_notice_min_days(struct wf_set *, int days);
+
+/* Workflows sorted by name; NULL past the end. */
+size_t wf_count(const struct wf_set *);
+const struct wf *wf_at(const struct wf_set *, size_t);
+const struct wf *wf_find(const struct wf_set *, const char *name);
+
+const struct wf_state *wf_state_find(const struct wf *, const char *name);
+/* The entry of event `name` that may be sent in state `from`; from NULL or
+ * "" finds the creating entry. NULL if there is none. */
+const struct wf_event *wf_event_find(const struct wf *, const char *name,
+    const char *from);
+/* 1 if some entry of the workflow is called `name`. */
+int wf_event_exists(const struct wf *, const char *name);
+
+/* Role names: village, township, city, admin. Admin may send any event. */
+int wf_role_allowed(const struct wf_event *, const char *role);
+int wf_role_valid(const char *role);
+/* 1 if the label list holds name (relapse reasons, risks). */
+int wf_label_has(const struct wf_label *, size_t, const char *name);
+
+/* One line for people, and the campaign keys a guard reads (space
+ * separated, "" for none); NULL for an unknown guard. */
+const char *wf_guard_describe(const char *name);
+const char *wf_guard_params(const char *name);
+/* Every guard the loader accepts; NULL past the end. */
+const char *wf_guard_name(size_t);
+
+/* Graphviz dot text: states as nodes (final ones doubled, deadlines and
+ * minimum days in the label), events as edges labelled with the event,
+ * roles, guards, note and lock. */
+void wf_dot(const struct wf *, FILE *);
+
+#endif

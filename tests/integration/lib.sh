@@ -1,0 +1,97 @@
+# Sourced by every integration test. scripts/test has started PostgreSQL and
+# exported PGHOST/PGPORT/PGUSER; ctest sets FUPIN_SRC and FUPIN_BUILD.
+# Each test gets its own database, directory, socket and fupind.
+set -euo pipefail
+
+: "${FUPIN_SRC:?run through ctest (scripts/test)}"
+: "${FUPIN_BUILD:?run through ctest (scripts/test)}"
+FUPIND=$FUPIN_BUILD/bin/fupind
+FUPINCTL=$FUPIN_BUILD/bin/fupinctl
+T_FAILS=0
+
+# t_setup NAME: fresh database fupin_NAME and directory $T with a config
+# ($T/fupind.conf) on the manual clock; the schema is migrated.
+t_setup() {
+	T_NAME=$1
+	T=$FUPIN_BUILD/t/$T_NAME
+	rm -rf "$T"; mkdir -p "$T"
+	T_DB=fupin_$T_NAME
+	psql -qAt -d postgres -c "DROP DATABASE IF EXISTS $T_DB WITH (FORCE)" >/dev/null
+	psql -qAt -d postgres -c "CREATE DATABASE $T_DB" >/dev/null
+	t_write_conf
+	"$FUPIND" -c "$T/fupind.conf" --migrate >"$T/migrate.log" 2>&1 ||
+		{ cat "$T/migrate.log"; t_fail "migration failed"; exit 1; }
+	trap t_cleanup EXIT
+}
+
+# t_write_conf [EXTRA]: (re)write $T/fupind.conf; EXTRA is appended.
+t_write_conf() {
+	cat >"$T/fupind.conf" <<CONF
+database: { conninfo = "dbname=$T_DB"; sql_dir = "$FUPIN_SRC/sql"; };
+control:  { socket = "$T/fupind.sock"; };
+clock:    { mode = "manual"; start = "2019-10-08T08:00:00+08:00"; };
+workflows: { dir = "$FUPIN_SRC/workflows"; campaign = "2019"; };
+log:      { level = "debug"; };
+${1:-}
+CONF
+}
+
+t_psql() { psql -qAtX -v ON_ERROR_STOP=1 -d "$T_DB" "$@"; }
+
+# t_start [ARGS]: start fupind in the foreground (log in $T/fupind.log) and
+# wait until it answers PING.
+t_start() {
+	"$FUPIND" -f -c "$T/fupind.conf" "$@" >>"$T/fupind.log" 2>&1 &
+	T_PID=$!
+	t_wait_ping || { cat "$T/fupind.log"; t_fail "fupind did not answer PING"; exit 1; }
+}
+
+t_wait_ping() {
+	local i
+	for i in $(seq 1 200); do
+		if [ -S "$T/fupind.sock" ] && "$FUPINCTL" -s "$T/fupind.sock" --json ping >/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$T_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+t_stop() {
+	[ -n "${T_PID:-}" ] || return 0
+	kill -TERM "$T_PID" 2>/dev/null || true
+	wait "$T_PID" 2>/dev/null || true
+	T_PID=
+}
+
+t_cleanup() {
+	local rc=$?
+	t_stop
+	if [ $T_FAILS -gt 0 ] || [ $rc -ne 0 ]; then
+		echo "--- $T/fupind.log (tail)"; tail -40 "$T/fupind.log" 2>/dev/null || true
+		exit 1
+	fi
+}
+
+# ctl ARGS: fupinctl --json against this test's daemon.
+ctl() { "$FUPINCTL" -s "$T/fupind.sock" --json "$@"; }
+
+t_fail() { echo "FAIL: $*" >&2; T_FAILS=$((T_FAILS + 1)); }
+t_ok() { echo "ok: $*"; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1: got '$2', want '$3'"; fi
+}
+# expect_match WHAT GOT REGEX
+expect_match() {
+	if [[ $2 =~ $3 ]]; then t_ok "$1"; else t_fail "$1: '$2' does not match /$3/"; fi
+}
+# json FIELD-EXPR < JSON: print a field with python3 (e.g. json '["ok"]').
+json() { python3 -c 'import json,sys; v=eval("json.load(sys.stdin)"+sys.argv[1]); print(json.dumps(v) if isinstance(v,(dict,list)) else ("true" if v is True else "false" if v is False else v))' "$1"; }
+
+t_done() {
+	if [ $T_FAILS -gt 0 ]; then echo "$T_FAILS failure(s)"; exit 1; fi
+	echo "all passed"
+}
