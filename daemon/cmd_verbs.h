@@ -1,13 +1,30 @@
 /*
  * Table rows of the verbs implemented by other subsystems, spliced into
- * the command table in cmd.c. Each subsystem adds its row here and its
- * handler prototype below.
+ * the command table in cmd.c, and their handlers' prototypes.
  */
 #ifndef FUPIN_CMD_VERBS_H
 #define FUPIN_CMD_VERBS_H
 
 #include "cmd.h"
 
-#define CMD_VERBS_ENGINE
+void cmd_calendar(struct client *, struct cmd_args *);
+void cmd_status(struct client *, struct cmd_args *);
+void cmd_overdue(struct client *, struct cmd_args *);
+void cmd_household(struct client *, struct cmd_args *);
+void cmd_advance(struct client *, struct cmd_args *);
+
+#define CMD_VERBS_ENGINE                                                       \
+	{ "CALENDAR", ROLE_NONE, 0, 0, cmd_calendar, "CALENDAR",              \
+	    "every stage, window and task with its status" },                  \
+	{ "STATUS", ROLE_VILLAGE, 0, 1, cmd_status, "STATUS [VILLAGE]",       \
+	    "households per workflow and state, overdue, next deadline" },     \
+	{ "OVERDUE", ROLE_VILLAGE, 0, 1, cmd_overdue, "OVERDUE [VILLAGE]",    \
+	    "households that missed a deadline" },                             \
+	{ "HOUSEHOLD", ROLE_VILLAGE, 1, 1, cmd_household, "HOUSEHOLD ID",     \
+	    "a household, its procedures and their full history" },            \
+	{ "ADVANCE", ROLE_VILLAGE, 3, -1, cmd_advance,                        \
+	    "ADVANCE ID WORKFLOW EVENT [NOTE]",                                \
+	    "record a step: e.g. ADVANCE H001 exit publish (ID may be "        \
+	    "HOUSEHOLD/PERSON_ID for member changes)" },
 
 #endif

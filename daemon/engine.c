@@ -1,12 +1,34 @@
-/* The engine (see engine.h). */
+/*
+ * The engine (see engine.h): requests and due moments become single SQL
+ * statements calling the functions of sql/002_engine.sql.
+ *
+ * C knows the workflow files; SQL knows the households. For ADVANCE the
+ * daemon resolves the workflow and event, computes which roles may send
+ * each entry of the event and what the files require (guards, note, lock,
+ * minimum days), and sends all of it as one jsonb parameter. The database
+ * function then locks the instance, checks the rules against its current
+ * data, and writes the transition and its audit row in one transaction.
+ */
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "calendar.h"
+#include "campaign.h"
+#include "cmd_verbs.h"
 #include "engine.h"
 #include "fupind.h"
+#include "isotime.h"
 #include "log.h"
+#include "metrics.h"
+#include "workflow.h"
 
 static int engine_stopping;
+static int campaign_synced;
+static int in_flight; /* our statements not yet answered */
+
+#define OVERDUE_MAX_ROWS "1000"
 
 void
 engine_init(void)
@@ -18,19 +40,141 @@ engine_free(void)
 {
 }
 
+static char *
+moment_text(int64_t t, char *buf)
+{
+	return iso_format(t, ISO_SHANGHAI_OFFSET, buf, ISO_BUFSIZE);
+}
+
+/* The data-entry lock moment, or INT64_MIN when the campaign has none. */
+static int64_t
+lock_moment(void)
+{
+	const struct wf_campaign *wc = wf_campaign(fp->campaign->wf);
+	const struct cal_item *it;
+
+	if (wc->data_entry_lock == NULL)
+		return INT64_MIN;
+	it = cal_find(fp->campaign->cal, wc->data_entry_lock);
+	return it ? it->due : INT64_MIN;
+}
+
+static json_t *
+labels_json(const struct wf_label *l, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(l[i].name));
+	return a;
+}
+
+static json_t *
+strings_json(const char *const *s, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(s[i]));
+	return a;
+}
+
+/* ---- campaign synchronisation ---- */
+
+static json_t *
+campaign_json(void)
+{
+	const struct wf_campaign *wc = wf_campaign(fp->campaign->wf);
+	struct cal *cal = fp->campaign->cal;
+	json_t *items = json_array(), *states = json_array();
+	char buf[ISO_BUFSIZE], lockbuf[ISO_BUFSIZE], nowbuf[ISO_BUFSIZE];
+	int64_t lock = lock_moment();
+
+	for (size_t i = 0; i < cal_count(cal); i++) {
+		const struct cal_item *it = cal_item_at(cal, i);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "item_id",
+		    it->id, "kind", it->kind, "title_zh", it->title_zh,
+		    "title_en", it->title_en ? it->title_en : "", "due",
+		    moment_text(it->due, buf));
+
+		json_object_set_new(o, "opens", it->opens == INT64_MIN ?
+		    json_null() : json_string(moment_text(it->opens, buf)));
+		json_array_append_new(items, o);
+	}
+	for (size_t i = 0; i < wf_count(fp->campaign->wf); i++) {
+		const struct wf *w = wf_at(fp->campaign->wf, i);
+
+		for (size_t k = 0; k < w->nstates; k++) {
+			const struct wf_state *st = &w->states[k];
+			json_t *o = json_pack("{s:s, s:s, s:s, s:b}",
+			    "workflow", w->name, "state", st->name, "title",
+			    st->title, "final", st->final);
+
+			json_object_set_new(o, "leave_by", st->leave_by ?
+			    json_string(st->leave_by) : json_null());
+			json_object_set_new(o, "min_days", st->min_days >= 0 ?
+			    json_integer(st->min_days) : json_null());
+			json_array_append_new(states, o);
+		}
+	}
+	return json_pack("{s:s, s:i, s:f, s:f, s:s, s:s, s:i, s:s, s:s, s:s, "
+			 "s:o, s:o}",
+	    "id", wc->id, "year", wc->year, "exit_threshold",
+	    wc->exit_threshold, "marginal_threshold", wc->marginal_threshold,
+	    "income_from", wc->income_from, "income_to", wc->income_to,
+	    "notice_min_days", wc->notice_min_days, "lock_at",
+	    lock == INT64_MIN ? "infinity" : moment_text(lock, lockbuf), "now",
+	    moment_text(clock_now(fp->clock), nowbuf), "actor", "fupind",
+	    "calendar", items, "states", states);
+}
+
+static void
+sync_done(const PGresult *res, const char *err, void *arg)
+{
+	in_flight--;
+	if (res == NULL)
+		return; /* connection lost: synced again on reconnection */
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("engine: cannot store campaign %s in the database: %s",
+		    fp->campaign->name, PQresultErrorMessage(res));
+		return;
+	}
+	campaign_synced = 1;
+	log_info("engine: campaign %s synchronised (%s)", fp->campaign->name,
+	    PQgetvalue(res, 0, 0));
+}
+
+static void
+sync_campaign(void)
+{
+	json_t *j = campaign_json();
+	char *text = json_dumps(j, JSON_COMPACT);
+	const char *params[1] = { text };
+
+	json_decref(j);
+	if (db_query(fp->db, "SELECT fupin.sync_campaign($1::jsonb)::text", 1,
+		params, sync_done, NULL) == 0)
+		in_flight++;
+	free(text);
+}
+
 void
 engine_db_ready(void)
 {
+	sync_campaign();
 }
 
 void
 engine_db_down(void)
 {
+	campaign_synced = 0;
 }
 
 void
 engine_reconfigure(void)
 {
+	if (fp->schema_ok && db_state(fp->db) == DB_UP)
+		sync_campaign();
 }
 
 void
@@ -49,5 +193,314 @@ engine_stop(void)
 int
 engine_idle(void)
 {
-	return 1;
+	return in_flight == 0;
+}
+
+/* ---- answering from a jsonb statement ---- */
+
+typedef void answer_filter(struct client *, json_t *answer);
+
+struct call {
+	struct client *client;
+	answer_filter *filter; /* may veto or trim the answer; NULL: pass */
+	char *metric;	       /* transitions label on success, or NULL */
+};
+
+static void
+call_done(const PGresult *res, const char *err, void *arg)
+{
+	struct call *call = arg;
+	struct client *c = call->client;
+	json_t *answer;
+	json_error_t jerr;
+
+	in_flight--;
+	if (res == NULL) {
+		client_error(c, "unavailable", "%s", err);
+		goto done;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("engine: %s failed: %s", c->verb,
+		    PQresultErrorMessage(res));
+		client_error(c, "internal", "the database refused: %s",
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		goto done;
+	}
+	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+		client_error(c, "unknown", "not found");
+		goto done;
+	}
+	answer = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
+	if (answer == NULL) {
+		client_error(c, "internal", "bad answer from the database");
+		goto done;
+	}
+	if (call->metric != NULL &&
+	    json_is_true(json_object_get(answer, "ok"))) {
+		metrics_count("transitions", call->metric, 1);
+		log_info("%s %s: %s -> %s by %s",
+		    json_string_value(json_object_get(answer, "target")),
+		    call->metric,
+		    json_string_value(json_object_get(answer, "from")) ?
+			json_string_value(json_object_get(answer, "from")) : "-",
+		    json_string_value(json_object_get(answer, "to")),
+		    c->principal);
+	}
+	if (call->filter != NULL)
+		call->filter(c, answer);
+	else
+		client_reply(c, answer);
+done:
+	free(call->metric);
+	free(call);
+}
+
+/* Send sql (whose one column is a jsonb answer) for client c. */
+static void
+call_sql(struct client *c, const char *sql, int n, const char *const *params,
+    answer_filter *filter, const char *metric)
+{
+	struct call *call;
+
+	if (!fp->schema_ok || !campaign_synced) {
+		client_error(c, "unavailable",
+		    "the database is %s; try again shortly",
+		    db_state(fp->db) == DB_UP ? "being prepared" :
+						"unavailable");
+		return;
+	}
+	call = xcalloc(1, sizeof(*call));
+	call->client = c;
+	call->filter = filter;
+	call->metric = metric ? xstrdup(metric) : NULL;
+	if (db_query(fp->db, sql, n, params, call_done, call) < 0) {
+		free(call->metric);
+		free(call);
+		client_error(c, "unavailable",
+		    "the database is unavailable; try again shortly");
+		return;
+	}
+	in_flight++;
+}
+
+/* The village a request may look at: a village client sees its own only. */
+static int
+scope_village(struct client *c, const char *asked, const char **out)
+{
+	if (c->role != ROLE_VILLAGE) {
+		*out = asked;
+		return 0;
+	}
+	if (asked != NULL && strcmp(asked, c->village) != 0) {
+		client_error(c, "forbidden",
+		    "you may see village %s only, not %.64s", c->village, asked);
+		return -1;
+	}
+	*out = c->village;
+	return 0;
+}
+
+/* ---- verbs ---- */
+
+void
+cmd_calendar(struct client *c, struct cmd_args *a)
+{
+	char now[ISO_BUFSIZE];
+	const char *params[3] = { fp->campaign->name,
+		moment_text(clock_now(fp->clock), now), "3 days" };
+
+	call_sql(c, "SELECT fupin.calendar($1, $2::timestamptz, "
+		    "$3::interval)::text",
+	    3, params, NULL, NULL);
+}
+
+void
+cmd_status(struct client *c, struct cmd_args *a)
+{
+	char now[ISO_BUFSIZE];
+	const char *village;
+	const char *params[3];
+
+	if (scope_village(c, a->argc > 1 ? a->argv[1] : NULL, &village) < 0)
+		return;
+	params[0] = fp->campaign->name;
+	params[1] = village;
+	params[2] = moment_text(clock_now(fp->clock), now);
+	call_sql(c, "SELECT fupin.status($1, $2, $3::timestamptz)::text", 3,
+	    params, NULL, NULL);
+}
+
+void
+cmd_overdue(struct client *c, struct cmd_args *a)
+{
+	char now[ISO_BUFSIZE];
+	const char *village;
+	const char *params[4];
+
+	if (scope_village(c, a->argc > 1 ? a->argv[1] : NULL, &village) < 0)
+		return;
+	params[0] = fp->campaign->name;
+	params[1] = village;
+	params[2] = moment_text(clock_now(fp->clock), now);
+	params[3] = OVERDUE_MAX_ROWS;
+	call_sql(c, "SELECT fupin.overdue($1, $2, $3::timestamptz, $4::int)"
+		    "::text",
+	    4, params, NULL, NULL);
+}
+
+static void
+household_filter(struct client *c, json_t *answer)
+{
+	const char *v = json_string_value(json_object_get(
+	    json_object_get(answer, "household"), "village_id"));
+
+	if (c->role == ROLE_VILLAGE && (v == NULL ||
+	    strcmp(v, c->village) != 0)) {
+		json_decref(answer);
+		client_error(c, "forbidden",
+		    "that household is not in your village %s", c->village);
+		return;
+	}
+	client_reply(c, answer);
+}
+
+void
+cmd_household(struct client *c, struct cmd_args *a)
+{
+	char now[ISO_BUFSIZE];
+	const char *params[3] = { fp->campaign->name, a->argv[1],
+		moment_text(clock_now(fp->clock), now) };
+
+	call_sql(c, "SELECT fupin.household_info($1, $2, $3::timestamptz)"
+		    "::text",
+	    3, params, household_filter, NULL);
+}
+
+static const char *
+roles_text(unsigned roles, char *buf, size_t len)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = { { WF_ROLE_VILLAGE, "village" },
+		{ WF_ROLE_TOWNSHIP, "township" }, { WF_ROLE_CITY, "city" } };
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nitems(names); i++) {
+		if (!(roles & names[i].bit))
+			continue;
+		if (buf[0] != '\0')
+			strncat(buf, ", ", len - strlen(buf) - 1);
+		strncat(buf, names[i].name, len - strlen(buf) - 1);
+	}
+	if (buf[0] == '\0')
+		strlcpy_safe(buf, "admin", len);
+	return buf;
+}
+
+/* Every entry of event `name`, keyed by the state it may be sent in. */
+static json_t *
+entries_json(const struct wf *w, const char *name, enum role role)
+{
+	json_t *entries = json_object();
+	char buf[ISO_BUFSIZE], roles[64];
+
+	for (size_t i = 0; i < w->nevents; i++) {
+		const struct wf_event *ev = &w->events[i];
+		json_t *e;
+
+		if (strcmp(ev->name, name) != 0)
+			continue;
+		e = json_pack("{s:s, s:o, s:b, s:b, s:b, s:s}", "to", ev->to,
+		    "guards", strings_json(ev->guards, ev->nguards), "note",
+		    ev->note, "data_entry", ev->data_entry, "allowed",
+		    wf_role_allowed(ev, role_name(role)), "roles",
+		    roles_text(ev->roles, roles, sizeof(roles)));
+		if (ev->not_before != NULL) {
+			const struct cal_item *it = cal_find(fp->campaign->cal,
+			    ev->not_before);
+			if (it != NULL)
+				json_object_set_new(e, "opens_at",
+				    json_string(moment_text(it->opens !=
+					    INT64_MIN ? it->opens : it->due,
+					buf)));
+		}
+		if (ev->nfrom == 0)
+			json_object_set(entries, "", e);
+		for (size_t k = 0; k < ev->nfrom; k++)
+			json_object_set(entries, ev->from[k], e);
+		json_decref(e);
+	}
+	return entries;
+}
+
+void
+cmd_advance(struct client *c, struct cmd_args *a)
+{
+	const struct wf *w = wf_find(fp->campaign->wf, a->argv[2]);
+	const struct wf_campaign *wc = wf_campaign(fp->campaign->wf);
+	json_t *p, *min_days, *finals;
+	char now[ISO_BUFSIZE], lock[ISO_BUFSIZE], *target, *subject, *text,
+	    *metric;
+	int64_t lock_at = lock_moment();
+	const char *params[1];
+
+	if (w == NULL) {
+		client_error(c, "unknown", "no workflow \"%.40s\"; workflows "
+		    "are listed by HELP ADVANCE", a->argv[2]);
+		return;
+	}
+	if (!wf_event_exists(w, a->argv[3])) {
+		client_error(c, "unknown", "workflow %s has no event \"%.40s\"",
+		    w->name, a->argv[3]);
+		return;
+	}
+	/* HOUSEHOLD/SUBJECT names a member or problem of the household. */
+	target = xstrdup(a->argv[1]);
+	subject = strchr(target, '/');
+	if (subject != NULL)
+		*subject++ = '\0';
+
+	min_days = json_object();
+	finals = json_array();
+	for (size_t i = 0; i < w->nstates; i++) {
+		const struct wf_state *st = &w->states[i];
+		if (st->min_days >= 0)
+			json_object_set_new(min_days, st->name,
+			    json_integer(st->min_days));
+		if (st->final)
+			json_array_append_new(finals, json_string(st->name));
+	}
+	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, "
+		      "s:o, s:o, s:o, s:o, s:o}",
+	    "campaign", fp->campaign->name, "workflow", w->name, "scope",
+	    w->scope == WF_SCOPE_VILLAGE ? "village" : "household", "target",
+	    target, "subject", subject ? subject : "", "event", a->argv[3],
+	    "entries", entries_json(w, a->argv[3], c->role), "actor",
+	    c->principal, "role", role_name(c->role), "now",
+	    moment_text(clock_now(fp->clock), now), "min_days", min_days,
+	    "final", finals, "relapse_reasons",
+	    labels_json(wc->relapse_reasons, wc->nrelapse_reasons),
+	    "marginal_risks",
+	    labels_json(wc->marginal_risks, wc->nmarginal_risks),
+	    "monitoring_risks",
+	    labels_json(wc->monitoring_risks, wc->nmonitoring_risks));
+	json_object_set_new(p, "lock_at", lock_at == INT64_MIN ? json_null() :
+	    json_string(moment_text(lock_at, lock)));
+	json_object_set_new(p, "applies_to", w->napplies_to ?
+	    strings_json(w->applies_to, w->napplies_to) : json_null());
+	json_object_set_new(p, "village", c->role == ROLE_VILLAGE ?
+	    json_string(c->village) : json_null());
+	json_object_set_new(p, "note", a->argc > 4 ?
+	    json_string(a->rest[4]) : json_null());
+	text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	free(target);
+	params[0] = text;
+	metric = xasprintf("%s/%s", w->name, a->argv[3]);
+	call_sql(c, "SELECT fupin.advance($1::jsonb)::text", 1, params, NULL,
+	    metric);
+	free(metric);
+	free(text);
 }

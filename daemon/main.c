@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "workflow.h"
 
 struct fupind *fp;
 
@@ -71,6 +72,9 @@ check_all(const char *path, struct config **cfgp, struct campaign **campp,
 	if (cfg != NULL)
 		camp = campaign_load(cfg->workflows_dir,
 		    cfg->workflows_campaign, errs);
+	if (camp != NULL && cfg->rules_notice_min_days >= 0)
+		wf_set_notice_min_days(camp->wf,
+		    (int)cfg->rules_notice_min_days);
 	if (errs->count > 0) {
 		campaign_free(camp);
 		config_free(cfg);

@@ -175,20 +175,58 @@ in_list(const char *const *list, size_t n, const char *s)
 	return 0;
 }
 
+/* Edit distance, capped: enough to suggest a key for a typo. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64], i, j;
+
+	if (la >= nitems(row) || lb >= nitems(row))
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0], up;
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			up = row[j];
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
 static void
 check_keys(struct ld *ld, const config_setting_t *grp, const char *path,
     const char *const *allowed)
 {
 	for (int i = 0; i < config_setting_length(grp); i++) {
 		const config_setting_t *s = config_setting_get_elem(grp, i);
-		const char *k = config_setting_name(s);
-		size_t j;
+		const char *k = config_setting_name(s), *near = NULL;
+		size_t j, d, best = 3;
 
 		for (j = 0; allowed[j] != NULL; j++) {
 			if (strcmp(allowed[j], k) == 0)
 				break;
+			if ((d = distance(allowed[j], k)) < best) {
+				best = d;
+				near = allowed[j];
+			}
 		}
-		if (allowed[j] == NULL)
+		if (allowed[j] != NULL)
+			continue;
+		if (near != NULL)
+			ld_error(ld, s, path, k, "unknown key (did you mean "
+			    "'%s'?)", near);
+		else
 			ld_error(ld, s, path, k, "unknown key");
 	}
 }
@@ -389,7 +427,7 @@ ld_read(struct ld *ld, config_t *cfg)
 	fclose(f);
 	if (!ok) {
 		errlist_add(ld->errs, ld->file, config_error_line(cfg), NULL,
-		    "syntax error: %s", config_error_text(cfg));
+		    "%s", config_error_text(cfg));
 		ld->errors++;
 		return -1;
 	}
@@ -651,10 +689,8 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 	v = strings_copy(fromset, &n);
 	e->from = (const char *const *)v;
 	e->nfrom = n;
-	if (fromset == NULL)
-		;
-	else if (n == 0 && (dup = find_event_entry(w, w->nevents - 1,
-	    e->name, NULL)) != NULL)
+	if (fromset != NULL && n == 0 && (dup = find_event_entry(w,
+	    w->nevents - 1, e->name, NULL)) != NULL)
 		ld_error(ld, fromset, path, "from", "duplicate event: '%s' "
 		    "already creates the instance at line %d", e->name,
 		    dup->line);
@@ -676,12 +712,12 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 			    dup->line);
 	}
 
-	if ((e->to = ld_string(ld, g, path, "to", 1)) == NULL)
-		;
-	else if (wf_state_find(w, e->to) == NULL)
+	e->to = ld_string(ld, g, path, "to", 1);
+	if (e->to != NULL && wf_state_find(w, e->to) == NULL)
 		ld_error(ld, config_setting_get_member(g, "to"), path, "to",
 		    "unknown state '%s'", e->to);
-	else if (fromset != NULL && e->nfrom == 0 && w->initial != NULL &&
+	else if (e->to != NULL && fromset != NULL && e->nfrom == 0 &&
+	    w->initial != NULL &&
 	    wf_state_find(w, w->initial) != NULL &&
 	    strcmp(e->to, w->initial) != 0)
 		ld_error(ld, config_setting_get_member(g, "to"), path, "to",
@@ -700,9 +736,10 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 				if (strcmp(roles[j].name, r) == 0)
 					break;
 			}
+			s = config_setting_get_elem(roleset, i);
 			if (j == nitems(roles))
-				ld_error(ld, config_setting_get_elem(roleset, i),
-				    path, "roles", "unknown role '%s'", r);
+				ld_error(ld, s, path, "roles", "unknown role "
+				    "'%s'", r);
 			else
 				e->roles |= roles[j].bit;
 		}
@@ -726,8 +763,9 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 		for (size_t k = 0; k < e->nfrom; k++) {
 			st = wf_state_find(w, e->from[k]);
 			if (st != NULL && st->min_days < 0)
-				ld_error(ld, s, path, "guards", "notice_min_days"
-				    ": state '%s' has no min_days", st->name);
+				ld_error(ld, s, path, "guards",
+				    "notice_min_days: state '%s' has no "
+				    "min_days", st->name);
 		}
 		if (e->nfrom == 0)
 			ld_error(ld, s, path, "guards", "notice_min_days on an "
@@ -1110,24 +1148,25 @@ dot_list(FILE *f, const char *prefix, const char *const *v, size_t n)
 
 /* The edge label as text, newlines between parts. */
 static char *
-dot_edge_label(const struct wf_event *e, const struct wf_state *from)
+dot_edge_label(const struct wf_event *e)
 {
 	const char *rv[nitems(roles)];
 	size_t nr = 0, len;
 	char *buf;
 	FILE *f;
 
+	/* Admin may send everything; naming it on every edge is noise. */
 	for (size_t i = 0; i < nitems(roles); i++) {
-		if (e->roles & roles[i].bit)
+		if ((e->roles & roles[i].bit) && roles[i].bit != WF_ROLE_ADMIN)
 			rv[nr++] = roles[i].name;
 	}
+	if (nr == 0)
+		rv[nr++] = "admin";
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return xstrdup(e->name);
 	fputs(e->name, f);
 	dot_list(f, "roles: ", rv, nr);
 	dot_list(f, "if ", e->guards, e->nguards);
-	if (from != NULL && from->leave_by != NULL)
-		fprintf(f, "\nby %s", from->leave_by);
 	if (e->not_before != NULL)
 		fprintf(f, "\nnot before %s", e->not_before);
 	if (e->note)
@@ -1145,13 +1184,19 @@ wf_dot(const struct wf *w, FILE *f)
 	dot_quote(f, w->name);
 	fputs(" {\n\trankdir=LR;\n\tlabel=", f);
 	dot_quote(f, w->title);
-	fputs(";\n\tnode [shape=box, style=rounded];\n", f);
+	fputs(";\n\tlabelloc=t;\n\tnode [shape=box, style=rounded];\n", f);
 	fputs("\t\"(create)\" [shape=point];\n", f);
 	for (size_t i = 0; i < w->nstates; i++) {
 		const struct wf_state *st = &w->states[i];
 		char *label;
 
-		if (st->min_days >= 0)
+		if (st->leave_by != NULL && st->min_days >= 0)
+			label = xasprintf("%s\nleave by %s\nat least %d days",
+			    st->name, st->leave_by, st->min_days);
+		else if (st->leave_by != NULL)
+			label = xasprintf("%s\nleave by %s", st->name,
+			    st->leave_by);
+		else if (st->min_days >= 0)
 			label = xasprintf("%s\nat least %d days", st->name,
 			    st->min_days);
 		else
@@ -1170,9 +1215,7 @@ wf_dot(const struct wf *w, FILE *f)
 		size_t k = 0;
 
 		do {
-			const struct wf_state *from = e->nfrom ?
-			    wf_state_find(w, e->from[k]) : NULL;
-			char *label = dot_edge_label(e, from);
+			char *label = dot_edge_label(e);
 
 			fputc('\t', f);
 			dot_quote(f, e->nfrom ? e->from[k] : "(create)");

@@ -134,9 +134,10 @@ const char *wf_guard_params(const char *name);
 /* Every guard the loader accepts; NULL past the end. */
 const char *wf_guard_name(size_t);
 
-/* Graphviz dot text: states as nodes (final ones doubled, deadlines and
- * minimum days in the label), events as edges labelled with the event,
- * roles, guards, note and lock. */
+/* Graphviz dot text: states as nodes (final ones doubled; the leave_by
+ * deadline and min_days in the label), events as edges labelled with the
+ * event, its roles (admin left implicit), guards, not_before, whether a
+ * note is required and whether it is data entry. */
 void wf_dot(const struct wf *, FILE *);
 
 #endif
