@@ -119,3 +119,17 @@ clock_on_change(struct fp_clock *c, void (*fn)(void *), void *arg)
 	c->on_change = fn;
 	c->arg = arg;
 }
+
+int
+clock_resume(struct fp_clock *c, int64_t t)
+{
+	int64_t now = clock_now(c);
+
+	if (c->mode == CLOCK_REAL || t <= now)
+		return -1;
+	if (c->mode == CLOCK_MANUAL)
+		c->manual = t;
+	else
+		c->start += t - now;
+	return 0;
+}

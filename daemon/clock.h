@@ -20,6 +20,9 @@ int64_t clock_now(const struct fp_clock *);
 /* Manual clock only: 0, or -1 (not manual, or t before now). */
 int clock_set(struct fp_clock *, int64_t t);
 int clock_advance(struct fp_clock *, int64_t seconds);
+/* Move a manual or simulated clock forward to t without calling the change
+ * hook (start-up resume); -1 on a real clock or if t is not ahead. */
+int clock_resume(struct fp_clock *, int64_t t);
 /* Real seconds from now until the clock reads t; 0 if already past, and
  * -1 on a manual clock, where only CLOCK moves time. */
 double clock_real_delay(const struct fp_clock *, int64_t t);

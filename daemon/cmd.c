@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "cmd_verbs.h"
+#include "deadline.h"
 #include "isotime.h"
 #include "log.h"
 #include "metrics.h"
@@ -30,6 +31,11 @@ static const struct cmd commands[] = {
 	    "the verbs you may use, or one verb's usage" },
 	{ "QUIT", ROLE_NONE, 0, 0, cmd_quit, "QUIT", "close the connection" },
 	CMD_VERBS_ENGINE
+	{ "ALERTS", ROLE_VILLAGE, 0, 1, cmd_alerts, "ALERTS [N]",
+	    "the last N alerts (20 by default)" },
+	{ "EXTEND", ROLE_TOWNSHIP, 4, -1, cmd_extend,
+	    "EXTEND VILLAGE DEADLINE UNTIL REASON",
+	    "grant a village more time on a deadline, with the reason" },
 	{ "CLOCK", ROLE_ADMIN, 2, 2, cmd_clock,
 	    "CLOCK ADVANCE DURATION | CLOCK SET ISO",
 	    "move the manual clock forward (30m, 6h, 2d) or to a moment" },
@@ -208,7 +214,10 @@ cmd_clock(struct client *c, struct cmd_args *a)
 	}
 	log_info("clock: set to %s by %s",
 	    iso_format(t, ISO_SHANGHAI_OFFSET, buf, sizeof(buf)), c->principal);
-	client_reply(c, json_pack("{s:b, s:s}", "ok", 1, "now", buf));
+	/* Answer once the alerts due by the new moment are in the outbox,
+	 * so that a script's next request sees them. */
+	deadline_reply_after_sweep(c, json_pack("{s:b, s:s}", "ok", 1, "now",
+					  buf));
 }
 
 static void

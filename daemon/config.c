@@ -406,6 +406,100 @@ check_unknown(config_setting_t *group, const char *path, struct errlist *errs)
 	}
 }
 
+/* "08:00" -> 480; -1 if malformed. */
+static int
+parse_hhmm(const char *s)
+{
+	int h, m;
+	char tail;
+
+	if (sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 ||
+	    m < 0 || m > 59 || strlen(s) != 5)
+		return -1;
+	return h * 60 + m;
+}
+
+static void
+parse_alerts(struct config *cfg, const char *path, config_t *cf,
+    struct errlist *errs)
+{
+	config_setting_t *cs;
+	char *copy, *tok, *save;
+
+#define LINE_OF(key)                                                           \
+	((cs = config_lookup(cf, key)) ? config_setting_source_line(cs) : 0)
+
+	copy = xstrdup(cfg->alerts_reminders);
+	for (tok = strtok_r(copy, " ,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ,", &save)) {
+		int64_t d = parse_duration(tok);
+
+		if (d <= 0 || cfg->nreminders == CONFIG_MAX_STEPS) {
+			errlist_add(errs, path, LINE_OF("alerts.reminders"),
+			    "alerts.reminders", d <= 0 ?
+			    "\"%s\" is not a duration before the deadline" :
+			    "at most 8 reminders (\"%s\")", tok);
+			break;
+		}
+		cfg->reminders[cfg->nreminders++] = d;
+	}
+	free(copy);
+
+	copy = xstrdup(cfg->alerts_escalations);
+	for (tok = strtok_r(copy, " ,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ,", &save)) {
+		char *colon = strchr(tok, ':');
+		int64_t d;
+
+		if (colon == NULL || colon[1] == '\0' ||
+		    cfg->nladder == CONFIG_MAX_STEPS) {
+			errlist_add(errs, path, LINE_OF("alerts.escalations"),
+			    "alerts.escalations",
+			    "\"%s\" is not delay:recipient (like 1d:"
+			    "township_leadership), or more than 8 steps", tok);
+			break;
+		}
+		*colon = '\0';
+		d = strcmp(tok, "0") == 0 ? 0 : parse_duration(tok);
+		if (d < 0 || (cfg->nladder > 0 &&
+		    d < cfg->ladder[cfg->nladder - 1].delay)) {
+			errlist_add(errs, path, LINE_OF("alerts.escalations"),
+			    "alerts.escalations",
+			    "delay \"%s\" is not a duration at or after the "
+			    "previous step's", tok);
+			break;
+		}
+		cfg->ladder[cfg->nladder].delay = d;
+		strlcpy_safe(cfg->ladder[cfg->nladder].recipient, colon + 1,
+		    sizeof(cfg->ladder[0].recipient));
+		cfg->nladder++;
+	}
+	free(copy);
+
+	cfg->digest_minute = parse_hhmm(cfg->alerts_digest_at);
+	if (cfg->digest_minute < 0)
+		errlist_add(errs, path, LINE_OF("alerts.digest_at"),
+		    "alerts.digest_at", "\"%s\" is not HH:MM",
+		    cfg->alerts_digest_at);
+	cfg->work_from = cfg->work_to = 0;
+	if (cfg->alerts_working_hours[0] != '\0') {
+		char from[8], to[8];
+
+		if (strlen(cfg->alerts_working_hours) != 11 ||
+		    cfg->alerts_working_hours[5] != '-' ||
+		    (memcpy(from, cfg->alerts_working_hours, 5), from[5] = 0,
+			memcpy(to, cfg->alerts_working_hours + 6, 5), to[5] = 0,
+			(cfg->work_from = parse_hhmm(from)) < 0) ||
+		    (cfg->work_to = parse_hhmm(to)) < 0 ||
+		    cfg->work_to <= cfg->work_from)
+			errlist_add(errs, path, LINE_OF("alerts.working_hours"),
+			    "alerts.working_hours",
+			    "\"%s\" is not HH:MM-HH:MM (from before to)",
+			    cfg->alerts_working_hours);
+	}
+#undef LINE_OF
+}
+
 static void
 validate(struct config *cfg, const char *path, config_t *cf,
     struct errlist *errs)
@@ -442,6 +536,7 @@ validate(struct config *cfg, const char *path, config_t *cf,
 		errlist_add(errs, path, LINE_OF("database.conninfo"),
 		    "database.conninfo", "must not be empty");
 #undef LINE_OF
+	parse_alerts(cfg, path, cf, errs);
 }
 
 struct config *

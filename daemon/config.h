@@ -25,6 +25,14 @@ struct access_entry {
 	char *name;	   /* label used in the audit trail */
 };
 
+#define CONFIG_MAX_STEPS 8
+
+/* One rung of the escalation ladder: delay after the deadline, who. */
+struct ladder_step {
+	int64_t delay;
+	char recipient[64];
+};
+
 struct config {
 	char *path;
 
@@ -61,6 +69,14 @@ struct config {
 	char *alerts_working_hours; /* "08:00-18:00" or "" */
 
 	int64_t rules_notice_min_days; /* -1: campaign file decides */
+
+	/* Parsed from the alerts.* strings above. */
+	int64_t reminders[CONFIG_MAX_STEPS]; /* seconds before a deadline */
+	size_t nreminders;
+	struct ladder_step ladder[CONFIG_MAX_STEPS];
+	size_t nladder;
+	int digest_minute;		/* minutes after local midnight */
+	int work_from, work_to;		/* minutes; from == to: any time */
 
 	char *log_facility;
 	char *log_level;

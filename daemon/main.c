@@ -17,6 +17,8 @@
 
 #include "campaign.h"
 #include "control.h"
+#include "deadline.h"
+#include "notify.h"
 #include "engine.h"
 #include "fupind.h"
 #include "isotime.h"
@@ -125,6 +127,8 @@ reload(void)
 	    (int)cfg->database_statement_timeout);
 	db_set_conninfo(fp->db, cfg->database_conninfo);
 	engine_reconfigure();
+	deadline_sweep_soon();
+	notify_kick();
 	metrics_count("reloads", "ok", 1);
 	log_notice("configuration reloaded from %s", cfg->path);
 done:
@@ -141,7 +145,7 @@ stop_check_cb(evutil_socket_t fd, short what, void *arg)
 	/* Finish what was accepted: answers being computed and statements
 	 * already sent. */
 	if (control_idle(fp->control) && !db_busy(fp->db) &&
-	    engine_idle()) {
+	    engine_idle() && deadline_idle() && notify_idle()) {
 		event_base_loopbreak(fp->base);
 		return;
 	}
@@ -210,6 +214,8 @@ schema_checked(const PGresult *res, const char *err, void *arg)
 	}
 	fp->schema_ok = 1;
 	engine_db_ready();
+	deadline_db_ready();
+	notify_kick();
 	if (!fp->ready) {
 		fp->ready = 1;
 		sd_notify(0, "READY=1\nSTATUS=running");
@@ -242,6 +248,8 @@ db_state_changed(enum db_state st, void *arg)
 	} else if (st == DB_DOWN) {
 		fp->schema_ok = 0;
 		engine_db_down();
+		deadline_db_down();
+		notify_db_down();
 		if (fp->ready)
 			sd_notify(0, "STATUS=database unavailable; retrying");
 	}
@@ -250,7 +258,16 @@ db_state_changed(enum db_state st, void *arg)
 static void
 db_notified(const char *channel, const char *payload, void *arg)
 {
+	/* Another daemon (or this one) wrote alerts: deliver them. */
+	if (strcmp(channel, "fupin_alert") == 0)
+		notify_kick();
 	engine_notified(channel, payload);
+}
+
+static void
+clock_changed(void *arg)
+{
+	deadline_sweep_soon();
 }
 
 static int
@@ -398,6 +415,9 @@ main(int argc, char **argv)
 	db_set_limits(fp->db, (int)cfg->database_reconnect_max,
 	    (int)cfg->database_statement_timeout);
 	engine_init();
+	deadline_init();
+	notify_init();
+	clock_on_change(fp->clock, clock_changed, NULL);
 	db_start(fp->db);
 
 	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
@@ -411,6 +431,8 @@ main(int argc, char **argv)
 	event_base_dispatch(fp->base);
 
 	log_notice("stopped");
+	notify_free();
+	deadline_free();
 	engine_free();
 	control_free(fp->control);
 	db_free(fp->db);

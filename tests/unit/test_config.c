@@ -562,6 +562,70 @@ test_empty_conninfo(void **state)
 }
 
 static void
+test_bad_alerts(void **state)
+{
+	expect_error("alerts: {\n"				 /* 1 */
+		     "  reminders = \"3d 1x\";\n"		 /* 2 */
+		     "};\n",					 /* 3 */
+	    2, "alerts.reminders", "\"1x\"");
+	expect_error("alerts: { reminders = \"9d 8d 7d 6d 5d 4d 3d 2d 1d\"; };\n",
+	    1, "alerts.reminders", "at most 8");
+	expect_error("alerts: {\n"				 /* 1 */
+		     "  language = \"en\";\n"		 /* 2 */
+		     "  escalations = \"0:township_office 1d\";\n" /* 3 */
+		     "};\n",					 /* 4 */
+	    3, "alerts.escalations", "\"1d\"");
+	/* The ladder only climbs: a later step cannot come earlier. */
+	expect_error("alerts: { escalations = \"1d:a 0:b\"; };\n", /* 1 */
+	    1, "alerts.escalations", "\"0\"");
+	expect_error("\n"					 /* 1 */
+		     "alerts: { digest_at = \"8am\"; };\n",	 /* 2 */
+	    2, "alerts.digest_at", "\"8am\" is not HH:MM");
+	expect_error("alerts: { digest_at = \"24:00\"; };\n",	 /* 1 */
+	    1, "alerts.digest_at", "is not HH:MM");
+	expect_error("alerts: {\n"				 /* 1 */
+		     "  working_hours = \"18:00-08:00\";\n"	 /* 2 */
+		     "};\n",					 /* 3 */
+	    2, "alerts.working_hours", "\"18:00-08:00\"");
+	expect_error("alerts: { working_hours = \"8-18\"; };\n", /* 1 */
+	    1, "alerts.working_hours", "\"8-18\"");
+}
+
+static void
+test_alerts_parsed(void **state)
+{
+	struct config *cfg = load_good("");
+
+	/* The defaults, as the alert scheduler reads them. */
+	assert_int_equal(cfg->nreminders, 2);
+	assert_int_equal(cfg->reminders[0], 3 * 86400);
+	assert_int_equal(cfg->reminders[1], 86400);
+	assert_int_equal(cfg->nladder, 3);
+	assert_int_equal(cfg->ladder[0].delay, 0);
+	assert_string_equal(cfg->ladder[0].recipient, "township_office");
+	assert_int_equal(cfg->ladder[1].delay, 86400);
+	assert_string_equal(cfg->ladder[1].recipient, "township_leadership");
+	assert_int_equal(cfg->ladder[2].delay, 3 * 86400);
+	assert_string_equal(cfg->ladder[2].recipient, "city");
+	assert_int_equal(cfg->digest_minute, 8 * 60);
+	assert_int_equal(cfg->work_from, cfg->work_to);
+	config_free(cfg);
+
+	cfg = load_good("alerts: { reminders = \"2d12h\"; "
+			"escalations = \"6h:township_office\";\n"
+			"          digest_at = \"07:30\"; "
+			"working_hours = \"08:30-17:45\"; };\n");
+	assert_int_equal(cfg->nreminders, 1);
+	assert_int_equal(cfg->reminders[0], 60 * 3600);
+	assert_int_equal(cfg->nladder, 1);
+	assert_int_equal(cfg->ladder[0].delay, 6 * 3600);
+	assert_int_equal(cfg->digest_minute, 7 * 60 + 30);
+	assert_int_equal(cfg->work_from, 8 * 60 + 30);
+	assert_int_equal(cfg->work_to, 17 * 60 + 45);
+	config_free(cfg);
+}
+
+static void
 test_access_errors(void **state)
 {
 	expect_error("access = (\n"				 /* 1 */
@@ -862,6 +926,8 @@ main(void)
 		cmocka_unit_test(test_bad_socket),
 		cmocka_unit_test(test_bad_campaign),
 		cmocka_unit_test(test_empty_conninfo),
+		cmocka_unit_test(test_bad_alerts),
+		cmocka_unit_test(test_alerts_parsed),
 		cmocka_unit_test(test_access_errors),
 		cmocka_unit_test(test_every_error_reported),
 		cmocka_unit_test(test_keep_static),

@@ -1,0 +1,394 @@
+/*
+ * The deadline engine (see deadline.h).
+ *
+ * Never one timer per household and never a scan in C: fupin.sweep finds,
+ * in one statement, every (deadline, village) with open work and inserts
+ * the reminders, overdue notices, escalations and digests due by now under
+ * their unique keys, then reports the next moment anything can fall due.
+ * A sweep is idempotent, so running one too many (a restart, a second
+ * daemon, a clock change) costs a query and sends nothing twice.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "campaign.h"
+#include "deadline.h"
+#include "engine.h"
+#include "fupind.h"
+#include "isotime.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+
+/* Even with nothing due for days, look again at least this often (real
+ * seconds): cheap insurance against a wall clock that jumped. */
+#define SWEEP_MAX_SLEEP 3600
+
+struct waiter {
+	struct client *client;
+	json_t *answer;
+	struct waiter *next;
+};
+
+static struct event *ev_timer, *ev_soon;
+static int sweeping, sweep_again, resumed;
+static int64_t caught_up_at = INT64_MIN;
+static struct waiter *waiting, *answering;
+
+static void sweep_start(void);
+
+static char *
+moment(int64_t t, char *buf)
+{
+	return iso_format(t, ISO_SHANGHAI_OFFSET, buf, ISO_BUFSIZE);
+}
+
+static void
+answer_waiters(struct waiter **list)
+{
+	struct waiter *w;
+
+	while ((w = *list) != NULL) {
+		*list = w->next;
+		client_reply(w->client, w->answer);
+		free(w);
+	}
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sweep_start();
+}
+
+void
+deadline_init(void)
+{
+	ev_timer = evtimer_new(fp->base, timer_cb, NULL);
+	ev_soon = evtimer_new(fp->base, timer_cb, NULL);
+}
+
+void
+deadline_free(void)
+{
+	answer_waiters(&answering);
+	answer_waiters(&waiting);
+	if (ev_timer)
+		event_free(ev_timer);
+	if (ev_soon)
+		event_free(ev_soon);
+}
+
+int
+deadline_idle(void)
+{
+	return !sweeping;
+}
+
+void
+deadline_sweep_soon(void)
+{
+	struct timeval tv = { 0, 0 };
+
+	evtimer_add(ev_soon, &tv);
+}
+
+void
+deadline_reply_after_sweep(struct client *c, json_t *answer)
+{
+	struct waiter *w;
+
+	if (!fp->schema_ok || fp->stopping) {
+		/* No sweep can run now; it will when the database is back. */
+		json_object_set_new(answer, "swept", json_false());
+		client_reply(c, answer);
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->client = c;
+	w->answer = answer;
+	w->next = waiting;
+	waiting = w;
+	deadline_sweep_soon();
+}
+
+static void
+arm_timer(int64_t next_at)
+{
+	struct timeval tv;
+	double delay;
+
+	evtimer_del(ev_timer);
+	if (next_at == INT64_MAX)
+		delay = SWEEP_MAX_SLEEP;
+	else {
+		delay = clock_real_delay(fp->clock, next_at);
+		if (delay < 0)
+			return; /* manual clock: CLOCK moves time and sweeps */
+		if (delay > SWEEP_MAX_SLEEP)
+			delay = SWEEP_MAX_SLEEP;
+	}
+	if (clock_mode(fp->clock) == CLOCK_MANUAL)
+		return;
+	tv.tv_sec = (time_t)delay;
+	tv.tv_usec = (suseconds_t)((delay - (double)tv.tv_sec) * 1e6);
+	evtimer_add(ev_timer, &tv);
+}
+
+static json_t *
+sweep_params(void)
+{
+	const struct config *cfg = fp->cfg;
+	json_t *reminders = json_array(), *ladder = json_array();
+	char now[ISO_BUFSIZE], caught[ISO_BUFSIZE], digest[32];
+
+	for (size_t i = 0; i < cfg->nreminders; i++)
+		json_array_append_new(reminders,
+		    json_integer(cfg->reminders[i]));
+	for (size_t i = 0; i < cfg->nladder; i++)
+		json_array_append_new(ladder,
+		    json_pack("{s:i, s:I, s:[s]}", "level", (int)i + 1, "delay",
+			(json_int_t)cfg->ladder[i].delay, "recipients",
+			cfg->ladder[i].recipient));
+	snprintf(digest, sizeof(digest), "%02d:%02d", cfg->digest_minute / 60,
+	    cfg->digest_minute % 60);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:[s], s:[s]}",
+	    "campaign", fp->campaign->name, "now",
+	    moment(clock_now(fp->clock), now), "caught_up_at",
+	    moment(caught_up_at, caught), "reminders", reminders, "ladder",
+	    ladder, "digest_at", digest, "recipients_reminder", "village_team",
+	    "recipients_overdue", "village_team");
+}
+
+static void
+sweep_done(const PGresult *res, const char *err, void *arg)
+{
+	json_t *r;
+	json_error_t jerr;
+	int64_t next_at = INT64_MAX;
+	const char *next;
+
+	sweeping = 0;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("deadline: sweep failed: %s",
+		    res ? PQresultErrorMessage(res) : err);
+		metrics_count("sweeps", "failed", 1);
+		/* The database is back soon or the next timer retries. */
+		arm_timer(INT64_MAX);
+		goto answer;
+	}
+	r = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
+	if (r != NULL) {
+		json_int_t created = json_integer_value(
+		    json_object_get(r, "created"));
+
+		next = json_string_value(json_object_get(r, "next_at"));
+		if (next == NULL || iso_parse(next, 0, &next_at) < 0)
+			next_at = INT64_MAX;
+		metrics_count("sweeps", "ok", 1);
+		if (created > 0) {
+			log_info("deadline: %lld new alert%s",
+			    (long long)created, created == 1 ? "" : "s");
+			metrics_count("alerts_created", NULL, (double)created);
+		}
+		json_decref(r);
+	}
+	arm_timer(next_at);
+	notify_kick();
+answer:
+	answer_waiters(&answering);
+	if (sweep_again || waiting != NULL) {
+		sweep_again = 0;
+		sweep_start();
+	}
+}
+
+static void
+sweep_start(void)
+{
+	json_t *p;
+	char *text;
+	const char *params[1];
+
+	if (!fp->schema_ok || fp->stopping || db_state(fp->db) != DB_UP ||
+	    !resumed)
+		return;
+	if (sweeping) {
+		sweep_again = 1;
+		return;
+	}
+	p = sweep_params();
+	text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	params[0] = text;
+	if (db_query(fp->db, "SELECT fupin.sweep($1::jsonb)::text", 1, params,
+		sweep_done, NULL) == 0) {
+		sweeping = 1;
+		/* Those waiting now are answered when this sweep is done. */
+		answering = waiting;
+		waiting = NULL;
+	}
+	free(text);
+}
+
+/* A manual or simulated clock resumes where the last run left it, so a
+ * restart never moves campaign time backwards. */
+static void
+resume_done(const PGresult *res, const char *err, void *arg)
+{
+	int64_t last;
+	char buf[ISO_BUFSIZE];
+
+	if (res == NULL)
+		return;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !PQgetisnull(res, 0, 0) &&
+	    iso_parse(PQgetvalue(res, 0, 0), 0, &last) == 0 &&
+	    last > clock_now(fp->clock) && clock_resume(fp->clock, last) == 0)
+		log_notice("clock: resumed at %s, where the last run left it",
+		    moment(last, buf));
+	resumed = 1;
+	/* What fell due before this moment, while we or the database were
+	 * down, fires now marked late. */
+	caught_up_at = clock_now(fp->clock);
+	sweep_start();
+}
+
+void
+deadline_db_ready(void)
+{
+	const char *params[1] = { fp->campaign->name };
+
+	resumed = 0;
+	if (clock_mode(fp->clock) == CLOCK_REAL) {
+		resumed = 1;
+		caught_up_at = clock_now(fp->clock);
+		sweep_start();
+		return;
+	}
+	db_query(fp->db,
+	    "SELECT to_char(last_now AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM fupin.daemon_state "
+	    "WHERE campaign_id = $1",
+	    1, params, resume_done, NULL);
+}
+
+void
+deadline_db_down(void)
+{
+	resumed = 0;
+	sweeping = 0;
+	answer_waiters(&answering);
+}
+
+/* ---- verbs ---- */
+
+struct verb_call {
+	struct client *client;
+	int sweep_after;
+};
+
+static void
+verb_done(const PGresult *res, const char *err, void *arg)
+{
+	struct verb_call *vc = arg;
+	json_t *answer;
+	json_error_t jerr;
+
+	if (res == NULL) {
+		client_error(vc->client, "unavailable", "%s", err);
+	} else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		client_error(vc->client, "internal", "the database refused: %s",
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	} else if ((answer = json_loads(PQgetvalue(res, 0, 0), 0, &jerr)) ==
+	    NULL) {
+		client_error(vc->client, "internal", "bad database answer");
+	} else {
+		if (vc->sweep_after &&
+		    json_is_true(json_object_get(answer, "ok"))) {
+			log_notice("deadline: %s extended for %s until %s by %s",
+			    json_string_value(json_object_get(answer,
+				"deadline")),
+			    json_string_value(json_object_get(answer,
+				"village")),
+			    json_string_value(json_object_get(answer, "until")),
+			    vc->client->principal);
+			deadline_reply_after_sweep(vc->client, answer);
+		} else
+			client_reply(vc->client, answer);
+	}
+	free(vc);
+}
+
+static void
+verb_sql(struct client *c, const char *sql, int n, const char *const *params,
+    int sweep_after)
+{
+	struct verb_call *vc;
+
+	if (!fp->schema_ok) {
+		client_error(c, "unavailable",
+		    "the database is unavailable; try again shortly");
+		return;
+	}
+	vc = xcalloc(1, sizeof(*vc));
+	vc->client = c;
+	vc->sweep_after = sweep_after;
+	if (db_query(fp->db, sql, n, params, verb_done, vc) < 0) {
+		free(vc);
+		client_error(c, "unavailable",
+		    "the database is unavailable; try again shortly");
+	}
+}
+
+void
+cmd_alerts(struct client *c, struct cmd_args *a)
+{
+	const char *params[3];
+	char nbuf[16];
+	long n = 20;
+
+	if (a->argc > 1) {
+		char *end;
+
+		n = strtol(a->argv[1], &end, 10);
+		if (*end != '\0' || n < 1 || n > 1000) {
+			client_error(c, "usage", "N must be 1..1000");
+			return;
+		}
+	}
+	snprintf(nbuf, sizeof(nbuf), "%ld", n);
+	params[0] = c->role == ROLE_VILLAGE ? c->village : NULL;
+	params[1] = nbuf;
+	params[2] = fp->cfg->alerts_language;
+	verb_sql(c, "SELECT fupin.alerts($1, $2::int, $3)::text", 3, params,
+	    0);
+}
+
+void
+cmd_extend(struct client *c, struct cmd_args *a)
+{
+	json_t *p;
+	char now[ISO_BUFSIZE], until[ISO_BUFSIZE], *text;
+	const char *params[1];
+	int64_t t;
+
+	if (iso_parse(a->argv[3], ISO_SHANGHAI_OFFSET, &t) < 0) {
+		client_error(c, "usage",
+		    "\"%.40s\" is not a moment (2019-10-23 or "
+		    "2019-10-23T18:00+08:00)", a->argv[3]);
+		return;
+	}
+	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "campaign",
+	    fp->campaign->name, "village", a->argv[1], "deadline", a->argv[2],
+	    "until", moment(t, until), "reason", a->rest[4], "actor",
+	    c->principal, "role", role_name(c->role), "now",
+	    moment(clock_now(fp->clock), now));
+	text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	params[0] = text;
+	verb_sql(c, "SELECT fupin.extend($1::jsonb)::text", 1, params, 1);
+	free(text);
+}

@@ -1,0 +1,407 @@
+/*
+ * Delivering alerts (see notify.h).
+ *
+ * An alert leaves the outbox in three steps, each its own statement:
+ * claim (attempts + 1, a lease of notify.timeout plus a margin), run the
+ * command, then mark it delivered or schedule its retry. A crash between
+ * the command's success and the mark leaves the lease to expire and the
+ * alert to be offered again: delivery is at least once, and the alert's
+ * stable "id" lets a receiver drop the rare repeat. Everything before the
+ * command (the sweep that made the alert) is exactly once.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "calendar.h"
+#include "campaign.h"
+#include "fupind.h"
+#include "isotime.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+
+#define LEASE_MARGIN 30 /* seconds beyond notify.timeout */
+
+struct child {
+	pid_t pid;
+	long long alert_id;
+	char *input;
+	size_t len, off;
+	int fd;
+	struct event *ev_write;
+	struct event *ev_timeout;
+	int timed_out;
+	struct child *next;
+};
+
+static struct event *ev_sigchld, *ev_retry, *ev_hours;
+static struct child *children;
+static int nchildren, claiming, marking;
+static char who[128];
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	notify_kick();
+}
+
+static void sigchld_cb(evutil_socket_t, short, void *);
+
+void
+notify_init(void)
+{
+	char host[64] = "?";
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(who, sizeof(who), "%s:%d", host, (int)getpid());
+	ev_sigchld = evsignal_new(fp->base, SIGCHLD, sigchld_cb, NULL);
+	evsignal_add(ev_sigchld, NULL);
+	ev_retry = evtimer_new(fp->base, retry_cb, NULL);
+	ev_hours = evtimer_new(fp->base, retry_cb, NULL);
+}
+
+static void
+child_free(struct child *ch)
+{
+	if (ch->ev_write)
+		event_free(ch->ev_write);
+	if (ch->ev_timeout)
+		event_free(ch->ev_timeout);
+	if (ch->fd >= 0)
+		close(ch->fd);
+	free(ch->input);
+	free(ch);
+}
+
+void
+notify_free(void)
+{
+	struct child *ch;
+
+	while ((ch = children) != NULL) {
+		children = ch->next;
+		kill(ch->pid, SIGKILL);
+		waitpid(ch->pid, NULL, 0);
+		child_free(ch);
+	}
+	if (ev_sigchld)
+		event_free(ev_sigchld);
+	if (ev_retry)
+		event_free(ev_retry);
+	if (ev_hours)
+		event_free(ev_hours);
+}
+
+int
+notify_idle(void)
+{
+	return nchildren == 0 && !claiming && marking == 0;
+}
+
+void
+notify_db_down(void)
+{
+	claiming = 0;
+	marking = 0;
+}
+
+/* Real seconds to wait after the n-th failed attempt: 1, 2, 4, ... capped
+ * at notify.retry_max, +-25% so that retries of many alerts spread out. */
+static double
+backoff(int attempts)
+{
+	double d = 1.0;
+
+	for (int i = 1; i < attempts && d < fp->cfg->notify_retry_max; i++)
+		d *= 2;
+	if (d > fp->cfg->notify_retry_max)
+		d = (double)fp->cfg->notify_retry_max;
+	return d * (0.75 + (random() % 1000) / 2000.0);
+}
+
+static void
+mark_done(const PGresult *res, const char *err, void *arg)
+{
+	marking--;
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_warnx("notify: cannot record a delivery result: %s",
+		    res ? PQresultErrorMessage(res) : err);
+	notify_kick();
+}
+
+static void
+record_result(long long id, int ok, const char *error, int attempts)
+{
+	char idbuf[32], delay[32];
+	const char *params[3] = { idbuf, error, delay };
+	int r;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	if (ok) {
+		metrics_count("alerts_delivered", NULL, 1);
+		r = db_query(fp->db,
+		    "UPDATE fupin.alert SET delivered_at = now(), "
+		    "claimed_until = NULL, last_error = NULL "
+		    "WHERE alert_id = $1::bigint AND delivered_at IS NULL",
+		    1, params, mark_done, NULL);
+	} else {
+		double d = backoff(attempts);
+		struct timeval tv = { (time_t)d,
+			(suseconds_t)((d - (double)(time_t)d) * 1e6) };
+
+		metrics_count("alerts_failed", NULL, 1);
+		snprintf(delay, sizeof(delay), "%.3f", d);
+		log_warnx("notify: alert %lld not delivered (%s); retry in "
+			  "%.1fs",
+		    id, error, d);
+		r = db_query(fp->db,
+		    "UPDATE fupin.alert SET claimed_until = NULL, "
+		    "last_error = $2, next_attempt_at = now() + "
+		    "make_interval(secs => $3::double precision) "
+		    "WHERE alert_id = $1::bigint AND delivered_at IS NULL",
+		    3, params, mark_done, NULL);
+		if (!evtimer_pending(ev_retry, NULL))
+			evtimer_add(ev_retry, &tv);
+	}
+	/* Lost connection: the lease expires and the alert is offered
+	 * again, so nothing is lost. */
+	if (r == 0)
+		marking++;
+}
+
+static void
+write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *ch = arg;
+	ssize_t n = write(ch->fd, ch->input + ch->off, ch->len - ch->off);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		event_add(ch->ev_write, NULL);
+		return;
+	}
+	if (n > 0) {
+		ch->off += (size_t)n;
+		if (ch->off < ch->len) {
+			event_add(ch->ev_write, NULL);
+			return;
+		}
+	}
+	/* Done, or the command does not read: either way close stdin. */
+	close(ch->fd);
+	ch->fd = -1;
+}
+
+static void
+timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *ch = arg;
+
+	ch->timed_out = 1;
+	kill(ch->pid, SIGKILL);
+}
+
+static void
+child_exited(struct child *ch, int status)
+{
+	char why[96];
+	int ok = !ch->timed_out && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0;
+
+	if (ch->timed_out)
+		snprintf(why, sizeof(why), "timed out after %llds",
+		    (long long)fp->cfg->notify_timeout);
+	else if (WIFEXITED(status))
+		snprintf(why, sizeof(why), "exit status %d",
+		    WEXITSTATUS(status));
+	else
+		snprintf(why, sizeof(why), "killed by signal %d",
+		    WTERMSIG(status));
+	if (ok)
+		log_info("notify: alert %lld delivered", ch->alert_id);
+	record_result(ch->alert_id, ok, ok ? NULL : why, ch->timed_out ? 2 : 1);
+}
+
+static void
+sigchld_cb(evutil_socket_t fd, short what, void *arg)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct child **pp, *ch;
+
+		for (pp = &children; (ch = *pp) != NULL; pp = &ch->next)
+			if (ch->pid == pid)
+				break;
+		if (ch == NULL)
+			continue;
+		*pp = ch->next;
+		nchildren--;
+		child_exited(ch, status);
+		child_free(ch);
+	}
+}
+
+static void
+spawn(long long id, const char *json_text, int attempts)
+{
+	struct child *ch;
+	struct timeval tv = { (time_t)fp->cfg->notify_timeout, 0 };
+	int pipefd[2];
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		log_warn("notify: pipe");
+		record_result(id, 0, "cannot create a pipe", attempts);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_warn("notify: fork");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		record_result(id, 0, "cannot fork", attempts);
+		return;
+	}
+	if (pid == 0) {
+		/* The child: stdin from the pipe, default signals, a shell. */
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		dup2(pipefd[0], 0);
+		execl("/bin/sh", "sh", "-c", fp->cfg->notify_command,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[0]);
+	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
+	ch = xcalloc(1, sizeof(*ch));
+	ch->pid = pid;
+	ch->alert_id = id;
+	ch->fd = pipefd[1];
+	ch->input = xasprintf("%s\n", json_text);
+	ch->len = strlen(ch->input);
+	ch->ev_write = event_new(fp->base, ch->fd, EV_WRITE, write_cb, ch);
+	ch->ev_timeout = evtimer_new(fp->base, timeout_cb, ch);
+	event_add(ch->ev_write, NULL);
+	evtimer_add(ch->ev_timeout, &tv);
+	ch->next = children;
+	children = ch;
+	nchildren++;
+}
+
+static void
+deliver(json_t *alert)
+{
+	long long id = (long long)json_integer_value(json_object_get(alert,
+	    "id"));
+	int attempts = (int)json_integer_value(json_object_get(alert,
+	    "attempts"));
+	const char *kind = json_string_value(json_object_get(alert, "kind"));
+	char *text;
+
+	metrics_count("alerts_sent", kind ? kind : "?", 1);
+	log_notice("alert %lld %s level %lld %s village %s households %lld%s: "
+		   "%s",
+	    id, kind, (long long)json_integer_value(json_object_get(alert,
+		"level")),
+	    json_string_value(json_object_get(alert, "deadline")),
+	    json_string_value(json_object_get(alert, "village")),
+	    (long long)json_integer_value(json_object_get(alert, "count")),
+	    json_is_true(json_object_get(alert, "late")) ? " (late)" : "",
+	    json_string_value(json_object_get(alert, "text")));
+	json_object_del(alert, "delivered_at");
+	json_object_del(alert, "attempts");
+	if (fp->cfg->notify_command[0] == '\0') {
+		/* Syslog and NOTIFY were the delivery. */
+		record_result(id, 1, NULL, attempts);
+		return;
+	}
+	text = json_dumps(alert, JSON_COMPACT);
+	spawn(id, text, attempts);
+	free(text);
+}
+
+static void
+claim_done(const PGresult *res, const char *err, void *arg)
+{
+	claiming = 0;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("notify: cannot claim alerts: %s",
+		    res ? PQresultErrorMessage(res) : err);
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		json_error_t jerr;
+		json_t *a = json_loads(PQgetvalue(res, i, 0), 0, &jerr);
+
+		if (a != NULL) {
+			deliver(a);
+			json_decref(a);
+		}
+	}
+	if (PQntuples(res) > 0)
+		notify_kick();
+}
+
+/*
+ * Inside working hours on a working day, or no limit configured: 0.
+ * Otherwise the next moment deliveries may start.
+ */
+static int64_t
+next_working_moment(int64_t now)
+{
+	const struct config *cfg = fp->cfg;
+	struct cal *cal = fp->campaign->cal;
+	int64_t day = cal_day(cal, now);
+	int64_t offset = (int64_t)cal_offset(cal) * 60;
+	int minute = (int)(((now + offset) % 86400 + 86400) % 86400 / 60);
+
+	if (cfg->work_from == cfg->work_to)
+		return 0;
+	if (cal_is_working_day(cal, day) && minute >= cfg->work_from &&
+	    minute < cfg->work_to)
+		return 0;
+	if (!cal_is_working_day(cal, day) || minute >= cfg->work_to)
+		day++;
+	for (int i = 0; i < 60 && !cal_is_working_day(cal, day); i++)
+		day++;
+	return day * 86400 - offset + (int64_t)cfg->work_from * 60;
+}
+
+void
+notify_kick(void)
+{
+	int64_t when;
+	int room = (int)fp->cfg->notify_concurrency - nchildren;
+	char n[32], lease[32];
+	const char *params[4] = { who, n, lease, fp->cfg->alerts_language };
+
+	if (!fp->schema_ok || fp->stopping || claiming || room <= 0)
+		return;
+	when = next_working_moment(clock_now(fp->clock));
+	if (when != 0) {
+		double d = clock_real_delay(fp->clock, when);
+
+		if (d >= 0) {
+			struct timeval tv = { (time_t)d, 0 };
+			evtimer_add(ev_hours, &tv);
+		}
+		return; /* a manual clock kicks us after every CLOCK */
+	}
+	snprintf(n, sizeof(n), "%d", room);
+	snprintf(lease, sizeof(lease), "%lld",
+	    (long long)fp->cfg->notify_timeout + LEASE_MARGIN);
+	if (db_query(fp->db,
+		"SELECT x::text FROM fupin.alert_claim($1, $2::int, $3::int, "
+		"$4) AS x",
+		4, params, claim_done, NULL) == 0)
+		claiming = 1;
+}

@@ -1,0 +1,332 @@
+-- 004_alerts.sql: deadlines, reminders, escalations and their outbox.
+--
+-- One function, fupin.sweep, computes in one set-based statement every
+-- alert that should exist at a moment (reminders before each deadline, the
+-- overdue notice at it, the escalation ladder after it, the daily digest)
+-- and inserts the missing ones into fupin.alert under their unique key.
+-- It is idempotent: run it twice, after a crash, or from two daemons, and
+-- each alert exists once. The daemon runs it when its single timer fires
+-- (at the next moment sweep itself reports), after a clock change, and
+-- after it (re)gains the database.
+
+-- The campaign clock of the last sweep: a manual or simulated clock
+-- resumes from here after a restart instead of going back in time.
+CREATE TABLE fupin.daemon_state (
+	campaign_id	text PRIMARY KEY REFERENCES fupin.campaign,
+	last_now	timestamptz NOT NULL,
+	updated_at	timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE fupin.daemon_state IS
+    'Per campaign: the campaign-clock moment of the last sweep';
+
+-- Delivery leases: a daemon claims an alert for the length of one notify
+-- command, so two daemons never run it at once; a crashed claim expires.
+ALTER TABLE fupin.alert ADD COLUMN claimed_by text;
+ALTER TABLE fupin.alert ADD COLUMN claimed_until timestamptz;
+ALTER TABLE fupin.alert ADD COLUMN title text NOT NULL DEFAULT '';
+CREATE INDEX alert_village_idx ON fupin.alert (village_id, alert_id);
+
+-- "2019-10-21 00:00" in Asia/Shanghai whatever the session's time zone.
+CREATE OR REPLACE FUNCTION fupin.local_text(t timestamptz)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$ SELECT to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') $$;
+
+-- Households for people: the first 20 ids, then how many more.
+CREATE OR REPLACE FUNCTION fupin.household_list(ids text[], zh boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT CASE WHEN cardinality(ids) = 0 THEN ''
+	WHEN cardinality(ids) <= 20 THEN array_to_string(ids, zh_sep)
+	ELSE array_to_string(ids[1:20], zh_sep) ||
+	    CASE WHEN zh THEN format('等%s户', cardinality(ids))
+	    ELSE format(' and %s more', cardinality(ids) - 20) END
+	END
+FROM (SELECT CASE WHEN zh THEN '、' ELSE ', ' END AS zh_sep) s
+$$;
+
+-- p: {campaign, now, caught_up_at (alerts that fell due before it fired
+--     late: the daemon or its database was down), reminders: [seconds],
+--     ladder: [{level, delay (seconds), recipients: [..]}], digest_at
+--     ("08:00"), recipients_reminder: [..], recipients_overdue: [..]}
+-- Returns {created, ids: [...], next_at}.
+CREATE OR REPLACE FUNCTION fupin.sweep(p jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	c text := p->>'campaign';
+	now_at timestamptz := (p->>'now')::timestamptz;
+	caught timestamptz := coalesce((p->>'caught_up_at')::timestamptz,
+	    '-infinity');
+	digest_time time := coalesce(p->>'digest_at', '08:00')::time;
+	ids bigint[];
+	next_at timestamptz;
+BEGIN
+	INSERT INTO fupin.daemon_state AS s (campaign_id, last_now)
+	VALUES (c, now_at)
+	ON CONFLICT (campaign_id) DO UPDATE SET
+	    last_now = greatest(s.last_now, excluded.last_now),
+	    updated_at = now();
+
+	WITH pend AS (
+		-- Open work per (deadline, village): grouped, never per household.
+		SELECT d.deadline_id, d.village_id, d.due,
+		    coalesce(array_agg(DISTINCT d.household_id) FILTER (WHERE
+			d.household_id IS NOT NULL), '{}') AS households,
+		    count(*) FILTER (WHERE d.household_id IS NULL) AS tasks
+		FROM fupin.instance_due d
+		WHERE d.campaign_id = c
+		GROUP BY d.deadline_id, d.village_id, d.due
+	), moments AS (
+		SELECT pend.*, 'reminder'::text AS kind, 0 AS level,
+		    'r' || r.secs AS step,
+		    pend.due - make_interval(secs => r.secs::double precision)
+			AS fire_at,
+		    ARRAY(SELECT jsonb_array_elements_text(
+			p->'recipients_reminder')) AS recipients
+		FROM pend, jsonb_array_elements_text(p->'reminders') AS r(secs)
+		WHERE r.secs::bigint > 0
+		UNION ALL
+		SELECT pend.*, 'overdue', 0, 'o', pend.due,
+		    ARRAY(SELECT jsonb_array_elements_text(
+			p->'recipients_overdue'))
+		FROM pend
+		UNION ALL
+		SELECT pend.*, 'escalation', (l->>'level')::int,
+		    'e' || (l->>'level'),
+		    pend.due + make_interval(secs =>
+			(l->>'delay')::double precision),
+		    ARRAY(SELECT jsonb_array_elements_text(l->'recipients'))
+		FROM pend, jsonb_array_elements(p->'ladder') AS l
+		UNION ALL
+		-- The digest repeats daily while the work stays overdue; only
+		-- the latest one is due (missed repeats are not sent late).
+		SELECT pend.*, 'digest', lvl.level,
+		    'd' || to_char(dg.at AT TIME ZONE 'Asia/Shanghai',
+			'YYYYMMDD'), dg.at, lvl.recipients
+		FROM pend
+		CROSS JOIN LATERAL (SELECT (CASE WHEN
+		    (now_at AT TIME ZONE 'Asia/Shanghai')::time >= digest_time
+		    THEN (now_at AT TIME ZONE 'Asia/Shanghai')::date
+		    ELSE (now_at AT TIME ZONE 'Asia/Shanghai')::date - 1 END +
+		    digest_time) AT TIME ZONE 'Asia/Shanghai' AS at) dg
+		CROSS JOIN LATERAL (SELECT coalesce(max((l->>'level')::int), 0)
+			AS level,
+		    coalesce((SELECT ARRAY(SELECT jsonb_array_elements_text(
+			l2->'recipients')) FROM jsonb_array_elements(p->'ladder')
+			l2 WHERE pend.due + make_interval(secs =>
+			(l2->>'delay')::double precision) <= dg.at
+			ORDER BY (l2->>'level')::int DESC LIMIT 1),
+			ARRAY(SELECT jsonb_array_elements_text(
+			p->'recipients_overdue'))) AS recipients
+		    FROM jsonb_array_elements(p->'ladder') l
+		    WHERE pend.due + make_interval(secs =>
+			(l->>'delay')::double precision) <= dg.at) lvl
+		WHERE dg.at > pend.due + interval '1 hour'
+	), due_now AS (
+		SELECT m.*, ci.title_zh, ci.title_en, vl.name AS village_name,
+		    cardinality(m.households) + m.tasks AS n
+		FROM moments m
+		JOIN fupin.calendar_item ci
+		    ON ci.campaign_id = c AND ci.item_id = m.deadline_id
+		JOIN fupin.village vl ON vl.village_id = m.village_id
+		WHERE m.fire_at <= now_at
+		ORDER BY m.fire_at, m.village_id, m.level
+	), ins AS (
+		INSERT INTO fupin.alert (alert_key, kind, level, campaign_id,
+		    deadline_id, village_id, due, fire_at, households, count,
+		    recipients, late, late_seconds, title, text_zh, text_en)
+		SELECT format('%s:%s:%s:%s:%s:%s', c, d.deadline_id, d.village_id,
+			d.kind, d.step, extract(epoch FROM d.due)::bigint),
+		    d.kind, d.level, c, d.deadline_id, d.village_id, d.due,
+		    d.fire_at, d.households, d.n, d.recipients,
+		    d.fire_at < caught,
+		    CASE WHEN d.fire_at < caught THEN
+			extract(epoch FROM now_at - d.fire_at)::bigint
+		    ELSE 0 END,
+		    d.title_zh,
+		    CASE d.kind
+		    WHEN 'reminder' THEN format('【提醒】%s：“%s”将于%s截止，尚有%s项未完成%s。',
+			d.village_name, d.title_zh, fupin.local_text(d.due), d.n,
+			CASE WHEN cardinality(d.households) > 0 THEN '（' ||
+			fupin.household_list(d.households, true) || '）' ELSE '' END)
+		    WHEN 'overdue' THEN format('【逾期】%s：“%s”已于%s截止，仍有%s项未完成%s，请抓紧办理。',
+			d.village_name, d.title_zh, fupin.local_text(d.due), d.n,
+			CASE WHEN cardinality(d.households) > 0 THEN '（' ||
+			fupin.household_list(d.households, true) || '）' ELSE '' END)
+		    WHEN 'escalation' THEN format('【%s】%s：“%s”截止%s，已逾期%s，仍有%s项未完成%s。',
+			CASE WHEN 'city' = ANY (d.recipients) THEN '通报' ELSE '督办' END,
+			d.village_name, d.title_zh, fupin.local_text(d.due),
+			CASE WHEN d.fire_at - d.due >= interval '1 day' THEN
+			    extract(day FROM d.fire_at - d.due) || '天'
+			ELSE '' END, d.n,
+			CASE WHEN cardinality(d.households) > 0 THEN '（' ||
+			fupin.household_list(d.households, true) || '）' ELSE '' END)
+		    ELSE format('【每日汇总】%s：“%s”截止%s，仍有%s项逾期未完成%s。',
+			d.village_name, d.title_zh, fupin.local_text(d.due), d.n,
+			CASE WHEN cardinality(d.households) > 0 THEN '（' ||
+			fupin.household_list(d.households, true) || '）' ELSE '' END)
+		    END,
+		    CASE d.kind
+		    WHEN 'reminder' THEN format('[Reminder] %s: "%s" is due %s; %s item(s) still open%s.',
+			d.village_name, d.title_en, fupin.local_text(d.due), d.n,
+			CASE WHEN cardinality(d.households) > 0 THEN ': ' ||
+			fupin.household_list(d.households, false) ELSE '' END)
+		    WHEN 'overdue' THEN format('[Overdue] %s: "%s" was due %s; %s item(s) still open%s.',
+			d.village_name, d.title_en, fupin.local_text(d.due), d.n,
+			CASE WHEN cardinality(d.households) > 0 THEN ': ' ||
+			fupin.household_list(d.households, false) ELSE '' END)
+		    WHEN 'escalation' THEN format('[Escalation %s to %s] %s: "%s" was due %s; %s item(s) still open%s.',
+			d.level, array_to_string(d.recipients, ', '),
+			d.village_name, d.title_en, fupin.local_text(d.due), d.n,
+			CASE WHEN cardinality(d.households) > 0 THEN ': ' ||
+			fupin.household_list(d.households, false) ELSE '' END)
+		    ELSE format('[Daily digest] %s: "%s" was due %s; %s item(s) still overdue%s.',
+			d.village_name, d.title_en, fupin.local_text(d.due), d.n,
+			CASE WHEN cardinality(d.households) > 0 THEN ': ' ||
+			fupin.household_list(d.households, false) ELSE '' END)
+		    END
+		FROM due_now d
+		ORDER BY d.fire_at, d.village_id, d.level
+		ON CONFLICT (alert_key) DO NOTHING
+		RETURNING alert_id
+	)
+	SELECT coalesce(array_agg(alert_id ORDER BY alert_id), '{}') INTO ids
+	FROM ins;
+
+	PERFORM pg_notify('fupin_alert', x::text) FROM unnest(ids) AS x;
+
+	-- The next moment anything can fall due, for every village whether
+	-- or not it has open work now (work may be proposed later): calendar
+	-- dues and extensions, minus reminders, plus the ladder; and the next
+	-- digest while anything is overdue.
+	WITH dues AS (
+		SELECT ci.due FROM fupin.calendar_item ci
+		WHERE ci.campaign_id = c AND EXISTS (SELECT 1 FROM
+		    fupin.state_rule sr WHERE sr.campaign_id = c AND
+		    sr.leave_by = ci.item_id)
+		UNION
+		SELECT e.until FROM fupin.extension e WHERE e.campaign_id = c
+	), cand AS (
+		SELECT dues.due - make_interval(secs =>
+		    r.secs::double precision) AS at
+		FROM dues, jsonb_array_elements_text(p->'reminders') r(secs)
+		UNION ALL
+		SELECT dues.due FROM dues
+		UNION ALL
+		SELECT dues.due + make_interval(secs =>
+		    (l->>'delay')::double precision)
+		FROM dues, jsonb_array_elements(p->'ladder') l
+		UNION ALL
+		SELECT (((now_at AT TIME ZONE 'Asia/Shanghai')::date +
+		    CASE WHEN (now_at AT TIME ZONE 'Asia/Shanghai')::time <
+		    digest_time THEN 0 ELSE 1 END) + digest_time)
+		    AT TIME ZONE 'Asia/Shanghai'
+		WHERE EXISTS (SELECT 1 FROM fupin.instance_due d
+		    WHERE d.campaign_id = c)
+	)
+	SELECT min(at) INTO next_at FROM cand WHERE at > now_at;
+
+	RETURN jsonb_build_object('created', cardinality(ids), 'ids', to_jsonb(ids),
+	    'next_at', next_at);
+END
+$$;
+
+-- EXTEND VILLAGE DEADLINE UNTIL REASON, township role. Recorded in the
+-- audit trail; honoured by fupin.village_due, hence by OVERDUE, STATUS and
+-- every alert; it lapses by itself when `until` passes.
+-- p: {campaign, village, deadline, until, reason, actor, role, now}
+CREATE OR REPLACE FUNCTION fupin.extend(p jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	c text := p->>'campaign';
+	ci fupin.calendar_item;
+	until_at timestamptz := (p->>'until')::timestamptz;
+	vname text;
+BEGIN
+	SELECT name INTO vname FROM fupin.village WHERE village_id = p->>'village';
+	IF vname IS NULL THEN
+		RETURN fupin.refuse('unknown', format('no village %s', p->>'village'));
+	END IF;
+	SELECT * INTO ci FROM fupin.calendar_item
+	WHERE campaign_id = c AND item_id = p->>'deadline';
+	IF ci.item_id IS NULL THEN
+		RETURN fupin.refuse('unknown', format('no calendar item %s',
+		    p->>'deadline'));
+	END IF;
+	IF until_at <= ci.due THEN
+		RETURN fupin.refuse('usage', format('%s is due %s; an extension '
+		    'must end after that', ci.item_id, fupin.local_text(ci.due)));
+	END IF;
+	IF nullif(btrim(coalesce(p->>'reason', '')), '') IS NULL THEN
+		RETURN fupin.refuse('usage', 'an extension needs a reason');
+	END IF;
+	INSERT INTO fupin.extension (campaign_id, village_id, deadline_id, until,
+	    reason, granted_by, granted_at)
+	VALUES (c, p->>'village', ci.item_id, until_at, p->>'reason',
+	    p->>'actor', (p->>'now')::timestamptz);
+	INSERT INTO fupin.transition (campaign_id, village_id, event, actor, role,
+	    at, note, detail)
+	VALUES (c, p->>'village', 'extend', p->>'actor', p->>'role',
+	    (p->>'now')::timestamptz, p->>'reason',
+	    jsonb_build_object('deadline', ci.item_id, 'due', ci.due,
+	    'until', until_at));
+	PERFORM pg_notify('fupin_change', p->>'village');
+	RETURN jsonb_build_object('ok', true, 'village', p->>'village',
+	    'name', vname, 'deadline', ci.item_id, 'due', ci.due,
+	    'until', until_at, 'reason', p->>'reason');
+END
+$$;
+
+-- The alert as the notify command and ALERTS show it.
+CREATE OR REPLACE FUNCTION fupin.alert_json(a fupin.alert, lang text)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+SELECT jsonb_build_object('id', a.alert_id, 'kind', a.kind, 'level', a.level,
+    'deadline', a.deadline_id, 'title', a.title, 'due', a.due,
+    'fire_at', a.fire_at, 'village', a.village_id,
+    'village_name', (SELECT name FROM fupin.village v
+	WHERE v.village_id = a.village_id),
+    'households', to_jsonb(a.households), 'count', a.count,
+    'recipients', to_jsonb(a.recipients), 'late', a.late,
+    'late_seconds', a.late_seconds,
+    'text', CASE WHEN lang = 'en' THEN a.text_en ELSE a.text_zh END,
+    'delivered_at', a.delivered_at, 'attempts', a.attempts)
+$$;
+
+CREATE OR REPLACE FUNCTION fupin.alerts(vfilter text, n int, lang text)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+SELECT jsonb_build_object('ok', true, 'items',
+    coalesce(jsonb_agg(fupin.alert_json(x, lang) ORDER BY x.alert_id DESC),
+    '[]'))
+FROM (SELECT * FROM fupin.alert a
+      WHERE vfilter IS NULL OR a.village_id = vfilter
+      ORDER BY a.alert_id DESC LIMIT n) x
+$$;
+
+-- Claim up to n undelivered alerts that may be attempted now, oldest
+-- first, for one notify command's length (lease seconds).
+CREATE OR REPLACE FUNCTION fupin.alert_claim(who text, n int, lease int,
+    lang text)
+RETURNS SETOF jsonb
+LANGUAGE sql
+AS $$
+UPDATE fupin.alert a SET attempts = a.attempts + 1, claimed_by = who,
+    claimed_until = now() + make_interval(secs => lease)
+WHERE a.alert_id IN (SELECT x.alert_id FROM fupin.alert x
+    WHERE x.delivered_at IS NULL
+    AND (x.claimed_until IS NULL OR x.claimed_until < now())
+    AND (x.next_attempt_at IS NULL OR x.next_attempt_at <= now())
+    ORDER BY x.fire_at, x.alert_id
+    LIMIT n FOR UPDATE SKIP LOCKED)
+RETURNING fupin.alert_json(a, lang)
+$$;
+
+GRANT SELECT, INSERT, UPDATE ON fupin.daemon_state TO fupin_daemon;
