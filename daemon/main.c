@@ -25,6 +25,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "wfdoc.h"
 #include "workflow.h"
 
 struct fupind *fp;
@@ -36,13 +37,15 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: fupind [-c FILE] [-f] [-t] [-T] [--migrate] [-V] [-h]\n"
+	    "usage: fupind [-c FILE] [-f] [-t] [-T] [--migrate] [--describe] [-V] "
+	    "[-h]\n"
 	    "  -c FILE     configuration (default %s/fupind.conf)\n"
 	    "  -f          stay in the foreground; log to stderr too\n"
 	    "  -t          check the configuration and workflow files, then "
 	    "exit\n"
 	    "  -T          print every setting with its default, then exit\n"
 	    "  --migrate   apply pending schema migrations, then exit\n"
+	    "  --describe  print the workflows as Markdown, then exit\n"
 	    "  -V          print the version\n"
 	    "  -h          this help\n",
 	    FUPIN_SYSCONFDIR);
@@ -288,12 +291,13 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "migrate", no_argument, NULL, 'M' },
+		{ "describe", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = FUPIN_SYSCONFDIR "/fupind.conf";
-	int foreground = 0, check = 0, migrate = 0, ch;
+	int foreground = 0, check = 0, migrate = 0, describe = 0, ch;
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
 	struct errlist errs;
 	struct config *cfg = NULL;
@@ -317,6 +321,9 @@ main(int argc, char **argv)
 			return 0;
 		case 'M':
 			migrate = 1;
+			break;
+		case 'D':
+			describe = 1;
 			break;
 		case 'V':
 			printf("fupind %s\n", FUPIN_VERSION);
@@ -357,6 +364,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	errlist_free(&errs);
+	if (describe) {
+		wfdoc_markdown(camp, stdout);
+		campaign_free(camp);
+		config_free(cfg);
+		return 0;
+	}
 	if (check) {
 		printf("configuration OK\n");
 		campaign_free(camp);

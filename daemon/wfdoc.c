@@ -1,0 +1,114 @@
+/* Markdown for every workflow of a campaign (see wfdoc.h). */
+#include <string.h>
+
+#include "calendar.h"
+#include "campaign.h"
+#include "isotime.h"
+#include "wfdoc.h"
+#include "workflow.h"
+
+static void
+roles(FILE *f, unsigned r)
+{
+	const char *sep = "";
+
+	if (r & WF_ROLE_VILLAGE) {
+		fprintf(f, "%svillage", sep);
+		sep = ", ";
+	}
+	if (r & WF_ROLE_TOWNSHIP) {
+		fprintf(f, "%stownship", sep);
+		sep = ", ";
+	}
+	if (r & WF_ROLE_CITY) {
+		fprintf(f, "%scity", sep);
+		sep = ", ";
+	}
+	fprintf(f, "%sadmin", sep);
+}
+
+static void
+deadline(FILE *f, const struct campaign *c, const char *id)
+{
+	const struct cal_item *it = id ? cal_find(c->cal, id) : NULL;
+	char buf[ISO_BUFSIZE];
+
+	if (it == NULL) {
+		fputs("—", f);
+		return;
+	}
+	fprintf(f, "`%s` (due %s)", id,
+	    iso_format(it->due, cal_offset(c->cal), buf, sizeof(buf)));
+}
+
+void
+wfdoc_markdown(const struct campaign *c, FILE *f)
+{
+	const struct wf_campaign *wc = wf_campaign(c->wf);
+
+	fprintf(f, "Campaign `%s`: exit threshold %.0f yuan, marginal "
+		   "threshold %.0f yuan, income period %s to %s, notices at "
+		   "least %d days, data entry locked at `%s`.\n\n",
+	    wc->id, wc->exit_threshold, wc->marginal_threshold,
+	    wc->income_from, wc->income_to, wc->notice_min_days,
+	    wc->data_entry_lock ? wc->data_entry_lock : "-");
+	for (size_t i = 0; i < wf_count(c->wf); i++) {
+		const struct wf *w = wf_at(c->wf, i);
+
+		fprintf(f, "### `%s` — %s\n\n", w->name, w->title);
+		fprintf(f, "Scope: %s%s. Applies to: ",
+		    w->scope == WF_SCOPE_VILLAGE ? "one per village" :
+						   "one per household",
+		    w->data_entry ? "; data entry (locked after the lock)" :
+				    "");
+		if (w->napplies_to == 0)
+			fputs("any category", f);
+		for (size_t k = 0; k < w->napplies_to; k++)
+			fprintf(f, "%s`%s`", k ? ", " : "", w->applies_to[k]);
+		fputs(".\n\n| state | title | must be left by | minimum "
+		      "days | final |\n|---|---|---|---|---|\n",
+		    f);
+		for (size_t k = 0; k < w->nstates; k++) {
+			const struct wf_state *st = &w->states[k];
+
+			fprintf(f, "| `%s` | %s | ", st->name, st->title);
+			deadline(f, c, st->leave_by);
+			if (st->min_days >= 0)
+				fprintf(f, " | %d | ", st->min_days);
+			else
+				fputs(" | — | ", f);
+			fprintf(f, "%s |\n", st->final ? "yes" : "");
+		}
+		fputs("\n| event | from | to | roles | guards | note |\n"
+		      "|---|---|---|---|---|---|\n",
+		    f);
+		for (size_t k = 0; k < w->nevents; k++) {
+			const struct wf_event *e = &w->events[k];
+
+			fprintf(f, "| `%s` | ", e->name);
+			if (e->nfrom == 0)
+				fputs("(creates)", f);
+			for (size_t j = 0; j < e->nfrom; j++)
+				fprintf(f, "%s`%s`", j ? ", " : "", e->from[j]);
+			fprintf(f, " | `%s` | ", e->to);
+			roles(f, e->roles);
+			fputs(" | ", f);
+			for (size_t j = 0; j < e->nguards; j++)
+				fprintf(f, "%s`%s`", j ? ", " : "",
+				    e->guards[j]);
+			if (e->not_before)
+				fprintf(f, "%snot before `%s`",
+				    e->nguards ? "; " : "", e->not_before);
+			fprintf(f, " | %s |\n", e->note ? "required" : "");
+		}
+		fputs("\n<details><summary>Graphviz</summary>\n\n```dot\n", f);
+		wf_dot(w, f);
+		fputs("```\n</details>\n\n", f);
+	}
+	fputs("Guards (evaluated in SQL against the database's current "
+	      "data):\n\n| guard | rule |\n|---|---|\n",
+	    f);
+	for (size_t i = 0; wf_guard_name(i) != NULL; i++)
+		fprintf(f, "| `%s` | %s |\n", wf_guard_name(i),
+		    wf_guard_describe(wf_guard_name(i)));
+}
