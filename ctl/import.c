@@ -391,6 +391,7 @@ import_days_in_month(int y, int m)
 	return days[m - 1];
 }
 
+/* The value of n (at most 9) digits, or -1. */
 static int
 import_digits(const char *s, size_t n)
 {
@@ -578,7 +579,7 @@ import_value(const struct import_column *c, char **val, char *scratch,
 
 		if (len == 0)
 			return "required";
-		if (len != 18 || import_digits(s, 17) < 0 ||
+		if (len != 18 || strspn(s, "0123456789") < 17 ||
 		    strchr("0123456789Xx", s[17]) == NULL) {
 			snprintf(why, whylen, "'%s' is not 17 digits and a "
 			    "check character", s);

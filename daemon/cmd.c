@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "cmd.h"
 #include "cmd_verbs.h"
 #include "deadline.h"
@@ -22,6 +23,7 @@ static void cmd_quit(struct client *, struct cmd_args *);
 static void cmd_clock(struct client *, struct cmd_args *);
 static void cmd_config(struct client *, struct cmd_args *);
 static void cmd_metrics(struct client *, struct cmd_args *);
+static void cmd_auth(struct client *, struct cmd_args *);
 
 static const struct cmd commands[] = {
 	{ "PING", ROLE_NONE, 0, 0, cmd_ping, "PING",
@@ -30,6 +32,8 @@ static const struct cmd commands[] = {
 	{ "HELP", ROLE_NONE, 0, 1, cmd_help, "HELP [VERB]",
 	    "the verbs you may use, or one verb's usage" },
 	{ "QUIT", ROLE_NONE, 0, 0, cmd_quit, "QUIT", "close the connection" },
+	{ "AUTH", ROLE_NONE, 1, 1, cmd_auth, "AUTH TOKEN",
+	    "on the TCP listener: take the role your token belongs to" },
 	CMD_VERBS_ENGINE
 	{ "ALERTS", ROLE_VILLAGE, 0, 1, cmd_alerts, "ALERTS [N]",
 	    "the last N alerts (20 by default)" },
@@ -52,7 +56,7 @@ cmd_table(size_t *n)
 	return commands;
 }
 
-static const struct cmd *
+const struct cmd *
 cmd_find(const char *verb)
 {
 	for (size_t i = 0; i < nitems(commands); i++)
@@ -61,31 +65,50 @@ cmd_find(const char *verb)
 	return NULL;
 }
 
-void
-cmd_dispatch(struct client *c, char *line)
+int
+cmd_split(char *line, struct cmd_args *args)
 {
-	struct cmd_args args;
-	const struct cmd *cmd;
 	char *p = line;
 
-	memset(&args, 0, sizeof(args));
-	args.copy = xstrdup(line);
+	memset(args, 0, sizeof(*args));
+	args->copy = xstrdup(line);
 	while (*p != '\0') {
 		while (*p == ' ' || *p == '\t')
 			*p++ = '\0';
 		if (*p == '\0')
 			break;
-		if (args.argc == CMD_MAX_ARGS) {
-			c->verb = "?";
-			client_error(c, "usage", "too many words");
-			goto done;
-		}
-		args.rest[args.argc] = args.copy + (p - line);
-		args.argv[args.argc++] = p;
+		if (args->argc == CMD_MAX_ARGS)
+			return -1;
+		args->rest[args->argc] = args->copy + (p - line);
+		args->argv[args->argc++] = p;
 		while (*p != '\0' && *p != ' ' && *p != '\t')
 			p++;
 	}
-	if (args.argc == 0) {
+	return args->argc == 0 ? -2 : 0;
+}
+
+/* What a TCP client may do before AUTH. */
+static int
+before_auth(const struct cmd *cmd)
+{
+	return cmd->handler == cmd_ping || cmd->handler == cmd_help ||
+	    cmd->handler == cmd_quit || cmd->handler == cmd_auth;
+}
+
+void
+cmd_dispatch(struct client *c, char *line)
+{
+	struct cmd_args args;
+	const struct cmd *cmd;
+	int rc = cmd_split(line, &args);
+
+	if (rc == -1) {
+		c->verb = "?";
+		client_error(c, "usage", "too many words (at most %d)",
+		    CMD_MAX_ARGS);
+		goto done;
+	}
+	if (rc == -2) {
 		c->verb = "?";
 		client_error(c, "usage", "empty request; try HELP");
 		goto done;
@@ -98,6 +121,13 @@ cmd_dispatch(struct client *c, char *line)
 		goto done;
 	}
 	c->verb = cmd->verb;
+	if (c->tcp && c->role == ROLE_NONE && !before_auth(cmd)) {
+		client_error(c, "forbidden",
+		    "send AUTH TOKEN first (%s needs the %s role)", cmd->verb,
+		    role_name(cmd->min_role > ROLE_VILLAGE ? cmd->min_role :
+							     ROLE_VILLAGE));
+		goto done;
+	}
 	if (c->role < cmd->min_role) {
 		client_error(c, "forbidden", "%s needs the %s role; you are %s",
 		    cmd->verb, role_name(cmd->min_role), role_name(c->role));
@@ -113,6 +143,8 @@ cmd_dispatch(struct client *c, char *line)
 	/* Handlers copy what they keep: args dies when we return. */
 	cmd->handler(c, &args);
 done:
+	/* The line may hold a token: leave no copy behind. */
+	explicit_bzero(args.copy, strlen(args.copy));
 	free(args.copy);
 }
 
@@ -156,7 +188,9 @@ cmd_help(struct client *c, struct cmd_args *a)
 		return;
 	}
 	for (size_t i = 0; i < nitems(commands); i++) {
-		if (c->role < commands[i].min_role)
+		if (c->role < commands[i].min_role ||
+		    (c->tcp && c->role == ROLE_NONE &&
+			!before_auth(&commands[i])))
 			continue;
 		json_array_append_new(verbs,
 		    json_pack("{s:s, s:s, s:s}", "verb", commands[i].verb,
@@ -236,11 +270,31 @@ cmd_config(struct client *c, struct cmd_args *a)
 }
 
 static void
-cmd_metrics(struct client *c, struct cmd_args *a)
+metrics_answer(void *arg)
 {
+	struct client *c = arg;
 	json_t *m = metrics_json();
 
 	json_object_set_new(m, "ok", json_true());
 	json_object_set_new(m, "database", json_string(db_state_name(fp->db)));
 	client_reply(c, m);
+}
+
+static void
+cmd_metrics(struct client *c, struct cmd_args *a)
+{
+	/* The database's gauges as of now, then the answer. */
+	metrics_refresh(metrics_answer, c);
+}
+
+static void
+cmd_auth(struct client *c, struct cmd_args *a)
+{
+	if (!c->tcp) {
+		client_error(c, "usage",
+		    "AUTH is for the TCP listener; on this socket your role "
+		    "(%s) comes from your user", role_name(c->role));
+		return;
+	}
+	auth_request(c, a->argv[1]);
 }

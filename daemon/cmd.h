@@ -26,6 +26,12 @@ struct cmd {
 	const char *help;
 };
 
+/* Split line into words: args->copy is a copy the caller frees, argv[]
+ * points into line (which is cut up). 0, or -1 for too many words, -2 for
+ * none. Pure, for the fuzz target. */
+int cmd_split(char *line, struct cmd_args *args);
+const struct cmd *cmd_find(const char *verb);
+
 /* Parse and run one request line (already checked for length, NUL bytes
  * and UTF-8). */
 void cmd_dispatch(struct client *, char *line);

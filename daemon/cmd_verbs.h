@@ -12,6 +12,7 @@ void cmd_status(struct client *, struct cmd_args *);
 void cmd_overdue(struct client *, struct cmd_args *);
 void cmd_household(struct client *, struct cmd_args *);
 void cmd_advance(struct client *, struct cmd_args *);
+void cmd_member(struct client *, struct cmd_args *);
 
 #define CMD_VERBS_ENGINE                                                       \
 	{ "CALENDAR", ROLE_NONE, 0, 0, cmd_calendar, "CALENDAR",              \
@@ -25,6 +26,11 @@ void cmd_advance(struct client *, struct cmd_args *);
 	{ "ADVANCE", ROLE_VILLAGE, 3, -1, cmd_advance,                        \
 	    "ADVANCE ID WORKFLOW EVENT [NOTE]",                                \
 	    "record a step: e.g. ADVANCE H001 exit publish (ID may be "        \
-	    "HOUSEHOLD/PERSON_ID for member changes)" },
+	    "HOUSEHOLD/PERSON_ID for member changes)" },                    \
+	{ "MEMBER", ROLE_VILLAGE, 4, -1, cmd_member,                          \
+	    "MEMBER HOUSEHOLD ADD PERSON_ID NAME RELATION BIRTH_DATE [REASON] " \
+	    "| MEMBER HOUSEHOLD REMOVE PERSON_ID DATE REASON",                 \
+	    "record a natural member change (birth, marriage, death); it is " \
+	    "then reported: ADVANCE HOUSEHOLD/PERSON_ID member enter" },
 
 #endif

@@ -34,6 +34,7 @@ struct cfg_setting {
 static const char *const clock_modes[] = { "real", "simulated", "manual",
 	NULL };
 static const char *const languages[] = { "zh", "en", NULL };
+static const char *const no_yes[] = { "no", "yes", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 #define MAXI INT64_MAX
@@ -69,6 +70,9 @@ static const struct cfg_setting settings[] = {
 	    "optional TCP listener \"127.0.0.1:7070\" requiring AUTH; empty: off" },
 	{ "control.http", T_STRING, "", 0, OFF(control_http), 0, 0, NULL,
 	    "optional HTTP listener for /metrics and /healthz; empty: off" },
+	{ "control.listen_remote", T_ENUM, "no", 0, OFF(control_listen_remote),
+	    0, 0, no_yes,
+	    "\"yes\": listen and http may use a non-loopback address" },
 
 	{ "clock.mode", T_ENUM, "real", 0, OFF(clock_mode), 0, 0, clock_modes,
 	    "real | simulated (start, then rate x real time) | manual (CLOCK)" },
@@ -413,7 +417,9 @@ parse_hhmm(const char *s)
 	int h, m;
 	char tail;
 
-	if (sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 ||
+	if (strlen(s) != 5 || s[0] < '0' || s[0] > '9' || s[3] < '0' ||
+	    s[3] > '9' || sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 ||
+	    h > 23 ||
 	    m < 0 || m > 59 || strlen(s) != 5)
 		return -1;
 	return h * 60 + m;

@@ -14,6 +14,10 @@
 #include "util.h"
 
 enum clock_mode { CLOCK_REAL, CLOCK_SIMULATED, CLOCK_MANUAL };
+enum alerts_language { ALERTS_ZH, ALERTS_EN };
+
+/* "zh" or "en", as the SQL functions take it. */
+#define ALERTS_LANGUAGE_NAME(cfg) ((cfg)->alerts_language == ALERTS_EN ? "en" : "zh")
 
 /* One principal that may use the status socket. */
 struct access_entry {
@@ -47,6 +51,7 @@ struct config {
 	int64_t control_idle_timeout;
 	int64_t control_max_output;
 	char *control_listen;	  /* "host:port" or "" */
+	int control_listen_remote; /* 1: listen/http may be non-loopback */
 	char *control_http;	  /* "host:port" or "" */
 
 	int clock_mode;
@@ -65,7 +70,7 @@ struct config {
 	char *alerts_reminders;	  /* "3d 1d" */
 	char *alerts_escalations; /* "0:township_office 1d:township_leadership 3d:city" */
 	char *alerts_digest_at;	  /* "08:00" */
-	char *alerts_language;	  /* zh | en */
+	int alerts_language;	  /* index: ALERTS_ZH, ALERTS_EN */
 	char *alerts_working_hours; /* "08:00-18:00" or "" */
 
 	int64_t rules_notice_min_days; /* -1: campaign file decides */

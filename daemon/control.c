@@ -13,6 +13,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,8 +26,10 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "auth.h"
 #include "cmd.h"
 #include "control.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -32,6 +37,7 @@ struct control {
 	struct fupind *d;
 	struct evconnlistener *unix_listener;
 	struct evconnlistener *tcp_listener;
+	struct http *http;
 	char *socket_path;
 	struct client *clients;
 	size_t nclients;
@@ -58,7 +64,7 @@ role_name(enum role r)
 	}
 }
 
-static enum role
+enum role
 role_from_name(const char *s)
 {
 	if (strcmp(s, "admin") == 0)
@@ -117,6 +123,7 @@ client_free(struct client *c)
 		bufferevent_free(c->bev);
 	free(c->village);
 	free(c->principal);
+	free(c->peer);
 	free(c);
 	metrics_gauge_set("clients", NULL, (double)ctl->nclients);
 }
@@ -355,11 +362,30 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 			c->uid = cred.uid;
 		else
 			c->uid = (uid_t)-1;
+		c->peer = xasprintf("uid %u", (unsigned)c->uid);
 		assign_unix_role(ctl, c);
 	} else {
+		char host[INET6_ADDRSTRLEN] = "?";
+		unsigned port = 0;
+
+		if (sa->sa_family == AF_INET) {
+			const struct sockaddr_in *in = (void *)sa;
+
+			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+			port = ntohs(in->sin_port);
+			c->peer = xasprintf("%s:%u", host, port);
+		} else if (sa->sa_family == AF_INET6) {
+			const struct sockaddr_in6 *in6 = (void *)sa;
+
+			inet_ntop(AF_INET6, &in6->sin6_addr, host,
+			    sizeof(host));
+			port = ntohs(in6->sin6_port);
+			c->peer = xasprintf("[%s]:%u", host, port);
+		} else
+			c->peer = xstrdup("tcp");
 		c->tcp = 1;
 		c->role = ROLE_NONE;
-		c->principal = xstrdup("tcp");
+		c->principal = xasprintf("tcp %s", c->peer);
 	}
 	c->next = ctl->clients;
 	if (ctl->clients)
@@ -437,19 +463,65 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	return l;
 }
 
+int
+control_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	return 0;
+}
+
+/*
+ * "host:port" of key into ss. Tokens and metrics cross the network in
+ * clear text, so an address other than loopback (including the wildcard
+ * 0.0.0.0) needs control.listen_remote = "yes": a typo must not open the
+ * daemon to the township's network.
+ */
+int
+control_parse_listen(const struct config *cfg, const char *key,
+    const char *spec, struct sockaddr_storage *ss, int *len,
+    struct errlist *errs)
+{
+	*len = sizeof(*ss);
+	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)ss, len) < 0 ||
+	    (ss->ss_family == AF_INET &&
+		((struct sockaddr_in *)ss)->sin_port == 0) ||
+	    (ss->ss_family == AF_INET6 &&
+		((struct sockaddr_in6 *)ss)->sin6_port == 0)) {
+		errlist_add(errs, cfg->path, 0, key,
+		    "\"%s\" is not address:port (such as 127.0.0.1:7070)",
+		    spec);
+		return -1;
+	}
+	if (!control_is_loopback((struct sockaddr *)ss) &&
+	    !cfg->control_listen_remote) {
+		errlist_add(errs, cfg->path, 0, key,
+		    "%s is not a loopback address; set "
+		    "control.listen_remote = \"yes\" to listen there",
+		    spec);
+		return -1;
+	}
+	return 0;
+}
+
 static struct evconnlistener *
 listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
 {
 	struct sockaddr_storage ss;
-	int len = sizeof(ss);
+	int len;
 	struct evconnlistener *l;
 
-	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &len) <
-	    0) {
-		errlist_add(errs, ctl->d->cfg->path, 0, "control.listen",
-		    "\"%s\" is not host:port", spec);
+	if (control_parse_listen(ctl->d->cfg, "control.listen", spec, &ss,
+		&len, errs) < 0)
 		return NULL;
-	}
 	l = evconnlistener_new_bind(ctl->d->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 	    128, (struct sockaddr *)&ss, len);
@@ -480,9 +552,16 @@ control_create(struct fupind *d, struct errlist *errs)
 		if (ctl->tcp_listener == NULL)
 			goto fail;
 	}
-	log_info("control: listening on %s%s%s", ctl->socket_path,
-	    ctl->tcp_listener ? " and tcp " : "",
-	    ctl->tcp_listener ? d->cfg->control_listen : "");
+	if (d->cfg->control_http[0] != '\0') {
+		ctl->http = http_create(d, d->cfg->control_http, errs);
+		if (ctl->http == NULL)
+			goto fail;
+	}
+	log_info("control: listening on %s%s%s%s%s", ctl->socket_path,
+	    ctl->tcp_listener ? ", tcp " : "",
+	    ctl->tcp_listener ? d->cfg->control_listen : "",
+	    ctl->http ? ", http " : "", ctl->http ? d->cfg->control_http : "");
+	metrics_refresh_start(d);
 	return ctl;
 fail:
 	control_free(ctl);
@@ -501,6 +580,8 @@ control_close_listeners(struct control *ctl)
 		evconnlistener_free(ctl->tcp_listener);
 		ctl->tcp_listener = NULL;
 	}
+	http_free(ctl->http);
+	ctl->http = NULL;
 }
 
 int
@@ -524,6 +605,9 @@ control_free(struct control *ctl)
 	if (ctl == NULL)
 		return;
 	control_close_listeners(ctl);
+	metrics_refresh_stop();
+	/* Pending token checks point at clients: drop them first. */
+	auth_shutdown();
 	while (ctl->clients) {
 		ctl->clients->busy = 0;
 		client_free(ctl->clients);

@@ -27,6 +27,8 @@ struct client {
 	enum role role;
 	char *village;	   /* ROLE_VILLAGE: the only village it sees */
 	char *principal;   /* who, for the audit trail */
+	char *peer;	   /* "uid 1000" or "127.0.0.1:53422" */
+	int auth_failures; /* bad AUTH tokens on this connection */
 	int busy;	   /* a request is being answered */
 	int dead;	   /* disconnected while busy: freed on reply */
 	int in_process;
@@ -48,5 +50,14 @@ void client_reply(struct client *, json_t *answer);
 void client_error(struct client *, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *role_name(enum role);
+enum role role_from_name(const char *);
+
+struct sockaddr;
+struct sockaddr_storage;
+int control_is_loopback(const struct sockaddr *);
+/* Parse the address:port of setting key; a non-loopback address needs
+ * control.listen_remote. -1 with errs filled. */
+int control_parse_listen(const struct config *, const char *key,
+    const char *spec, struct sockaddr_storage *, int *len, struct errlist *);
 
 #endif

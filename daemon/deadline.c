@@ -212,7 +212,7 @@ sweep_start(void)
 	char *text;
 	const char *params[1];
 
-	if (!fp->schema_ok || fp->stopping || db_state(fp->db) != DB_UP ||
+	if (!fp->schema_ok || fp->stopping || db_state(fp->db_bg) != DB_UP ||
 	    !resumed)
 		return;
 	if (sweeping) {
@@ -223,7 +223,7 @@ sweep_start(void)
 	text = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	params[0] = text;
-	if (db_query(fp->db, "SELECT fupin.sweep($1::jsonb)::text", 1, params,
+	if (db_query(fp->db_bg, "SELECT fupin.sweep($1::jsonb)::text", 1, params,
 		sweep_done, NULL) == 0) {
 		sweeping = 1;
 		/* Those waiting now are answered when this sweep is done. */
@@ -268,7 +268,7 @@ deadline_db_ready(void)
 		sweep_start();
 		return;
 	}
-	db_query(fp->db,
+	db_query(fp->db_bg,
 	    "SELECT to_char(last_now AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM fupin.daemon_state "
 	    "WHERE campaign_id = $1",
@@ -362,7 +362,7 @@ cmd_alerts(struct client *c, struct cmd_args *a)
 	snprintf(nbuf, sizeof(nbuf), "%ld", n);
 	params[0] = c->role == ROLE_VILLAGE ? c->village : NULL;
 	params[1] = nbuf;
-	params[2] = fp->cfg->alerts_language;
+	params[2] = ALERTS_LANGUAGE_NAME(fp->cfg);
 	verb_sql(c, "SELECT fupin.alerts($1, $2::int, $3)::text", 3, params,
 	    0);
 }

@@ -284,6 +284,13 @@ call_sql(struct client *c, const char *sql, int n, const char *const *params,
 	in_flight++;
 }
 
+void
+engine_call_sql(struct client *c, const char *sql, int n,
+    const char *const *params, const char *metric)
+{
+	call_sql(c, sql, n, params, NULL, metric);
+}
+
 /* The village a request may look at: a village client sees its own only. */
 static int
 scope_village(struct client *c, const char *asked, const char **out)

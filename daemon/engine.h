@@ -22,4 +22,14 @@ void engine_stop(void);
 /* Nothing of ours is running (statements, notify commands). */
 int engine_idle(void);
 
+struct client;
+/*
+ * For verbs outside engine.c: send sql, whose one column is a jsonb
+ * answer, and reply with it to c (or "unavailable" while the campaign is
+ * not in the database). metric, if not NULL, counts a transition on
+ * success. Parameters are copied.
+ */
+void engine_call_sql(struct client *c, const char *sql, int n,
+    const char *const *params, const char *metric);
+
 #endif

@@ -19,7 +19,8 @@ struct fupind {
 	struct event_base *base;
 	struct config *cfg;
 	struct fp_clock *clock;
-	struct db *db;
+	struct db *db;		/* requests */
+	struct db *db_bg;	/* sweeps and deliveries */
 	struct control *control;
 	struct campaign *campaign; /* calendar + workflows */
 	int schema_version;	/* latest migration in sql_dir */

@@ -33,7 +33,12 @@ static const int syslog_priority[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE,
 void
 log_init(const char *ident, int foreground)
 {
-	log_ident = ident;
+	/* openlog keeps the pointer: keep our own copy, never the
+	 * configuration's, which a reload frees. */
+	static char ident_copy[64];
+
+	snprintf(ident_copy, sizeof(ident_copy), "%s", ident);
+	log_ident = ident_copy;
 	log_foreground = foreground;
 	openlog(log_ident, LOG_PID | LOG_NDELAY, log_facility);
 }

@@ -30,6 +30,9 @@
 
 struct fupind *fp;
 
+/* A sweep of a large register may take longer than a request. */
+#define BG_TIMEOUT_FACTOR 10
+
 static struct event *ev_stop_check, *ev_watchdog, *ev_schema_retry;
 static struct event *sig_events[4];
 
@@ -128,7 +131,10 @@ reload(void)
 	control_apply_config(fp->control, cfg);
 	db_set_limits(fp->db, (int)cfg->database_reconnect_max,
 	    (int)cfg->database_statement_timeout);
+	db_set_limits(fp->db_bg, (int)cfg->database_reconnect_max,
+	    (int)cfg->database_statement_timeout * BG_TIMEOUT_FACTOR);
 	db_set_conninfo(fp->db, cfg->database_conninfo);
+	db_set_conninfo(fp->db_bg, cfg->database_conninfo);
 	engine_reconfigure();
 	deadline_sweep_soon();
 	notify_kick();
@@ -148,6 +154,7 @@ stop_check_cb(evutil_socket_t fd, short what, void *arg)
 	/* Finish what was accepted: answers being computed and statements
 	 * already sent. */
 	if (control_idle(fp->control) && !db_busy(fp->db) &&
+	    !db_busy(fp->db_bg) &&
 	    engine_idle() && deadline_idle() && notify_idle()) {
 		event_base_loopbreak(fp->base);
 		return;
@@ -187,6 +194,7 @@ watchdog_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void schema_check(void);
+static void background_maybe_start(void);
 
 static void
 schema_retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -217,8 +225,7 @@ schema_checked(const PGresult *res, const char *err, void *arg)
 	}
 	fp->schema_ok = 1;
 	engine_db_ready();
-	deadline_db_ready();
-	notify_kick();
+	background_maybe_start();
 	if (!fp->ready) {
 		fp->ready = 1;
 		sd_notify(0, "READY=1\nSTATUS=running");
@@ -240,21 +247,41 @@ schema_check(void)
 	db_query(fp->db, migrate_current_sql, 0, NULL, schema_checked, NULL);
 }
 
+/* Background work (sweeps, deliveries) starts once both connections are
+ * up and the schema is current, whichever comes last. */
+static void
+background_maybe_start(void)
+{
+	if (fp->schema_ok && db_state(fp->db_bg) == DB_UP) {
+		deadline_db_ready();
+		notify_kick();
+	}
+}
+
 static void
 db_state_changed(enum db_state st, void *arg)
 {
 	metrics_gauge_set("database_up", NULL, st == DB_UP);
 	if (st == DB_UP) {
 		metrics_gauge_set("database_reconnects", NULL,
-		    (double)db_reconnects(fp->db));
+		    (double)(db_reconnects(fp->db) + db_reconnects(fp->db_bg)));
 		schema_check();
 	} else if (st == DB_DOWN) {
 		fp->schema_ok = 0;
 		engine_db_down();
-		deadline_db_down();
-		notify_db_down();
 		if (fp->ready)
 			sd_notify(0, "STATUS=database unavailable; retrying");
+	}
+}
+
+static void
+db_bg_state_changed(enum db_state st, void *arg)
+{
+	if (st == DB_UP)
+		background_maybe_start();
+	else if (st == DB_DOWN) {
+		deadline_db_down();
+		notify_db_down();
 	}
 }
 
@@ -421,17 +448,26 @@ main(int argc, char **argv)
 	}
 	errlist_free(&errs);
 
+	/* Two connections: requests are answered on one while sweeps and
+	 * deliveries, which may take seconds on a large register, run on
+	 * the other. */
 	{
 		struct db_callbacks cb = { db_state_changed, db_notified, NULL };
+		struct db_callbacks bg = { db_bg_state_changed, db_notified,
+			NULL };
 		fp->db = db_create(fp->base, cfg->database_conninfo, &cb);
+		fp->db_bg = db_create(fp->base, cfg->database_conninfo, &bg);
 	}
 	db_set_limits(fp->db, (int)cfg->database_reconnect_max,
 	    (int)cfg->database_statement_timeout);
+	db_set_limits(fp->db_bg, (int)cfg->database_reconnect_max,
+	    (int)cfg->database_statement_timeout * BG_TIMEOUT_FACTOR);
 	engine_init();
 	deadline_init();
 	notify_init();
 	clock_on_change(fp->clock, clock_changed, NULL);
 	db_start(fp->db);
+	db_start(fp->db_bg);
 
 	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
 		struct timeval tv = { (time_t)(wd_usec / 2000000),
@@ -448,6 +484,7 @@ main(int argc, char **argv)
 	deadline_free();
 	engine_free();
 	control_free(fp->control);
+	db_free(fp->db_bg);
 	db_free(fp->db);
 	for (size_t i = 0; i < nitems(sigs); i++)
 		event_free(sig_events[i]);

@@ -1,8 +1,18 @@
-/* In-memory counters and gauges (see metrics.h). */
+/*
+ * In-memory counters and gauges (see metrics.h), their Prometheus text,
+ * and the refresher of the gauges read from the database.
+ */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
+#include "campaign.h"
+#include "fupind.h"
+#include "isotime.h"
+#include "log.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -90,33 +100,263 @@ metrics_json(void)
 	return json_pack("{s:o, s:o}", "counters", counters, "gauges", gauges);
 }
 
+/* The Prometheus label names of a series: one word, or two joined by '/'
+ * ("exit/publish" is workflow="exit",event="publish"). */
+static const struct {
+	const char *metric, *first, *second;
+} label_names[] = {
+	{ "requests", "verb", NULL },
+	{ "request_errors", "error", NULL },
+	{ "requests_rejected", "reason", NULL },
+	{ "transitions", "workflow", "event" },
+	{ "alerts_sent", "kind", NULL },
+	{ "alerts", "kind", "state" },
+	{ "overdue_households", "deadline", NULL },
+	{ "auth", "result", NULL },
+	{ "http_requests", "path", NULL },
+	{ "sweeps", "result", NULL },
+	{ "reloads", "result", NULL },
+};
+
+/* A label value in the text format: \, " and newline escaped. */
+static void
+put_label_value(FILE *out, const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] == '\\' || v[i] == '"')
+			fprintf(out, "\\%c", v[i]);
+		else if (v[i] == '\n')
+			fputs("\\n", out);
+		else
+			fputc(v[i], out);
+	}
+}
+
+static void
+put_labels(FILE *out, const char *metric, const char *label)
+{
+	const char *first = "label", *second = NULL, *slash;
+
+	for (size_t i = 0; i < nitems(label_names); i++)
+		if (strcmp(label_names[i].metric, metric) == 0) {
+			first = label_names[i].first;
+			second = label_names[i].second;
+		}
+	slash = second ? strchr(label, '/') : NULL;
+	fprintf(out, "{%s=\"", first);
+	put_label_value(out, label, slash ? (size_t)(slash - label) :
+					   strlen(label));
+	if (slash) {
+		fprintf(out, "\",%s=\"", second);
+		put_label_value(out, slash + 1, strlen(slash + 1));
+	}
+	fputs("\"}", out);
+}
+
 char *
 metrics_prometheus(void)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	FILE *out = open_memstream(&buf, &len);
 
-	if (fp == NULL)
+	if (out == NULL)
 		return xstrdup("");
+	/* Group each name's series under one TYPE line, in first-seen
+	 * order; counters get the conventional _total. */
 	for (size_t i = 0; i < nmetrics; i++) {
-		const struct metric *m = &table[i];
-		int first = 1;
+		const struct metric *first = &table[i];
+		int seen = 0;
 
 		for (size_t k = 0; k < i; k++)
-			if (strcmp(table[k].name, m->name) == 0)
-				first = 0;
-		if (first)
-			fprintf(fp, "# TYPE fupin_%s %s\n", m->name,
-			    m->gauge ? "gauge" : "counter");
-		if (m->label[0] != '\0')
-			fprintf(fp, "fupin_%s{label=\"%s\"} %.17g\n", m->name,
-			    m->label, m->value);
-		else
-			fprintf(fp, "fupin_%s %.17g\n", m->name, m->value);
+			if (strcmp(table[k].name, first->name) == 0)
+				seen = 1;
+		if (seen)
+			continue;
+		fprintf(out, "# TYPE fupin_%s%s %s\n", first->name,
+		    first->gauge ? "" : "_total",
+		    first->gauge ? "gauge" : "counter");
+		for (size_t k = i; k < nmetrics; k++) {
+			const struct metric *m = &table[k];
+
+			if (strcmp(m->name, first->name) != 0)
+				continue;
+			fprintf(out, "fupin_%s%s", m->name,
+			    first->gauge ? "" : "_total");
+			if (m->label[0] != '\0')
+				put_labels(out, m->name, m->label);
+			fprintf(out, " %.17g\n", m->value);
+		}
 	}
-	fclose(fp);
+	fclose(out);
 	return buf;
+}
+
+void
+metrics_gauge_zero(const char *name)
+{
+	for (size_t i = 0; i < nmetrics; i++)
+		if (table[i].gauge && strcmp(table[i].name, name) == 0)
+			table[i].value = 0;
+}
+
+/* ---- the refresher ---- */
+
+struct waiter {
+	void (*done)(void *);
+	void *arg;
+	struct waiter *next;
+};
+
+static struct {
+	struct fupind *d;
+	struct event *timer;
+	int in_flight;
+	int again; /* asked while in flight: the answer may be stale */
+	unsigned generation; /* a stop orphans the statement in flight */
+	struct waiter *waiters;
+} R;
+
+static const char refresh_sql[] =
+    "SELECT json_build_object("
+    "'overdue', coalesce((SELECT json_object_agg(deadline_id, n) FROM "
+    "  (SELECT deadline_id, count(DISTINCT coalesce(household_id, "
+    "     village_id)) AS n FROM fupin.instance_due "
+    "   WHERE campaign_id = $1 AND due <= $2::timestamptz "
+    "   GROUP BY deadline_id) o), '{}'), "
+    "'alerts', coalesce((SELECT json_object_agg(k, n) FROM "
+    "  (SELECT kind || '/' || CASE WHEN delivered_at IS NOT NULL "
+    "     THEN 'delivered' WHEN attempts > 0 THEN 'retrying' "
+    "     ELSE 'pending' END AS k, count(*) AS n FROM fupin.alert "
+    "   WHERE campaign_id = $1 GROUP BY 1) a), '{}'))::text";
+
+static void refresh_now(void);
+
+static void
+answer_waiters(void)
+{
+	struct waiter *w = R.waiters, *next;
+
+	R.waiters = NULL;
+	for (; w != NULL; w = next) {
+		next = w->next;
+		w->done(w->arg);
+		free(w);
+	}
+}
+
+static void
+apply_group(json_t *root, const char *key, const char *gauge)
+{
+	json_t *group = json_object_get(root, key), *v;
+	const char *label;
+
+	metrics_gauge_zero(gauge);
+	json_object_foreach(group, label, v) {
+		if (json_is_number(v))
+			metrics_gauge_set(gauge, label, json_number_value(v));
+	}
+}
+
+static void
+refresh_done(const PGresult *res, const char *err, void *arg)
+{
+	json_t *root;
+
+	if ((unsigned)(uintptr_t)arg != R.generation)
+		return;
+	R.in_flight = 0;
+	if (R.again) {
+		R.again = 0;
+		refresh_now();
+		return;
+	}
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1 &&
+	    (root = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) != NULL) {
+		apply_group(root, "overdue", "overdue_households");
+		apply_group(root, "alerts", "alerts");
+		json_decref(root);
+	} else if (res != NULL)
+		log_warnx("metrics: refresh failed: %s",
+		    PQresultErrorMessage(res));
+	answer_waiters();
+}
+
+static void
+refresh_now(void)
+{
+	char now[ISO_BUFSIZE];
+	const char *params[2];
+	struct fupind *d = R.d;
+
+	if (R.in_flight) {
+		R.again = R.waiters != NULL;
+		return;
+	}
+	if (d == NULL || d->db == NULL || !d->schema_ok ||
+	    d->campaign == NULL) {
+		answer_waiters();
+		return;
+	}
+	params[0] = d->campaign->name;
+	params[1] = iso_format(clock_now(d->clock), ISO_SHANGHAI_OFFSET, now,
+	    sizeof(now));
+	if (db_query(d->db, refresh_sql, 2, params, refresh_done,
+		(void *)(uintptr_t)R.generation) < 0) {
+		answer_waiters();
+		return;
+	}
+	R.in_flight = 1;
+}
+
+static void
+refresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	refresh_now();
+}
+
+void
+metrics_refresh_start(struct fupind *d)
+{
+	struct timeval tv = { METRICS_REFRESH_SECONDS, 0 };
+
+	R.d = d;
+	if (R.timer != NULL)
+		return;
+	R.timer = event_new(d->base, -1, EV_PERSIST, refresh_cb, NULL);
+	if (R.timer == NULL || event_add(R.timer, &tv) < 0)
+		log_warnx("metrics: cannot arm the refresh timer");
+}
+
+void
+metrics_refresh_stop(void)
+{
+	struct waiter *w, *next;
+
+	if (R.timer != NULL)
+		event_free(R.timer);
+	R.timer = NULL;
+	for (w = R.waiters; w != NULL; w = next) {
+		next = w->next;
+		free(w);
+	}
+	R.waiters = NULL;
+	R.generation++;
+	R.in_flight = 0;
+	R.d = NULL;
+}
+
+void
+metrics_refresh(void (*done)(void *), void *arg)
+{
+	struct waiter *w = xcalloc(1, sizeof(*w));
+
+	w->done = done;
+	w->arg = arg;
+	w->next = R.waiters;
+	R.waiters = w;
+	refresh_now();
 }
 
 void

@@ -16,5 +16,20 @@ json_t *metrics_json(void);
 /* Prometheus text exposition format; caller frees. */
 char *metrics_prometheus(void);
 void metrics_reset(void);
+/* Set every series of gauge name to 0 (before a refresh rewrites them). */
+void metrics_gauge_zero(const char *name);
+
+/*
+ * The gauges only the database knows: overdue households per deadline
+ * and alerts by kind and delivery state. Refreshed every
+ * METRICS_REFRESH_SECONDS while the daemon runs, and on demand.
+ */
+#define METRICS_REFRESH_SECONDS 15
+struct fupind;
+void metrics_refresh_start(struct fupind *);
+/* Stop the timer; waiting callbacks are dropped, never called. */
+void metrics_refresh_stop(void);
+/* Refresh now, then call done(arg), also when the database is not up. */
+void metrics_refresh(void (*done)(void *), void *arg);
 
 #endif

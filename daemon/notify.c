@@ -31,8 +31,9 @@
 #define LEASE_MARGIN 30 /* seconds beyond notify.timeout */
 
 struct child {
-	pid_t pid;
+	pid_t pid; /* also its process group: a timeout kills all it started */
 	long long alert_id;
+	int attempts; /* including this one, from the claim */
 	char *input;
 	size_t len, off;
 	int fd;
@@ -88,7 +89,7 @@ notify_free(void)
 
 	while ((ch = children) != NULL) {
 		children = ch->next;
-		kill(ch->pid, SIGKILL);
+		kill(-ch->pid, SIGKILL);
 		waitpid(ch->pid, NULL, 0);
 		child_free(ch);
 	}
@@ -127,13 +128,40 @@ backoff(int attempts)
 	return d * (0.75 + (random() % 1000) / 2000.0);
 }
 
+/* Wake up for the next retry in d real seconds, unless already due to
+ * wake up earlier. */
+static void
+retry_in(double d)
+{
+	struct timeval tv = { (time_t)d,
+		(suseconds_t)((d - (double)(time_t)d) * 1e6) };
+	struct timeval now, at, pending;
+
+	if (evtimer_pending(ev_retry, &pending)) {
+		event_base_gettimeofday_cached(fp->base, &now);
+		evutil_timeradd(&now, &tv, &at);
+		if (evutil_timercmp(&pending, &at, <=))
+			return;
+	}
+	evtimer_add(ev_retry, &tv);
+}
+
 static void
 mark_done(const PGresult *res, const char *err, void *arg)
 {
+	double *retry = arg;
+
 	marking--;
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
 		log_warnx("notify: cannot record a delivery result: %s",
 		    res ? PQresultErrorMessage(res) : err);
+	/* Armed only now that next_attempt_at (the database's now() plus
+	 * the delay) is written: armed earlier, the timer could fire before
+	 * that moment, find nothing to claim, and the retry would stall. */
+	if (retry != NULL) {
+		retry_in(*retry);
+		free(retry);
+	}
 	notify_kick();
 }
 
@@ -147,29 +175,32 @@ record_result(long long id, int ok, const char *error, int attempts)
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
 	if (ok) {
 		metrics_count("alerts_delivered", NULL, 1);
-		r = db_query(fp->db,
+		r = db_query(fp->db_bg,
 		    "UPDATE fupin.alert SET delivered_at = now(), "
 		    "claimed_until = NULL, last_error = NULL "
 		    "WHERE alert_id = $1::bigint AND delivered_at IS NULL",
 		    1, params, mark_done, NULL);
 	} else {
 		double d = backoff(attempts);
-		struct timeval tv = { (time_t)d,
-			(suseconds_t)((d - (double)(time_t)d) * 1e6) };
+		double *retry = xcalloc(1, sizeof(*retry));
 
+		*retry = d;
 		metrics_count("alerts_failed", NULL, 1);
 		snprintf(delay, sizeof(delay), "%.3f", d);
 		log_warnx("notify: alert %lld not delivered (%s); retry in "
 			  "%.1fs",
 		    id, error, d);
-		r = db_query(fp->db,
+		r = db_query(fp->db_bg,
 		    "UPDATE fupin.alert SET claimed_until = NULL, "
 		    "last_error = $2, next_attempt_at = now() + "
 		    "make_interval(secs => $3::double precision) "
 		    "WHERE alert_id = $1::bigint AND delivered_at IS NULL",
-		    3, params, mark_done, NULL);
-		if (!evtimer_pending(ev_retry, NULL))
-			evtimer_add(ev_retry, &tv);
+		    3, params, mark_done, retry);
+		if (r != 0) {
+			/* Not sent: try again at the delay anyway. */
+			retry_in(d);
+			free(retry);
+		}
 	}
 	/* Lost connection: the lease expires and the alert is offered
 	 * again, so nothing is lost. */
@@ -205,7 +236,7 @@ timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct child *ch = arg;
 
 	ch->timed_out = 1;
-	kill(ch->pid, SIGKILL);
+	kill(-ch->pid, SIGKILL);
 }
 
 static void
@@ -226,7 +257,7 @@ child_exited(struct child *ch, int status)
 		    WTERMSIG(status));
 	if (ok)
 		log_info("notify: alert %lld delivered", ch->alert_id);
-	record_result(ch->alert_id, ok, ok ? NULL : why, ch->timed_out ? 2 : 1);
+	record_result(ch->alert_id, ok, ok ? NULL : why, ch->attempts);
 }
 
 static void
@@ -272,7 +303,9 @@ spawn(long long id, const char *json_text, int attempts)
 		return;
 	}
 	if (pid == 0) {
-		/* The child: stdin from the pipe, default signals, a shell. */
+		/* The child: its own process group, stdin from the pipe,
+		 * default signals, a shell. */
+		setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		dup2(pipefd[0], 0);
@@ -280,11 +313,13 @@ spawn(long long id, const char *json_text, int attempts)
 		    (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid); /* also here: no race with a kill at once */
 	close(pipefd[0]);
 	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
 	ch = xcalloc(1, sizeof(*ch));
 	ch->pid = pid;
 	ch->alert_id = id;
+	ch->attempts = attempts;
 	ch->fd = pipefd[1];
 	ch->input = xasprintf("%s\n", json_text);
 	ch->len = strlen(ch->input);
@@ -382,7 +417,7 @@ notify_kick(void)
 	int64_t when;
 	int room = (int)fp->cfg->notify_concurrency - nchildren;
 	char n[32], lease[32];
-	const char *params[4] = { who, n, lease, fp->cfg->alerts_language };
+	const char *params[4] = { who, n, lease, ALERTS_LANGUAGE_NAME(fp->cfg) };
 
 	if (!fp->schema_ok || fp->stopping || claiming || room <= 0)
 		return;
@@ -399,7 +434,7 @@ notify_kick(void)
 	snprintf(n, sizeof(n), "%d", room);
 	snprintf(lease, sizeof(lease), "%lld",
 	    (long long)fp->cfg->notify_timeout + LEASE_MARGIN);
-	if (db_query(fp->db,
+	if (db_query(fp->db_bg,
 		"SELECT x::text FROM fupin.alert_claim($1, $2::int, $3::int, "
 		"$4) AS x",
 		4, params, claim_done, NULL) == 0)

@@ -57,7 +57,7 @@ pg_run() {
 
 # pg_start DIR: start (creating if needed) a cluster in DIR; exports PG*.
 pg_start() {
-	local dir=$1 bin; bin=$(pg_bindir)
+	local dir bin; dir=$(realpath -m "$1"); bin=$(pg_bindir)
 	mkdir -p "$dir"
 	if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; chmod 700 "$dir"; fi
 	if [ ! -f "$dir/data/PG_VERSION" ]; then

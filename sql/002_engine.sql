@@ -54,9 +54,13 @@ FROM fupin.workflow_instance wi
 JOIN fupin.state_rule sr USING (campaign_id, workflow, state)
 JOIN fupin.calendar_item ci
     ON ci.campaign_id = wi.campaign_id AND ci.item_id = sr.leave_by
-LEFT JOIN LATERAL (SELECT max(e.until) AS until FROM fupin.extension e
-	WHERE e.campaign_id = wi.campaign_id AND e.village_id = wi.village_id
-	    AND e.deadline_id = sr.leave_by) ext ON true
+-- One row per (village, deadline) with extensions, joined by hash: not a
+-- lookup per instance.
+LEFT JOIN (SELECT e.campaign_id, e.village_id, e.deadline_id,
+	max(e.until) AS until
+    FROM fupin.extension e GROUP BY 1, 2, 3) ext
+    ON ext.campaign_id = wi.campaign_id AND ext.village_id = wi.village_id
+    AND ext.deadline_id = sr.leave_by
 WHERE NOT wi.closed;
 
 -- ---------------------------------------------------------------------
@@ -304,9 +308,13 @@ BEGIN
 			    '(none given: use HOUSEHOLD/PERSON_ID)'),
 			    h.household_id));
 		END IF;
+		-- The campaign's calendar day, not the server's: now is
+		-- written with the +08:00 offset, so its first ten characters
+		-- are the date in Asia/Shanghai whatever the session TimeZone.
 		IF g = 'member_change_recorded' AND (m.change = '' OR
 		    (m.change = 'decrease' AND (m.change_reason IS NULL OR
-		    m.change_date IS NULL)) OR m.change_date > now_at::date) THEN
+		    m.change_date IS NULL)) OR
+		    m.change_date > left(p->>'now', 10)::date) THEN
 			RETURN jsonb_build_object('rule', g, 'person_id',
 			    m.person_id, 'message', format('member %s: the change, '
 			    'its reason and a date not in the future must be '
@@ -339,7 +347,8 @@ AS $$ SELECT jsonb_build_object('ok', false, 'error', code, 'message', msg)
 --     lock_at, applies_to: [categories] or null, actor, role, village (the
 --     caller's own village for the village role, else null), note, now,
 --     min_days: {state: days}, final: [states], relapse_reasons,
---     marginal_risks, monitoring_risks}
+--     marginal_risks, monitoring_risks,
+--     detail: optional object merged into the audit row's detail}
 CREATE OR REPLACE FUNCTION fupin.advance(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -476,7 +485,9 @@ BEGIN
 	    note, detail)
 	VALUES (wi.instance_id, c, h.household_id, v, wf, ev, from_state,
 	    to_state, p->>'actor', p->>'role', now_at, note,
-	    CASE WHEN subj <> '' THEN jsonb_build_object('subject', subj) END);
+	    nullif(CASE WHEN subj <> '' THEN jsonb_build_object('subject', subj)
+	    ELSE '{}' END || CASE jsonb_typeof(p->'detail') WHEN 'object'
+	    THEN p->'detail' ELSE '{}' END, '{}'));
 
 	-- Listeners (other daemons, dashboards) learn of the change.
 	PERFORM pg_notify('fupin_change', v);
@@ -484,6 +495,252 @@ BEGIN
 	RETURN jsonb_build_object('ok', true, 'target', target, 'village', v,
 	    'workflow', wf, 'event', ev, 'from', from_state, 'to', to_state,
 	    'at', now_at);
+END
+$$;
+
+-- ---------------------------------------------------------------------
+-- MEMBER: natural member changes (births, marriages in and out, deaths)
+-- ---------------------------------------------------------------------
+
+-- The GB 11643-1999 check character owed by the first 17 digits of id.
+CREATE OR REPLACE FUNCTION fupin.person_id_check_char(id text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT CASE WHEN id ~ '^[0-9]{17}' THEN substr('10X98765432',
+    (SELECT sum(substr(id, x.i::int, 1)::int * x.w)::int % 11 + 1
+     FROM unnest(ARRAY[7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+	WITH ORDINALITY AS x(w, i)), 1) END
+$$;
+
+-- A YYYY-MM-DD text as a date, or NULL when it is none: user input never
+-- turns into an SQL error.
+CREATE OR REPLACE FUNCTION fupin.date_or_null(t text)
+RETURNS date
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	IF t IS NULL OR t !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
+		RETURN NULL;
+	END IF;
+	RETURN make_date(substr(t, 1, 4)::int, substr(t, 6, 2)::int,
+	    substr(t, 9, 2)::int);
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+	RETURN NULL;
+END
+$$;
+
+-- p: {change: "increase" | "decrease", household, person_id, name,
+--     relation, birth_date (increase), date (decrease), reason,
+--     and the keys fupin.advance needs for the member workflow's
+--     report_increase / report_decrease: campaign, entries, actor, role,
+--     village, now, lock_at, applies_to, min_days, final}
+-- Checks the person, writes the member row and the household's size, and
+-- moves the household's member procedure for that person to reported
+-- with its audit row. All or nothing: when the procedure refuses (state,
+-- forbidden, a guard), the member and size writes are undone with it.
+CREATE OR REPLACE FUNCTION fupin.member_change(p jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	c text := p->>'campaign';
+	chg text := p->>'change';
+	hid text := p->>'household';
+	pid text := coalesce(p->>'person_id', '');
+	pname text := nullif(btrim(coalesce(p->>'name', '')), '');
+	reason text := nullif(btrim(coalesce(p->>'reason', '')), '');
+	now_at timestamptz := (p->>'now')::timestamptz;
+	-- now is written with the campaign's +08:00 offset: its calendar day
+	today date := left(p->>'now', 10)::date;
+	cp fupin.campaign;
+	h fupin.household;
+	m fupin.member;
+	embedded date;
+	d date;
+	new_size int;
+	r jsonb;
+	refusal text;
+BEGIN
+	IF chg IS NULL OR chg NOT IN ('increase', 'decrease') THEN
+		RAISE EXCEPTION 'member_change: change must be increase or '
+		    'decrease, not %', chg;
+	END IF;
+	SELECT * INTO cp FROM fupin.campaign WHERE campaign_id = c;
+	IF cp.campaign_id IS NULL THEN
+		RETURN fupin.refuse('unavailable', format('campaign %s is not '
+		    'loaded in the database yet', c));
+	END IF;
+	-- Locked: two changes of one household count its size in turn.
+	SELECT * INTO h FROM fupin.household WHERE household_id = hid
+	FOR UPDATE;
+	IF h.household_id IS NULL THEN
+		RETURN fupin.refuse('unknown', format('no household %s', hid));
+	END IF;
+	IF p->>'village' IS NOT NULL AND p->>'village' <> h.village_id THEN
+		RETURN fupin.refuse('forbidden', format('%s belongs to village %s; '
+		    'you may change village %s only', hid, h.village_id,
+		    p->>'village'));
+	END IF;
+	IF p->>'lock_at' IS NOT NULL AND
+	    now_at >= (p->>'lock_at')::timestamptz THEN
+		RETURN fupin.refuse('locked', format('data entry closed at %s; '
+		    'member changes are data entry',
+		    to_char((p->>'lock_at')::timestamptz, 'YYYY-MM-DD HH24:MI')),
+		    jsonb_build_object('lock_at', p->'lock_at'));
+	END IF;
+
+	-- The identity number: format, embedded birth date, check character.
+	IF pid !~ '^[0-9]{17}[0-9X]$' THEN
+		RETURN fupin.refuse('guard', format('person id %s must be 18 '
+		    'characters: 17 digits and a check character (0-9 or X)',
+		    pid), jsonb_build_object('rule', 'person_id_valid',
+		    'person_id', pid));
+	END IF;
+	embedded := fupin.date_or_null(substr(pid, 7, 4) || '-' ||
+	    substr(pid, 11, 2) || '-' || substr(pid, 13, 2));
+	IF embedded IS NULL OR NOT fupin.person_id_valid(pid) AND
+	    fupin.person_id_check_char(pid) = substr(pid, 18, 1) THEN
+		RETURN fupin.refuse('guard', format('person id %s: the birth date '
+		    '%s inside it is not a valid date', pid, substr(pid, 7, 8)),
+		    jsonb_build_object('rule', 'person_id_valid', 'person_id',
+		    pid, 'embedded', substr(pid, 7, 8)));
+	END IF;
+	IF fupin.person_id_check_char(pid) <> substr(pid, 18, 1) THEN
+		RETURN fupin.refuse('guard', format('person id %s: check '
+		    'character %s is wrong, GB 11643 gives %s', pid,
+		    substr(pid, 18, 1), fupin.person_id_check_char(pid)),
+		    jsonb_build_object('rule', 'person_id_valid', 'person_id',
+		    pid, 'check', fupin.person_id_check_char(pid)));
+	END IF;
+
+	SELECT * INTO m FROM fupin.member WHERE person_id = pid FOR UPDATE;
+	IF chg = 'increase' THEN
+		IF pname IS NULL THEN
+			RETURN fupin.refuse('guard', 'a new member needs a name',
+			    jsonb_build_object('rule', 'member_name'));
+		END IF;
+		d := fupin.date_or_null(p->>'birth_date');
+		IF d IS NULL THEN
+			RETURN fupin.refuse('guard', format('birth date %s is not a '
+			    'date (YYYY-MM-DD)', coalesce(p->>'birth_date', '')),
+			    jsonb_build_object('rule', 'birth_date'));
+		END IF;
+		IF d <> embedded THEN
+			RETURN fupin.refuse('guard', format('birth date %s does not '
+			    'match %s inside person id %s', d, embedded, pid),
+			    jsonb_build_object('rule', 'birth_date', 'birth_date', d,
+			    'embedded', embedded));
+		END IF;
+		IF d > today THEN
+			RETURN fupin.refuse('guard', format('birth date %s is after '
+			    'today (%s)', d, today), jsonb_build_object('rule',
+			    'birth_date', 'birth_date', d));
+		END IF;
+		IF m.person_id IS NOT NULL AND m.household_id <> hid THEN
+			RETURN fupin.refuse('guard', format('person %s is already a '
+			    'member of household %s%s; a person belongs to one '
+			    'household', pid, m.household_id, CASE WHEN m.removed
+			    THEN ' (removed there on ' || m.change_date || ')'
+			    ELSE '' END), jsonb_build_object('rule',
+			    'person_id_unique', 'person_id', pid, 'household',
+			    m.household_id));
+		END IF;
+		IF m.person_id IS NOT NULL AND NOT m.removed THEN
+			RETURN fupin.refuse('guard', format('person %s is already a '
+			    'member of household %s', pid, hid),
+			    jsonb_build_object('rule', 'person_id_unique',
+			    'person_id', pid, 'household', hid));
+		END IF;
+		IF h.size >= 50 THEN
+			RETURN fupin.refuse('guard', format('household %s already '
+			    'has %s members', hid, h.size), jsonb_build_object(
+			    'rule', 'size', 'size', h.size));
+		END IF;
+	ELSE
+		IF m.person_id IS NULL OR m.household_id <> hid THEN
+			RETURN fupin.refuse('guard', format('no member %s in '
+			    'household %s', pid, hid), jsonb_build_object('rule',
+			    'member_exists', 'person_id', pid));
+		END IF;
+		IF m.removed THEN
+			RETURN fupin.refuse('guard', format('member %s of %s was '
+			    'already removed on %s (%s)', pid, hid,
+			    coalesce(m.change_date::text, '?'),
+			    coalesce(m.change_reason, '?')), jsonb_build_object(
+			    'rule', 'member_exists', 'person_id', pid));
+		END IF;
+		d := fupin.date_or_null(p->>'date');
+		IF d IS NULL OR d > today THEN
+			RETURN fupin.refuse('guard', format('date %s is not a date '
+			    '(YYYY-MM-DD) up to today (%s)',
+			    coalesce(p->>'date', ''), today), jsonb_build_object(
+			    'rule', 'change_date'));
+		END IF;
+		IF reason IS NULL THEN
+			RETURN fupin.refuse('guard', 'a decrease needs its reason '
+			    '(death, marriage out, ...)', jsonb_build_object('rule',
+			    'change_reason'));
+		END IF;
+	END IF;
+
+	-- A subtransaction: a refusal by the procedure undoes the writes.
+	BEGIN
+		IF chg = 'increase' THEN
+			-- The conflict arm is a removed member of this household
+			-- coming back; anything else lost a race and is refused.
+			INSERT INTO fupin.member AS x (person_id, household_id,
+			    name, relation, birth_date, removed, change,
+			    change_reason, change_date)
+			VALUES (pid, hid, pname, coalesce(p->>'relation', ''), d,
+			    false, 'increase', reason, today)
+			ON CONFLICT (person_id) DO UPDATE SET name = excluded.name,
+			    relation = excluded.relation,
+			    birth_date = excluded.birth_date, removed = false,
+			    change = 'increase', change_reason = excluded.change_reason,
+			    change_date = excluded.change_date
+			WHERE x.household_id = excluded.household_id AND x.removed
+			RETURNING * INTO m;
+			IF m.person_id IS NULL THEN
+				RAISE EXCEPTION USING ERRCODE = 'FP001',
+				    MESSAGE = 'member change refused',
+				    DETAIL = fupin.refuse('guard', format('person %s '
+				    'was just added elsewhere', pid),
+				    jsonb_build_object('rule', 'person_id_unique'))::text;
+			END IF;
+			new_size := h.size + 1;
+		ELSE
+			UPDATE fupin.member SET removed = true, change = 'decrease',
+			    change_reason = reason, change_date = d
+			WHERE person_id = pid
+			RETURNING * INTO m;
+			new_size := greatest(h.size - 1, 1);
+		END IF;
+		UPDATE fupin.household SET size = new_size, updated_at = now()
+		WHERE household_id = hid;
+
+		r := fupin.advance(p || jsonb_build_object('workflow', 'member',
+		    'scope', 'household', 'target', hid, 'subject', pid,
+		    'event', CASE chg WHEN 'increase' THEN 'report_increase'
+		    ELSE 'report_decrease' END, 'note', reason,
+		    'detail', jsonb_build_object('person_id', pid, 'name', m.name,
+		    'relation', m.relation, 'change', chg, 'reason', reason,
+		    'date', m.change_date, 'size', jsonb_build_object('old',
+		    h.size, 'new', new_size))));
+		IF NOT coalesce((r->>'ok')::boolean, false) THEN
+			RAISE EXCEPTION USING ERRCODE = 'FP001',
+			    MESSAGE = 'member change refused', DETAIL = r::text;
+		END IF;
+	EXCEPTION WHEN SQLSTATE 'FP001' THEN
+		GET STACKED DIAGNOSTICS refusal = PG_EXCEPTION_DETAIL;
+		RETURN refusal::jsonb;
+	END;
+
+	RETURN r || jsonb_build_object('size', new_size, 'member',
+	    jsonb_build_object('person_id', m.person_id, 'name', m.name,
+	    'relation', m.relation, 'birth_date', m.birth_date,
+	    'removed', m.removed, 'change', m.change,
+	    'reason', m.change_reason, 'date', m.change_date));
 END
 $$;
 
@@ -501,7 +758,8 @@ SELECT jsonb_build_object('ok', true,
     'village_name', vl.name,
     'members', coalesce((SELECT jsonb_agg(jsonb_build_object('person_id',
 	m.person_id, 'name', m.name, 'relation', m.relation, 'birth_date',
-	m.birth_date, 'removed', m.removed, 'change', m.change) ORDER BY
+	m.birth_date, 'removed', m.removed, 'change', m.change,
+	'change_reason', m.change_reason, 'change_date', m.change_date) ORDER BY
 	m.person_id) FROM fupin.member m WHERE m.household_id = h.household_id),
 	'[]'),
     'workflows', coalesce((SELECT jsonb_agg(jsonb_build_object(

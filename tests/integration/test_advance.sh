@@ -285,7 +285,7 @@ expect_eq "OVERDUE: H050's item" \
 	"$(jv "$A" '[(i["workflow"], i["state"], i["deadline"], i["village"]) for i in j["items"] if i["household"] == "H050"]')" \
 	'[["exit", "draft", "stage2", "V01"]]'
 expect_eq "OVERDUE: due at stage 2" \
-	"$(jv "$A" '[__import__("datetime").datetime.fromisoformat(i["due"]).isoformat() == "2019-10-20T16:00:00+00:00" or i["due"] for i in j["items"] if i["household"] == "H050"]')" \
+	"$(jv "$A" '[__import__("datetime").datetime.fromisoformat(i["due"]) == __import__("datetime").datetime.fromisoformat("2019-10-20T16:00:00+00:00") or i["due"] for i in j["items"] if i["household"] == "H050"]')" \
 	'[true]'
 expect_eq "OVERDUE V01 does not list V02" "$(jv "$A" '[i for i in j["items"] if i["village"] != "V01"]')" '[]'
 A=$(req overdue)

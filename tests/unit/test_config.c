@@ -827,7 +827,6 @@ test_defaults_file(void **state)
 {
 	size_t len, shipped_len;
 	char *text = defaults_text(&len);
-	char *path = write_file(text);
 	char *shipped_path = source_path("etc/fupind.conf");
 	struct config *from_file, *from_nothing;
 	struct config_row a, b;
@@ -902,7 +901,6 @@ test_defaults_file(void **state)
 	free(shipped);
 done:
 	free(shipped_path);
-	free(path);
 	free(text);
 }
 
