@@ -81,7 +81,8 @@ csv_quoted(struct csv *c)
 		char ch;
 
 		if (c->pos >= c->len)
-			return csv_fail(c, opened, "quoted field is not closed");
+			return csv_fail(c, opened,
+			    "quoted field is not closed");
 		ch = c->buf[c->pos];
 		if (ch == '"') {
 			if (c->pos + 1 < c->len && c->buf[c->pos + 1] == '"') {
@@ -147,7 +148,8 @@ csv_read(struct csv *c)
 		if (c->nfields == CSV_MAX_FIELDS)
 			return csv_fail(c, c->line, "more than 1024 fields");
 		if (c->nfields == c->offsets_cap) {
-			c->offsets_cap = c->offsets_cap ? c->offsets_cap * 2 : 32;
+			c->offsets_cap = c->offsets_cap ?
+			    c->offsets_cap * 2 : 32;
 			c->offsets = xrealloc(c->offsets,
 			    c->offsets_cap * sizeof(*c->offsets));
 		}

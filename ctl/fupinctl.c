@@ -1,12 +1,15 @@
 /*
- * fupinctl [-s SOCKET] [-c FILE] [--json] VERB [ARGS...]
+ * fupinctl [-s SOCKET | -a ADDRESS:PORT] [-c FILE] [--json] VERB [ARGS...]
  *
- * Sends one request to fupind's status socket and prints the answer for
+ * Sends one request to fupind's status socket (or its TCP listener, with
+ * the token of FUPIN_TOKEN or --token-file) and prints the answer for
  * people, or raw with --json. Exit 0 when ok, 1 on an error answer, 2 when
- * it could not ask (usage, no daemon).
+ * it could not ask (usage, no daemon, a refused token).
  */
 #include <sys/socket.h>
 #include <sys/un.h>
+
+#include <netdb.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,25 +33,46 @@
 static void
 usage(FILE *out)
 {
-	fputs("usage: fupinctl [-s SOCKET] [-c FILE] [--json] VERB [ARGS...]\n"
+	fputs("usage: fupinctl [-s SOCKET | -a ADDRESS:PORT] [-c FILE] [--json] "
+	      "VERB [ARGS...]\n"
 	      "       fupinctl -c FILE import villages|households|members "
 	      "FILE.csv\n"
+	      "       fupinctl new-token\n"
 	      "\n"
-	      "Asks fupind (see fupinctl(1)). Common verbs:\n"
-	      "  status [VILLAGE]          households per workflow and state\n"
-	      "  overdue [VILLAGE]         what is late, and since when\n"
-	      "  household ID              one household and its history\n"
+	      "Asks fupind, the campaign daemon (see fupinctl(1)). Verbs, in "
+	      "any case:\n"
+	      "  status [VILLAGE]          households per workflow and state, "
+	      "overdue, next deadline\n"
+	      "  overdue [VILLAGE]         households that missed a deadline\n"
+	      "  household ID              one household: procedures and "
+	      "history\n"
 	      "  advance ID WORKFLOW EVENT [NOTE]\n"
-	      "                            record a step (publish, submit...)\n"
-	      "  calendar                  the campaign's stages and windows\n"
-	      "  alerts [N]                the last alerts sent\n"
-	      "  help                      every verb you may use\n"
+	      "                            record a step, e.g. "
+	      "advance H0101 exit publish\n"
+	      "  calendar                  the campaign's stages, windows, "
+	      "tasks\n"
+	      "  alerts [N]                the last N alerts\n"
+	      "  help [VERB]               every verb your role may use, or "
+	      "one verb's usage\n"
+	      "  ping, now, metrics, extend, clock, config (see help)\n"
 	      "\n"
-	      "  -s SOCKET   the daemon's socket (default: from -c, or "
-	      DEFAULT_SOCKET ")\n"
-	      "  -c FILE     fupind.conf to read the socket and database from\n"
-	      "  --json      print the raw JSON answer, for scripts\n"
-	      "Exit status: 0 ok, 1 the daemon refused, 2 could not ask.\n",
+	      "A village team: `fupinctl overdue` lists your late households; "
+	      "`fupinctl household ID`\n"
+	      "shows where one stands; `fupinctl advance ID exit publish` "
+	      "records the next step.\n"
+	      "\n"
+	      "  -s SOCKET    the daemon's Unix socket (default: $FUPIN_SOCKET, "
+	      "else from -c,\n"
+	      "               else " DEFAULT_SOCKET ")\n"
+	      "  -a ADDR:PORT the daemon's TCP listener; the token is read "
+	      "from $FUPIN_TOKEN\n"
+	      "               or --token-file FILE\n"
+	      "  -c FILE      fupind.conf to read the socket and database from\n"
+	      "  --json       print the raw JSON answer, for scripts\n"
+	      "  -V, -h       version, this help\n"
+	      "Colour only on a terminal, never with NO_COLOR set.\n"
+	      "Exit status: 0 ok, 1 the daemon refused (error answer), 2 could "
+	      "not ask.\n",
 	    out);
 }
 
@@ -92,6 +116,75 @@ connect_socket(const char *path)
 		return -1;
 	}
 	return fd;
+}
+
+/* A TCP connection to "host:port" (IPv6 as "[::1]:7070"). */
+static int
+connect_tcp(const char *spec)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char *host = xstrdup(spec), *port, *h = host;
+	int fd = -1, rc;
+
+	port = strrchr(host, ':');
+	if (port == NULL) {
+		fprintf(stderr, "fupinctl: -a wants ADDRESS:PORT, not %s\n",
+		    spec);
+		free(host);
+		return -1;
+	}
+	*port++ = '\0';
+	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+		h[strlen(h) - 1] = '\0';
+		h++;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(h, port, &hints, &res)) != 0) {
+		fprintf(stderr, "fupinctl: %s: %s\n", spec, gai_strerror(rc));
+		free(host);
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		fprintf(stderr, "fupinctl: cannot reach fupind at %s: %s\n",
+		    spec, strerror(errno));
+	freeaddrinfo(res);
+	free(host);
+	return fd;
+}
+
+/* The token for -a: --token-file, else $FUPIN_TOKEN (never an argument,
+ * which every user could read in ps). Caller frees. */
+static char *
+read_token(const char *file)
+{
+	char buf[1024];
+	FILE *f;
+	size_t n;
+
+	if (file == NULL) {
+		const char *t = getenv("FUPIN_TOKEN");
+
+		return t && *t ? xstrdup(t) : NULL;
+	}
+	if ((f = fopen(file, "r")) == NULL) {
+		fprintf(stderr, "fupinctl: %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return buf[0] ? xstrdup(buf) : NULL;
 }
 
 static int
@@ -146,6 +239,49 @@ read_line(int fd)
 	}
 }
 
+/* AUTH with the token before the request; -1 (said why) if refused. */
+static int
+authenticate(int fd, const char *token_file)
+{
+	char *token = read_token(token_file), *line, *answer;
+	json_t *j;
+	int ok;
+
+	if (token == NULL) {
+		fprintf(stderr, "fupinctl: -a needs a token: set FUPIN_TOKEN "
+				"or give --token-file FILE\n");
+		return -1;
+	}
+	if (strpbrk(token, " \t\n") != NULL) {
+		fprintf(stderr, "fupinctl: a token is one word\n");
+		free(token);
+		return -1;
+	}
+	line = xasprintf("AUTH %s\n", token);
+	explicit_bzero(token, strlen(token));
+	free(token);
+	if (write_all(fd, line, strlen(line)) < 0 ||
+	    (answer = read_line(fd)) == NULL) {
+		explicit_bzero(line, strlen(line));
+		free(line);
+		fprintf(stderr, "fupinctl: the daemon closed the connection "
+				"during AUTH\n");
+		return -1;
+	}
+	explicit_bzero(line, strlen(line));
+	free(line);
+	j = json_loads(answer, 0, NULL);
+	ok = j != NULL && json_is_true(json_object_get(j, "ok"));
+	if (!ok)
+		fprintf(stderr, "fupinctl: the token was refused: %s\n",
+		    j && json_string_value(json_object_get(j, "message")) ?
+			json_string_value(json_object_get(j, "message")) :
+			answer);
+	json_decref(j);
+	free(answer);
+	return ok ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,19 +289,22 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "token-file", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = NULL, *config = NULL;
+	const char *sock = NULL, *config = NULL, *address = NULL,
+		   *token_file = NULL;
 	char *conf_sock = NULL, *request, *answer_text;
-	int json = 0, ch, fd, rc;
+	int json = 0, ch, fd, rc, colour;
 	size_t len = 0;
 	json_t *answer;
 	json_error_t jerr;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
-	while ((ch = getopt_long(argc, argv, "+s:c:jhV", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+s:c:a:t:jhV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 's':
@@ -173,6 +312,12 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			config = optarg;
+			break;
+		case 'a':
+			address = optarg;
+			break;
+		case 't':
+			token_file = optarg;
 			break;
 		case 'j':
 			json = 1;
@@ -194,11 +339,14 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_CANNOT_ASK;
 	}
+	if (strcasecmp(argv[0], "new-token") == 0)
+		return token_main(argc, argv);
 	if (strcasecmp(argv[0], "import") == 0)
 		return import_main(config ? config : DEFAULT_CONFIG, argc, argv,
 		    json);
 
-	if (sock == NULL && (sock = getenv("FUPIN_SOCKET")) == NULL) {
+	if (address == NULL && sock == NULL &&
+	    (sock = getenv("FUPIN_SOCKET")) == NULL) {
 		conf_sock = socket_from_config(config ? config :
 		    DEFAULT_CONFIG);
 		sock = conf_sock ? conf_sock : DEFAULT_SOCKET;
@@ -220,10 +368,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "fupinctl: request longer than 4096 bytes\n");
 		return EXIT_CANNOT_ASK;
 	}
-	fd = connect_socket(sock);
+	fd = address ? connect_tcp(address) : connect_socket(sock);
 	free(conf_sock);
 	if (fd < 0) {
 		free(request);
+		return EXIT_CANNOT_ASK;
+	}
+	if (address != NULL && authenticate(fd, token_file) < 0) {
+		free(request);
+		close(fd);
 		return EXIT_CANNOT_ASK;
 	}
 	if (write_all(fd, request, strlen(request)) < 0 ||
@@ -246,11 +399,15 @@ main(int argc, char **argv)
 	}
 	rc = json_is_true(json_object_get(answer, "ok")) ? EXIT_OK :
 							   EXIT_ANSWER_ERROR;
+	/* Colour for a person at a terminal who has not said NO_COLOR. */
+	colour = isatty(rc == EXIT_OK ? 1 : 2) &&
+	    (getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0') &&
+	    (getenv("TERM") == NULL || strcmp(getenv("TERM"), "dumb") != 0);
 	if (json)
 		printf("%s\n", answer_text);
 	else
 		output_answer(rc == EXIT_OK ? stdout : stderr, argv[0], answer,
-		    isatty(rc == EXIT_OK ? 1 : 2));
+		    colour);
 	free(answer_text);
 	json_decref(answer);
 	return rc;

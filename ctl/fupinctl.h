@@ -20,4 +20,8 @@ int output_width(const char *);
 /* fupinctl import KIND FILE (database access through the config file). */
 int import_main(const char *config_path, int argc, char **argv, int json);
 
+/* fupinctl new-token: a fresh token and its yescrypt hash for the
+ * access list. */
+int token_main(int argc, char **argv);
+
 #endif

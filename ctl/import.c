@@ -173,7 +173,8 @@ static const struct import_column member_columns[] = {
 	{ "name", "name", IT_TEXT, 1, { "姓名", "成员姓名" } },
 	{ "relation", "relation", IT_BLANKTEXT, 0,
 	    { "与户主关系", "关系" } },
-	{ "birth_date", "birth_date", IT_DATE, 0, { "出生日期", "出生年月日" } },
+	{ "birth_date", "birth_date", IT_DATE, 0,
+	    { "出生日期", "出生年月日" } },
 	{ "change", "change", IT_CHANGE, 0,
 	    { "变更类型", "变动类型", "变动情况" } },
 	{ "change_reason", "change_reason", IT_OPTTEXT, 0,
@@ -189,7 +190,8 @@ static const struct import_kind import_kinds[] = {
 	{ "villages", "import_village", village_columns,
 	    nitems(village_columns), V_ID,
 	    "SELECT line, col, reason FROM fupin.import_villages_check($1)",
-	    "SELECT inserted, updated, unchanged FROM fupin.import_villages($1)",
+	    "SELECT inserted, updated, unchanged "
+	    "FROM fupin.import_villages($1)",
 	    NULL },
 	{ "households", "import_household", household_columns,
 	    nitems(household_columns), H_ID,
@@ -371,7 +373,8 @@ import_trim(char *s)
 		if (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
 		    s[len - 1] == '\r' || s[len - 1] == '\n'))
 			len--;
-		else if (len >= 3 && memcmp(s + len - 3, "\xe3\x80\x80", 3) == 0)
+		else if (len >= 3 &&
+		    memcmp(s + len - 3, "\xe3\x80\x80", 3) == 0)
 			len -= 3;
 		else
 			break;
@@ -621,7 +624,8 @@ import_value(const struct import_column *c, char **val, char *scratch,
 static void
 household_row_check(struct import *im, int line, char **val)
 {
-	if (val[H_CATEGORY] != NULL && strcmp(val[H_CATEGORY], "relapsed") == 0 &&
+	if (val[H_CATEGORY] != NULL &&
+	    strcmp(val[H_CATEGORY], "relapsed") == 0 &&
 	    im->column_field[H_RELAPSE] >= 0 && val[H_RELAPSE] == NULL)
 		import_bad(im, line, H_RELAPSE,
 		    "a relapsed household needs the reason it fell back");
@@ -814,8 +818,8 @@ import_read_file(const char *path, size_t *lenp)
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > IMPORT_MAX_FILE) {
-		fprintf(stderr, "fupinctl: %s: not a regular file under 1 GiB\n",
-		    path);
+		fprintf(stderr, "fupinctl: %s: not a regular file under "
+		    "1 GiB\n", path);
 		close(fd);
 		return NULL;
 	}
@@ -1258,8 +1262,8 @@ import_main(const char *config_path, int argc, char **argv, int json)
 		if (strcasecmp(argv[1], import_kinds[i].kind) == 0)
 			im.kind = &import_kinds[i];
 	if (im.kind == NULL) {
-		fprintf(stderr, "fupinctl: import: unknown kind '%s' (villages, "
-		    "households or members)\n", argv[1]);
+		fprintf(stderr, "fupinctl: import: unknown kind '%s' "
+		    "(villages, households or members)\n", argv[1]);
 		return EXIT_CANNOT_ASK;
 	}
 	im.path = argv[2];

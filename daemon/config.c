@@ -98,7 +98,8 @@ static const struct cfg_setting settings[] = {
 	    NULL, "commands running at once" },
 
 	{ "alerts.reminders", T_STRING, "3d 1d", 1, OFF(alerts_reminders), 0,
-	    0, NULL, "reminders sent this long before each deadline" },
+	    0, NULL, "reminders before each deadline: durations (3d, 12h) or "
+	    "working days (3wd)" },
 	{ "alerts.escalations", T_STRING,
 	    "0:township_office 1d:township_leadership 3d:city", 1,
 	    OFF(alerts_escalations), 0, 0, NULL,
@@ -438,16 +439,30 @@ parse_alerts(struct config *cfg, const char *path, config_t *cf,
 	copy = xstrdup(cfg->alerts_reminders);
 	for (tok = strtok_r(copy, " ,", &save); tok != NULL;
 	     tok = strtok_r(NULL, " ,", &save)) {
-		int64_t d = parse_duration(tok);
+		size_t len = strlen(tok);
+		int64_t d = -1;
+		int wd = 0;
 
-		if (d <= 0 || cfg->nreminders == CONFIG_MAX_STEPS) {
+		/* "3wd": three working days, skipping holidays. */
+		if (len > 2 && strcmp(tok + len - 2, "wd") == 0) {
+			char *end;
+			long n = strtol(tok, &end, 10);
+
+			if (end == tok + len - 2 && n > 0 && n <= 60)
+				wd = (int)n;
+		} else
+			d = parse_duration(tok);
+		if ((d <= 0 && wd == 0) || cfg->nreminders == CONFIG_MAX_STEPS) {
 			errlist_add(errs, path, LINE_OF("alerts.reminders"),
-			    "alerts.reminders", d <= 0 ?
-			    "\"%s\" is not a duration before the deadline" :
+			    "alerts.reminders", (d <= 0 && wd == 0) ?
+			    "\"%s\" is not a duration (3d, 12h) or working "
+			    "days (3wd) before the deadline" :
 			    "at most 8 reminders (\"%s\")", tok);
 			break;
 		}
-		cfg->reminders[cfg->nreminders++] = d;
+		cfg->reminders[cfg->nreminders].seconds = wd ? 0 : d;
+		cfg->reminders[cfg->nreminders].working_days = wd;
+		cfg->nreminders++;
 	}
 	free(copy);
 

@@ -76,7 +76,10 @@ struct config {
 	int64_t rules_notice_min_days; /* -1: campaign file decides */
 
 	/* Parsed from the alerts.* strings above. */
-	int64_t reminders[CONFIG_MAX_STEPS]; /* seconds before a deadline */
+	struct reminder {
+		int64_t seconds;      /* before the deadline, or */
+		int working_days;     /* > 0: working days before it */
+	} reminders[CONFIG_MAX_STEPS];
 	size_t nreminders;
 	struct ladder_step ladder[CONFIG_MAX_STEPS];
 	size_t nladder;

@@ -146,7 +146,10 @@ sweep_params(void)
 
 	for (size_t i = 0; i < cfg->nreminders; i++)
 		json_array_append_new(reminders,
-		    json_integer(cfg->reminders[i]));
+		    cfg->reminders[i].working_days > 0 ?
+			json_pack("{s:i}", "wd", cfg->reminders[i].working_days) :
+			json_pack("{s:I}", "secs",
+			    (json_int_t)cfg->reminders[i].seconds));
 	for (size_t i = 0; i < cfg->nladder; i++)
 		json_array_append_new(ladder,
 		    json_pack("{s:i, s:I, s:[s]}", "level", (int)i + 1, "delay",

@@ -145,6 +145,46 @@ sync_done(const PGresult *res, const char *err, void *arg)
 }
 
 static void
+days_done(const PGresult *res, const char *err, void *arg)
+{
+	in_flight--;
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_warnx("engine: cannot store the holidays of campaign %s: %s",
+		    fp->campaign->name, PQresultErrorMessage(res));
+}
+
+/* The calendar's exceptions to Monday-Friday (holidays, make-up days),
+ * for reminders given in working days. */
+static json_t *
+calendar_days_json(void)
+{
+	struct cal *cal = fp->campaign->cal;
+	json_t *days = json_array();
+	int64_t first = cal_day(cal, cal_start(cal)) - 60, last = first;
+	char buf[16];
+
+	for (size_t i = 0; i < cal_count(cal); i++) {
+		int64_t d = cal_day(cal, cal_item_at(cal, i)->due);
+		if (d > last)
+			last = d;
+	}
+	for (int64_t d = first; d <= last + 30; d++) {
+		int working = cal_is_working_day(cal, d);
+		int weekday = iso_weekday(d) < 5;
+		int y, m, dd;
+
+		if (working == weekday)
+			continue;
+		iso_civil_from_days(d, &y, &m, &dd);
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y, m, dd);
+		json_array_append_new(days, json_pack("{s:s, s:b}", "day", buf,
+						"working", working));
+	}
+	return json_pack("{s:s, s:o}", "campaign", fp->campaign->name, "days",
+	    days);
+}
+
+static void
 sync_campaign(void)
 {
 	json_t *j = campaign_json();
@@ -154,6 +194,14 @@ sync_campaign(void)
 	json_decref(j);
 	if (db_query(fp->db, "SELECT fupin.sync_campaign($1::jsonb)::text", 1,
 		params, sync_done, NULL) == 0)
+		in_flight++;
+	free(text);
+	j = calendar_days_json();
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	params[0] = text;
+	if (db_query(fp->db, "SELECT fupin.sync_calendar_days($1::jsonb)", 1,
+		params, days_done, NULL) == 0)
 		in_flight++;
 	free(text);
 }

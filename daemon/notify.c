@@ -367,6 +367,8 @@ deliver(json_t *alert)
 static void
 claim_done(const PGresult *res, const char *err, void *arg)
 {
+	int n = 0;
+
 	claiming = 0;
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warnx("notify: cannot claim alerts: %s",
@@ -375,14 +377,22 @@ claim_done(const PGresult *res, const char *err, void *arg)
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		json_error_t jerr;
-		json_t *a = json_loads(PQgetvalue(res, i, 0), 0, &jerr);
+		json_t *a;
 
-		if (a != NULL) {
+		if (PQgetisnull(res, i, 0)) {
+			/* The row saying when the next alert becomes
+			 * claimable: a retry, or a crashed daemon's lease. */
+			if (!PQgetisnull(res, i, 1))
+				retry_in(atof(PQgetvalue(res, i, 1)) + 0.05);
+			continue;
+		}
+		if ((a = json_loads(PQgetvalue(res, i, 0), 0, &jerr)) != NULL) {
+			n++;
 			deliver(a);
 			json_decref(a);
 		}
 	}
-	if (PQntuples(res) > 0)
+	if (n > 0)
 		notify_kick();
 }
 
@@ -434,9 +444,19 @@ notify_kick(void)
 	snprintf(n, sizeof(n), "%d", room);
 	snprintf(lease, sizeof(lease), "%lld",
 	    (long long)fp->cfg->notify_timeout + LEASE_MARGIN);
+	/* The claimed alerts, and one more row: in how many seconds the
+	 * next alert that cannot be claimed now (waiting for its retry, or
+	 * leased by a daemon that may have died) can be. The claim moves
+	 * neither moment, so the statement's snapshot is good for it. */
 	if (db_query(fp->db_bg,
-		"SELECT x::text FROM fupin.alert_claim($1, $2::int, $3::int, "
-		"$4) AS x",
+		"SELECT x::text, NULL FROM fupin.alert_claim($1, $2::int, "
+		"$3::int, $4) AS x "
+		"UNION ALL "
+		"SELECT NULL, extract(epoch FROM least("
+		"min(next_attempt_at) FILTER (WHERE next_attempt_at > now()), "
+		"min(claimed_until) FILTER (WHERE claimed_until > now())) - "
+		"now())::text "
+		"FROM fupin.alert WHERE delivered_at IS NULL",
 		4, params, claim_done, NULL) == 0)
 		claiming = 1;
 }

@@ -11,8 +11,11 @@
 -- of the file keeps the value already stored instead of being wiped.
 --
 -- Every insert or changed row is audited in fupin.transition (role and
--- event 'import', workflow NULL) with the changed fields in detail:
--- {"income_per_capita": {"old": 3512.00, "new": 3800.00}}.  A row that is
+-- event 'import', workflow NULL, note 'insert' or 'update') with the
+-- changed fields in detail: {"income_per_capita": {"old": 3512.00, "new":
+-- 3800.00}}; an insert lists every field it set, with old null.  The key
+-- (household_id, village_id) is the row's own column, not repeated in
+-- detail; a member's detail names the person: {"person_id": "...", ...}.  A row that is
 -- identical to what is stored is neither written nor audited, so importing
 -- the same file twice changes nothing.
 
@@ -121,8 +124,10 @@ BEGIN
 	CREATE TEMP TABLE import_change ON COMMIT DROP AS
 	SELECT s.line, s.village_id, v.village_id IS NULL AS is_new,
 	    CASE WHEN v.village_id IS NULL
-	    THEN fupin.import_diff(NULL, jsonb_strip_nulls(to_jsonb(s) - 'line'))
-	    ELSE fupin.import_diff(to_jsonb(v), to_jsonb(s) - 'line')
+	    THEN fupin.import_diff(NULL,
+		jsonb_strip_nulls(to_jsonb(s) - 'line' - 'village_id'))
+	    ELSE fupin.import_diff(to_jsonb(v) - 'village_id',
+		to_jsonb(s) - 'line' - 'village_id')
 	    END AS detail
 	FROM pg_temp.import_village s
 	LEFT JOIN fupin.village v ON v.village_id = s.village_id
@@ -215,9 +220,10 @@ BEGIN
 	SELECT s.line, s.household_id, s.village_id,
 	    h.household_id IS NULL AS is_new,
 	    CASE WHEN h.household_id IS NULL
-	    THEN fupin.import_diff(NULL, jsonb_strip_nulls(to_jsonb(s) - 'line'))
-	    ELSE fupin.import_diff(to_jsonb(h) - 'updated_at',
-		to_jsonb(s) - 'line')
+	    THEN fupin.import_diff(NULL,
+		jsonb_strip_nulls(to_jsonb(s) - 'line' - 'household_id'))
+	    ELSE fupin.import_diff(to_jsonb(h) - 'updated_at' - 'household_id',
+		to_jsonb(s) - 'line' - 'household_id')
 	    END AS detail
 	FROM pg_temp.import_household s
 	LEFT JOIN fupin.household h ON h.household_id = s.household_id

@@ -46,8 +46,78 @@ SELECT CASE WHEN cardinality(ids) = 0 THEN ''
 FROM (SELECT CASE WHEN zh THEN '、' ELSE ', ' END AS zh_sep) s
 $$;
 
+-- Days that break the weekday rule (holidays on weekdays, make-up working
+-- days on weekends), from the calendar file; replaced whole at each sync.
+CREATE TABLE fupin.calendar_day (
+	campaign_id	text NOT NULL REFERENCES fupin.campaign,
+	day		date NOT NULL,
+	working		boolean NOT NULL,
+	PRIMARY KEY (campaign_id, day)
+);
+COMMENT ON TABLE fupin.calendar_day IS
+    'Holidays and make-up working days (调休) of a campaign: exceptions to Monday-Friday';
+GRANT SELECT, INSERT, DELETE ON fupin.calendar_day TO fupin_daemon;
+
+CREATE OR REPLACE FUNCTION fupin.is_working_day(c text, d date)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+SELECT coalesce((SELECT working FROM fupin.calendar_day
+    WHERE campaign_id = c AND day = d), extract(isodow FROM d) < 6)
+$$;
+
+-- The same local time of day on the n-th working day before t's own day
+-- (which is not counted): 3 working days before Mon 00:00 is the Wednesday
+-- before. The daemon's calendar.c computes the same (cal_add_working_days).
+CREATE OR REPLACE FUNCTION fupin.minus_working_days(c text, t timestamptz,
+    n int)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	local timestamp := t AT TIME ZONE 'Asia/Shanghai';
+	d date := local::date;
+	left_ int := n;
+BEGIN
+	WHILE left_ > 0 LOOP
+		d := d - 1;
+		IF fupin.is_working_day(c, d) THEN
+			left_ := left_ - 1;
+		END IF;
+	END LOOP;
+	RETURN (d + local::time) AT TIME ZONE 'Asia/Shanghai';
+END
+$$;
+
+-- When reminder r ({secs: N} or {wd: N}) fires before a due moment.
+CREATE OR REPLACE FUNCTION fupin.reminder_at(c text, due timestamptz, r jsonb)
+RETURNS timestamptz
+LANGUAGE sql STABLE
+AS $$
+SELECT CASE WHEN r ? 'wd' THEN fupin.minus_working_days(c, due, (r->>'wd')::int)
+    ELSE due - make_interval(secs => (r->>'secs')::double precision) END
+$$;
+
+-- p: {campaign, days: [{day, working}]}: the calendar's exceptions.
+CREATE OR REPLACE FUNCTION fupin.sync_calendar_days(p jsonb)
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	n int;
+BEGIN
+	DELETE FROM fupin.calendar_day WHERE campaign_id = p->>'campaign';
+	INSERT INTO fupin.calendar_day (campaign_id, day, working)
+	SELECT p->>'campaign', x.day, x.working
+	FROM jsonb_to_recordset(p->'days') AS x(day date, working boolean);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+
 -- p: {campaign, now, caught_up_at (alerts that fell due before it fired
---     late: the daemon or its database was down), reminders: [seconds],
+--     late: the daemon or its database was down), reminders: [{secs} or
+--     {wd}: before the due moment, in seconds or in working days],
 --     ladder: [{level, delay (seconds), recipients: [..]}], digest_at
 --     ("08:00"), recipients_reminder: [..], recipients_overdue: [..]}
 -- Returns {created, ids: [...], next_at}.
@@ -81,13 +151,12 @@ BEGIN
 		GROUP BY d.deadline_id, d.village_id, d.due
 	), moments AS (
 		SELECT pend.*, 'reminder'::text AS kind, 0 AS level,
-		    'r' || r.secs AS step,
-		    pend.due - make_interval(secs => r.secs::double precision)
-			AS fire_at,
+		    CASE WHEN r ? 'wd' THEN 'w' || (r->>'wd')
+			ELSE 'r' || (r->>'secs') END AS step,
+		    fupin.reminder_at(c, pend.due, r) AS fire_at,
 		    ARRAY(SELECT jsonb_array_elements_text(
 			p->'recipients_reminder')) AS recipients
-		FROM pend, jsonb_array_elements_text(p->'reminders') AS r(secs)
-		WHERE r.secs::bigint > 0
+		FROM pend, jsonb_array_elements(p->'reminders') AS r
 		UNION ALL
 		SELECT pend.*, 'overdue', 0, 'o', pend.due,
 		    ARRAY(SELECT jsonb_array_elements_text(
@@ -210,9 +279,8 @@ BEGIN
 		UNION
 		SELECT e.until FROM fupin.extension e WHERE e.campaign_id = c
 	), cand AS (
-		SELECT dues.due - make_interval(secs =>
-		    r.secs::double precision) AS at
-		FROM dues, jsonb_array_elements_text(p->'reminders') r(secs)
+		SELECT fupin.reminder_at(c, dues.due, r) AS at
+		FROM dues, jsonb_array_elements(p->'reminders') r
 		UNION ALL
 		SELECT dues.due FROM dues
 		UNION ALL

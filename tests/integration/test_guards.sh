@@ -148,7 +148,7 @@ wait_ready
 # -- exit income
 accepted "propose E01" draft E01 exit propose
 refused "income 3749.99" income_exit '^income 3749\.99 < 3750: per-capita net income 2018-10-01\.\.2019-09-30' E01 exit publish
-expect_eq "income 3749.99: the figures" "$(jv "$A" '[j["income"], j["threshold"]]')" '[3749.99, 3750]'
+expect_eq "income 3749.99: the figures" "$(jv "$A" '[float(j["income"]), float(j["threshold"])]')" '[3749.99, 3750.0]'
 accepted "propose E02" draft E02 exit propose
 accepted "income 3750 is enough" village_notice E02 exit publish
 accepted "propose E03" draft E03 exit propose
@@ -201,7 +201,7 @@ accepted "a guarantee unresolved in SQL: below the standard" village_notice B01 
 # -- marginal: income below 5000 and a named risk, not registered
 accepted "marginal income 4999" surveyed M4999 marginal survey
 refused "marginal income 5000" income_below_marginal '^income 5000 >= 5000: not below the marginal threshold' M5000 marginal survey
-expect_eq "marginal income 5000: the figures" "$(jv "$A" '[j["income"], j["threshold"]]')" '[5000, 5000]'
+expect_eq "marginal income 5000: the figures" "$(jv "$A" '[float(j["income"]), float(j["threshold"])]')" '[5000.0, 5000.0]'
 refused "marginal: no risk" risk_named 'no named risk \(the household has none\)' Mnorisk marginal survey
 refused "marginal: a risk not on the list" risk_named 'the household has bad_luck' Mbadrisk marginal survey
 sql "UPDATE fupin.household SET risk = 'lack_labour' WHERE household_id = 'Mnorisk'"

@@ -224,7 +224,7 @@ done
 # the last attempt may still be running: allow the processes of at most
 # two alerts (concurrency) to be alive
 expect_eq "killed commands leave no process behind" "$([ $LEFT -le 2 ] && [ "$(wc -l <"$T/hang.pids")" -gt 2 ] && echo yes || echo "no ($LEFT alive of $(wc -l <"$T/hang.pids"))")" yes
-STALE=$(head -n -2 "$T/hang.pids" | while read -r p; do kill -0 "$p" 2>/dev/null && echo "$p"; done | wc -l)
+STALE=$(head -n -2 "$T/hang.pids" | while read -r p; do if kill -0 "$p" 2>/dev/null; then echo "$p"; fi; done | wc -l)
 expect_eq "no process of an earlier, timed-out attempt is alive" "$STALE" 0
 
 # -- English text, and the hung alerts delivered by a good command

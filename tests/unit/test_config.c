@@ -598,8 +598,8 @@ test_alerts_parsed(void **state)
 
 	/* The defaults, as the alert scheduler reads them. */
 	assert_int_equal(cfg->nreminders, 2);
-	assert_int_equal(cfg->reminders[0], 3 * 86400);
-	assert_int_equal(cfg->reminders[1], 86400);
+	assert_int_equal(cfg->reminders[0].seconds, 3 * 86400);
+	assert_int_equal(cfg->reminders[1].seconds, 86400);
 	assert_int_equal(cfg->nladder, 3);
 	assert_int_equal(cfg->ladder[0].delay, 0);
 	assert_string_equal(cfg->ladder[0].recipient, "township_office");
@@ -616,12 +616,21 @@ test_alerts_parsed(void **state)
 			"          digest_at = \"07:30\"; "
 			"working_hours = \"08:30-17:45\"; };\n");
 	assert_int_equal(cfg->nreminders, 1);
-	assert_int_equal(cfg->reminders[0], 60 * 3600);
+	assert_int_equal(cfg->reminders[0].seconds, 60 * 3600);
 	assert_int_equal(cfg->nladder, 1);
 	assert_int_equal(cfg->ladder[0].delay, 6 * 3600);
 	assert_int_equal(cfg->digest_minute, 7 * 60 + 30);
 	assert_int_equal(cfg->work_from, 8 * 60 + 30);
 	assert_int_equal(cfg->work_to, 17 * 60 + 45);
+	config_free(cfg);
+
+	/* Working days: "3wd" skips holidays and weekends. */
+	cfg = load_good("alerts: { reminders = \"3wd 1d\"; };\n");
+	assert_int_equal(cfg->nreminders, 2);
+	assert_int_equal(cfg->reminders[0].working_days, 3);
+	assert_int_equal(cfg->reminders[0].seconds, 0);
+	assert_int_equal(cfg->reminders[1].working_days, 0);
+	assert_int_equal(cfg->reminders[1].seconds, 86400);
 	config_free(cfg);
 }
 

@@ -114,6 +114,8 @@ int sim_draw(const struct sim *, const char *key, const char *salt, int lo,
     int hi);
 void plan_villages(struct sim *);
 void plan_cases(struct sim *);
+void plan_member(struct sim *, int household, const char *person_id,
+    int increase);
 /* After an answer to case k's event on day today: what next. */
 void plan_answered(struct sim *, struct kase *, const json_t *answer,
     int today);
