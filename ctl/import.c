@@ -714,8 +714,11 @@ import_header(struct import *im, struct csv *csv)
 		char *word = xstrdup(raw);
 		int c;
 
-		import_header_word(import_trim(word));
-		c = import_find_column(k, import_trim(word));
+		/* As written first: an alias may hold brackets itself. */
+		if ((c = import_find_column(k, raw)) < 0) {
+			import_header_word(word);
+			c = import_find_column(k, import_trim(word));
+		}
 		im->field_column[f] = c;
 		if (c < 0) {
 			/* An unnamed trailing column is spreadsheet litter. */
@@ -936,10 +939,11 @@ import_encoding(struct import *im, char **buf, size_t *len)
 	size_t bad = import_utf8_bad(*buf, *len), gbad = 0, nlen;
 	char *conv;
 	int has_bom = *len >= 3 && memcmp(*buf, "\xef\xbb\xbf", 3) == 0;
-	int line = csv_line_at(*buf, *len, bad);
+	int line;
 
 	if (bad == *len)
 		return 0;
+	line = csv_line_at(*buf, *len, bad);
 	if ((*buf)[bad] == '\0') {
 		import_bad(im, line, -1, "NUL byte: is this a spreadsheet "
 		    "rather than a CSV file?");
