@@ -13,6 +13,8 @@ void cmd_overdue(struct client *, struct cmd_args *);
 void cmd_household(struct client *, struct cmd_args *);
 void cmd_advance(struct client *, struct cmd_args *);
 void cmd_member(struct client *, struct cmd_args *);
+void cmd_analyze(struct client *, struct cmd_args *);
+void cmd_problems(struct client *, struct cmd_args *);
 
 #define CMD_VERBS_ENGINE                                                       \
 	{ "CALENDAR", ROLE_NONE, 0, 0, cmd_calendar, "CALENDAR",              \
@@ -31,6 +33,11 @@ void cmd_member(struct client *, struct cmd_args *);
 	    "MEMBER HOUSEHOLD ADD PERSON_ID NAME RELATION BIRTH_DATE [REASON] " \
 	    "| MEMBER HOUSEHOLD REMOVE PERSON_ID DATE REASON",                 \
 	    "record a natural member change (birth, marriage, death); it is " \
-	    "then reported: ADVANCE HOUSEHOLD/PERSON_ID member enter" },
+	    "then reported: ADVANCE HOUSEHOLD/PERSON_ID member enter" },      \
+	{ "ANALYZE", ROLE_TOWNSHIP, 0, 0, cmd_analyze, "ANALYZE",             \
+	    "run the data-quality rules (from the analysis window on); each "  \
+	    "new problem starts a rectify procedure" },                        \
+	{ "PROBLEMS", ROLE_VILLAGE, 0, 1, cmd_problems, "PROBLEMS [VILLAGE]", \
+	    "the problem list and where each problem's rectification stands" },
 
 #endif

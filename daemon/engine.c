@@ -559,3 +559,47 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	free(metric);
 	free(text);
 }
+
+/* ---- data quality ---- */
+
+void
+cmd_analyze(struct client *c, struct cmd_args *a)
+{
+	const struct cal_item *it = cal_find(fp->campaign->cal, "analysis");
+	int64_t now = clock_now(fp->clock);
+	char nowbuf[ISO_BUFSIZE], opens[ISO_BUFSIZE], *text;
+	const char *params[1];
+	json_t *p;
+
+	/* The rules run over the data as entered: not before the window in
+	 * which the campaign analyses it. */
+	if (it != NULL && it->opens != INT64_MIN && now < it->opens) {
+		client_error(c, "state", "the analysis window opens %s",
+		    moment_text(it->opens, opens));
+		return;
+	}
+	p = json_pack("{s:s, s:s, s:s, s:s}", "campaign", fp->campaign->name,
+	    "now", moment_text(now, nowbuf), "actor", c->principal, "role",
+	    role_name(c->role));
+	text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	params[0] = text;
+	call_sql(c, "SELECT fupin.analyze($1::jsonb)::text", 1, params, NULL,
+	    NULL);
+	free(text);
+}
+
+void
+cmd_problems(struct client *c, struct cmd_args *a)
+{
+	const char *village;
+	const char *params[3];
+
+	if (scope_village(c, a->argc > 1 ? a->argv[1] : NULL, &village) < 0)
+		return;
+	params[0] = fp->campaign->name;
+	params[1] = village;
+	params[2] = OVERDUE_MAX_ROWS;
+	call_sql(c, "SELECT fupin.problems($1, $2, $3::int)::text", 3, params,
+	    NULL, NULL);
+}

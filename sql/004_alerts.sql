@@ -131,6 +131,12 @@ DECLARE
 	caught timestamptz := coalesce((p->>'caught_up_at')::timestamptz,
 	    '-infinity');
 	digest_time time := coalesce(p->>'digest_at', '08:00')::time;
+	-- the latest digest moment at or before now
+	digest_last timestamptz := (CASE WHEN
+	    (now_at AT TIME ZONE 'Asia/Shanghai')::time >= digest_time
+	    THEN (now_at AT TIME ZONE 'Asia/Shanghai')::date
+	    ELSE (now_at AT TIME ZONE 'Asia/Shanghai')::date - 1 END +
+	    digest_time) AT TIME ZONE 'Asia/Shanghai';
 	ids bigint[];
 	next_at timestamptz;
 BEGIN
@@ -140,23 +146,46 @@ BEGIN
 	    last_now = greatest(s.last_now, excluded.last_now),
 	    updated_at = now();
 
-	WITH pend AS (
-		-- Open work per (deadline, village): grouped, never per household.
-		SELECT d.deadline_id, d.village_id, d.due,
-		    coalesce(array_agg(DISTINCT d.household_id) FILTER (WHERE
-			d.household_id IS NOT NULL), '{}') AS households,
-		    count(*) FILTER (WHERE d.household_id IS NULL) AS tasks
+	WITH inst AS MATERIALIZED (
+		SELECT d.deadline_id, d.village_id, d.due, d.household_id,
+		    d.entered_at
 		FROM fupin.instance_due d
 		WHERE d.campaign_id = c
-		GROUP BY d.deadline_id, d.village_id, d.due
+	), pend AS (
+		-- Open work per (deadline, village): grouped, never per household.
+		SELECT i.deadline_id, i.village_id, i.due,
+		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
+			i.household_id IS NOT NULL), '{}') AS households,
+		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks
+		FROM inst i
+		GROUP BY i.deadline_id, i.village_id, i.due
+	), rem AS (
+		-- Reminders still ahead of their deadline (one after it would
+		-- announce a due moment already past: overdue says it then).
+		SELECT pend.deadline_id, pend.village_id, pend.due, r,
+		    fupin.reminder_at(c, pend.due, r) AS fire_at
+		FROM pend, jsonb_array_elements(p->'reminders') AS r
+		WHERE now_at < pend.due
 	), moments AS (
-		SELECT pend.*, 'reminder'::text AS kind, 0 AS level,
-		    CASE WHEN r ? 'wd' THEN 'w' || (r->>'wd')
-			ELSE 'r' || (r->>'secs') END AS step,
-		    fupin.reminder_at(c, pend.due, r) AS fire_at,
+		-- A reminder covers the work that was open at its moment: a
+		-- village whose work arrived later gets none (not a late one).
+		SELECT rem.deadline_id, rem.village_id, rem.due,
+		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
+			i.household_id IS NOT NULL), '{}') AS households,
+		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks,
+		    'reminder'::text AS kind, 0 AS level,
+		    CASE WHEN rem.r ? 'wd' THEN 'w' || (rem.r->>'wd')
+			ELSE 'r' || (rem.r->>'secs') END AS step,
+		    rem.fire_at,
 		    ARRAY(SELECT jsonb_array_elements_text(
 			p->'recipients_reminder')) AS recipients
-		FROM pend, jsonb_array_elements(p->'reminders') AS r
+		FROM rem
+		JOIN inst i ON i.deadline_id = rem.deadline_id AND
+		    i.village_id = rem.village_id AND i.due = rem.due AND
+		    i.entered_at <= rem.fire_at
+		WHERE rem.fire_at <= now_at
+		GROUP BY rem.deadline_id, rem.village_id, rem.due, rem.r,
+		    rem.fire_at
 		UNION ALL
 		SELECT pend.*, 'overdue', 0, 'o', pend.due,
 		    ARRAY(SELECT jsonb_array_elements_text(
@@ -171,29 +200,31 @@ BEGIN
 		FROM pend, jsonb_array_elements(p->'ladder') AS l
 		UNION ALL
 		-- The digest repeats daily while the work stays overdue; only
-		-- the latest one is due (missed repeats are not sent late).
-		SELECT pend.*, 'digest', lvl.level,
+		-- the latest one is due (missed repeats are not sent late). It
+		-- tells the work open at its moment, like a reminder.
+		SELECT dpend.*, 'digest', lvl.level,
 		    'd' || to_char(dg.at AT TIME ZONE 'Asia/Shanghai',
 			'YYYYMMDD'), dg.at, lvl.recipients
-		FROM pend
-		CROSS JOIN LATERAL (SELECT (CASE WHEN
-		    (now_at AT TIME ZONE 'Asia/Shanghai')::time >= digest_time
-		    THEN (now_at AT TIME ZONE 'Asia/Shanghai')::date
-		    ELSE (now_at AT TIME ZONE 'Asia/Shanghai')::date - 1 END +
-		    digest_time) AT TIME ZONE 'Asia/Shanghai' AS at) dg
+		FROM (SELECT digest_last AS at) dg
+		CROSS JOIN LATERAL (SELECT i.deadline_id, i.village_id, i.due,
+		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
+			i.household_id IS NOT NULL), '{}') AS households,
+		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks
+		    FROM inst i WHERE i.entered_at <= dg.at
+		    GROUP BY i.deadline_id, i.village_id, i.due) dpend
 		CROSS JOIN LATERAL (SELECT coalesce(max((l->>'level')::int), 0)
 			AS level,
 		    coalesce((SELECT ARRAY(SELECT jsonb_array_elements_text(
 			l2->'recipients')) FROM jsonb_array_elements(p->'ladder')
-			l2 WHERE pend.due + make_interval(secs =>
+			l2 WHERE dpend.due + make_interval(secs =>
 			(l2->>'delay')::double precision) <= dg.at
 			ORDER BY (l2->>'level')::int DESC LIMIT 1),
 			ARRAY(SELECT jsonb_array_elements_text(
 			p->'recipients_overdue'))) AS recipients
 		    FROM jsonb_array_elements(p->'ladder') l
-		    WHERE pend.due + make_interval(secs =>
+		    WHERE dpend.due + make_interval(secs =>
 			(l->>'delay')::double precision) <= dg.at) lvl
-		WHERE dg.at > pend.due + interval '1 hour'
+		WHERE dg.at > dpend.due + interval '1 hour'
 	), due_now AS (
 		SELECT m.*, ci.title_zh, ci.title_en, vl.name AS village_name,
 		    cardinality(m.households) + m.tasks AS n

@@ -485,10 +485,11 @@ rectify_answered(struct sim *s, struct kase *k, int today, const char *ev)
 		done(k); /* recheck, dismiss */
 }
 
+static void plan_next(struct sim *, struct kase *, const json_t *, int);
+
 void
 plan_answered(struct sim *s, struct kase *k, const json_t *a, int today)
 {
-	const struct village *v = &s->villages[k->village];
 	const char *ev = k->event, *err = answer_str(a, "error");
 
 	if (!answer_ok(a)) {
@@ -522,6 +523,18 @@ plan_answered(struct sim *s, struct kase *k, const json_t *a, int today)
 		return;
 	}
 	s->ok++;
+	plan_next(s, k, a, today);
+	/* Never again today: the day's round has passed this case. */
+	if (k->day <= today)
+		k->day = today + 1;
+}
+
+static void
+plan_next(struct sim *s, struct kase *k, const json_t *a, int today)
+{
+	const struct village *v = &s->villages[k->village];
+	const char *ev = k->event;
+
 	switch (k->wf) {
 	case W_EXIT:
 	case W_INCLUSION:
@@ -564,6 +577,31 @@ plan_answered(struct sim *s, struct kase *k, const json_t *a, int today)
 }
 
 /* ---- reactions to alerts ---- */
+
+/* Whether deadline d binds states of workflow wf (the 2019 workflows). */
+static int
+deadline_binds(enum workflow wf, const char *d)
+{
+	switch (wf) {
+	case W_EXIT:
+	case W_INCLUSION:
+		return strncmp(d, "stage", 5) == 0 && strcmp(d, "stage1") != 0;
+	case W_MARGINAL:
+	case W_MONITORING:
+		return strcmp(d, "survey") == 0;
+	case W_MEMBER:
+		return strcmp(d, "lock") == 0;
+	case W_RECTIFY:
+		return strcmp(d, "verification") == 0 ||
+		    strcmp(d, "correction") == 0 || strcmp(d, "recheck") == 0;
+	case W_TEAM:
+		return strcmp(d, "stage1") == 0;
+	case W_SUMMARY:
+		return strcmp(d, "summary") == 0;
+	default:
+		return 0;
+	}
+}
 
 static int
 id_cmp(const void *a, const void *b)
@@ -652,7 +690,8 @@ plan_react(struct sim *s, const json_t *alert, int today)
 		int to = k->by_village ? village_day : township_day;
 
 		if (k->village != (int)vi || k->day == DAY_NEVER ||
-		    k->day <= to || to == DAY_NEVER)
+		    k->day <= to || to == DAY_NEVER ||
+		    !deadline_binds(k->wf, deadline))
 			continue;
 		if (k->household >= 0) {
 			const char *hid = s->households[k->household].id;
@@ -660,10 +699,7 @@ plan_react(struct sim *s, const json_t *alert, int today)
 			if (bsearch(&hid, ids, nids, sizeof(*ids), id_cmp) ==
 			    NULL)
 				continue;
-		} else if (nids > 0 ||
-		    !((k->wf == W_TEAM && strcmp(deadline, "stage1") == 0) ||
-		    (k->wf == W_SUMMARY && strcmp(deadline, "summary") == 0)))
-			continue;
+		}
 		k->day = max_int(to, k->earliest);
 		moved++;
 	}

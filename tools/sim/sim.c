@@ -295,9 +295,12 @@ phase_at(int64_t t)
 	for (size_t i = 0; i < ncal; i++) {
 		const struct cal_entry *e = &cal[i];
 
+		int stage = strcmp(e->kind, "stage") == 0;
+
 		if (e->opens != INT64_MIN && e->opens <= t && t < e->due &&
-		    (best == NULL || e->opens > best->opens ||
-		    (e->opens == best->opens && strcmp(e->kind, "stage") == 0)))
+		    (best == NULL || (stage && strcmp(best->kind, "stage")) ||
+		    (stage == !strcmp(best->kind, "stage") &&
+		    e->opens > best->opens)))
 			best = e;
 		if (e->due > t && (next == NULL || e->due < next->due))
 			next = e;
@@ -498,6 +501,15 @@ alert_text(const json_t *a)
 	return out;
 }
 
+static void
+flush_digest(const struct sim *s, char *digest, const char *at)
+{
+	if (!s->quiet)
+		printf("  %.5s %.5s 【每日汇总】仍逾期未完成：%s\n", at + 5,
+		    at + 11, digest);
+	digest[0] = '\0';
+}
+
 /* Print the alerts created since the last look, oldest first, and let
  * the teams react on day `day`. */
 static void
@@ -506,6 +518,8 @@ fetch_alerts(struct sim *s, int day)
 	json_t *a = ask_ok("ALERTS", client_ask("ALERTS 1000"));
 	json_t *items = json_object_get(a, "items");
 	size_t n = json_array_size(items);
+	char digest[4096] = "", digest_at[ISO_BUFSIZE] = "";
+	json_int_t seen = last_alert;
 
 	for (size_t i = n; i-- > 0;) {
 		json_t *al = json_array_get(items, i);
@@ -515,9 +529,22 @@ fetch_alerts(struct sim *s, int day)
 		if (id <= last_alert)
 			continue;
 		last_alert = id;
-		if (!s->quiet) {
-			iso_format(moment(al, "fire_at"), ISO_SHANGHAI_OFFSET,
-			    fired, sizeof(fired));
+		iso_format(moment(al, "fire_at"), ISO_SHANGHAI_OFFSET, fired,
+		    sizeof(fired));
+		if (strcmp(answer_str(al, "kind"), "digest") == 0) {
+			/* The daily repeats, one line for the township. */
+			char *st = short_title(answer_str(al, "title"));
+
+			if (strcmp(digest_at, fired) != 0 && digest[0] != '\0')
+				flush_digest(s, digest, digest_at);
+			strlcpy_safe(digest_at, fired, sizeof(digest_at));
+			snprintf(digest + strlen(digest), sizeof(digest) -
+			    strlen(digest), "%s%s“%s”%lld项",
+			    digest[0] ? "，" : "", answer_str(al, "village_name"),
+			    st, (long long)json_integer_value(
+				json_object_get(al, "count")));
+			free(st);
+		} else if (!s->quiet) {
 			text = alert_text(al);
 			printf("  %.5s %.5s %s", fired + 5, fired + 11, text);
 			if (strcmp(answer_str(al, "kind"), "escalation") == 0) {
@@ -534,7 +561,15 @@ fetch_alerts(struct sim *s, int day)
 			printf("\n");
 			free(text);
 		}
-		plan_react(s, al, day);
+	}
+	if (digest[0] != '\0')
+		flush_digest(s, digest, digest_at);
+	/* Then the teams read them, oldest first. */
+	for (size_t i = n; i-- > 0;) {
+		json_t *al = json_array_get(items, i);
+
+		if (json_integer_value(json_object_get(al, "id")) > seen)
+			plan_react(s, al, day);
 	}
 	json_decref(a);
 }
