@@ -37,6 +37,8 @@ usage(FILE *out)
 	      "VERB [ARGS...]\n"
 	      "       fupinctl -c FILE import villages|households|members "
 	      "FILE.csv\n"
+	      "       fupinctl -c FILE report [--html FILE] [--csv FILE] "
+	      "[--summary]\n"
 	      "       fupinctl new-token\n"
 	      "\n"
 	      "Asks fupind, the campaign daemon (see fupinctl(1)). Verbs, in "
@@ -341,6 +343,8 @@ main(int argc, char **argv)
 	}
 	if (strcasecmp(argv[0], "new-token") == 0)
 		return token_main(argc, argv);
+	if (strcasecmp(argv[0], "report") == 0)
+		return report_main(config ? config : DEFAULT_CONFIG, argc, argv);
 	if (strcasecmp(argv[0], "import") == 0)
 		return import_main(config ? config : DEFAULT_CONFIG, argc, argv,
 		    json);

@@ -20,6 +20,9 @@ int output_width(const char *);
 /* fupinctl import KIND FILE (database access through the config file). */
 int import_main(const char *config_path, int argc, char **argv, int json);
 
+/* fupinctl report [--html FILE] [--csv FILE] [--summary] (report.c). */
+int report_main(const char *config_path, int argc, char **argv);
+
 /* fupinctl new-token: a fresh token and its yescrypt hash for the
  * access list. */
 int token_main(int argc, char **argv);

@@ -33,7 +33,7 @@ struct waiter {
 };
 
 static struct event *ev_timer, *ev_soon;
-static int sweeping, sweep_again, resumed;
+static int sweeping, sweep_again, resumed, sweep_failures;
 static int64_t caught_up_at = INT64_MIN;
 static struct waiter *waiting, *answering;
 
@@ -178,10 +178,21 @@ sweep_done(const PGresult *res, const char *err, void *arg)
 		log_warnx("deadline: sweep failed: %s",
 		    res ? PQresultErrorMessage(res) : err);
 		metrics_count("sweeps", "failed", 1);
-		/* The database is back soon or the next timer retries. */
+		/* Lost connection: swept again on reconnection. Otherwise
+		 * (the campaign not stored yet by the other connection, a
+		 * statement timeout) try again soon, 1s, 2s ... 64s: a
+		 * manual clock has no timer that would. */
 		arm_timer(INT64_MAX);
+		if (res != NULL) {
+			struct timeval tv = { (time_t)1 << sweep_failures, 0 };
+
+			if (sweep_failures < 6)
+				sweep_failures++;
+			evtimer_add(ev_soon, &tv);
+		}
 		goto answer;
 	}
+	sweep_failures = 0;
 	r = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
 	if (r != NULL) {
 		json_int_t created = json_integer_value(

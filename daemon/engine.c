@@ -139,18 +139,33 @@ sync_done(const PGresult *res, const char *err, void *arg)
 		    fp->campaign->name, PQresultErrorMessage(res));
 		return;
 	}
-	campaign_synced = 1;
 	log_info("engine: campaign %s synchronised (%s)", fp->campaign->name,
 	    PQgetvalue(res, 0, 0));
 }
 
+int
+engine_campaign_ready(void)
+{
+	return campaign_synced;
+}
+
+/* The last statement of a synchronisation (they run in order on one
+ * connection): now requests may be answered and sweeps may run. */
 static void
 days_done(const PGresult *res, const char *err, void *arg)
 {
 	in_flight--;
-	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (res == NULL)
+		return;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warnx("engine: cannot store the holidays of campaign %s: %s",
 		    fp->campaign->name, PQresultErrorMessage(res));
+		return;
+	}
+	if (!campaign_synced) {
+		campaign_synced = 1;
+		fupind_campaign_synced();
+	}
 }
 
 /* The calendar's exceptions to Monday-Friday (holidays, make-up days),

@@ -19,6 +19,8 @@ void engine_reconfigure(void);
 void engine_notified(const char *channel, const char *payload);
 /* Graceful stop: start no new work. */
 void engine_stop(void);
+/* The campaign is stored in the database (requests may be answered). */
+int engine_campaign_ready(void);
 /* Nothing of ours is running (statements, notify commands). */
 int engine_idle(void);
 

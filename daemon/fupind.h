@@ -32,7 +32,8 @@ struct fupind {
 
 extern struct fupind *fp;
 
-/* Re-check the database after (re)connection; main.c calls this. */
-void fupind_db_ready(void);
+/* The engine stored the campaign in the database: background work (sweeps,
+ * deliveries) may start once the second connection is up too. */
+void fupind_campaign_synced(void);
 
 #endif

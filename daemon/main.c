@@ -224,8 +224,7 @@ schema_checked(const PGresult *res, const char *err, void *arg)
 		goto retry;
 	}
 	fp->schema_ok = 1;
-	engine_db_ready();
-	background_maybe_start();
+	engine_db_ready(); /* background work starts once it synced */
 	if (!fp->ready) {
 		fp->ready = 1;
 		sd_notify(0, "READY=1\nSTATUS=running");
@@ -252,7 +251,8 @@ schema_check(void)
 static void
 background_maybe_start(void)
 {
-	if (fp->schema_ok && db_state(fp->db_bg) == DB_UP) {
+	if (fp->schema_ok && engine_campaign_ready() &&
+	    db_state(fp->db_bg) == DB_UP) {
 		deadline_db_ready();
 		notify_kick();
 	}
@@ -272,6 +272,12 @@ db_state_changed(enum db_state st, void *arg)
 		if (fp->ready)
 			sd_notify(0, "STATUS=database unavailable; retrying");
 	}
+}
+
+void
+fupind_campaign_synced(void)
+{
+	background_maybe_start();
 }
 
 static void

@@ -2,9 +2,12 @@
 # Installs what is missing, builds, and runs a private PostgreSQL cluster.
 
 FUPIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Libraries are checked by package; tools by the command they provide, so
+# a PostgreSQL or Python installed another way is not installed again.
 PKGS="build-essential cmake pkg-config libevent-dev libconfig-dev libjansson-dev
-      libsystemd-dev libcmocka-dev libpq-dev libcrypt-dev postgresql
-      postgresql-contrib systemd python3 iconv"
+      libsystemd-dev libcmocka-dev libpq-dev libcrypt-dev"
+TOOLS="python3:python3 psql:postgresql-client-15 systemd-analyze:systemd
+       iconv:libc-bin runuser:util-linux realpath:coreutils"
 PKGS_OPTIONAL="clang libclang-rt-14-dev"
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -18,12 +21,15 @@ as_root() {
 
 # Install the Debian packages that are not there yet; touch nothing else.
 ensure_packages() {
-	local missing=() p
+	local missing=() p t
 	for p in $PKGS "$@"; do
-		[ "$p" = iconv ] && { command -v iconv >/dev/null || missing+=(libc-bin); continue; }
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
+	for t in $TOOLS; do
+		command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
+	done
+	( pg_bindir ) >/dev/null 2>&1 || missing+=(postgresql-15)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	say "installing missing packages: ${missing[*]}"
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null

@@ -196,8 +196,9 @@ python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.6 else 1)" "$(secs
 	t_ok "recent failures of others slow a new client's failure ($(secs 1 "$out") s)" ||
 	t_fail "a new client's failure took only $(secs 1 "$out") s"
 # Parallel guessers are all refused; none gets through, the daemon lives.
-for i in 1 2 3 4 5 6; do tcp "AUTH par$i" >"$T/par$i" & done
-wait
+pids=()
+for i in 1 2 3 4 5 6; do tcp "AUTH par$i" >"$T/par$i" & pids+=($!); done
+wait "${pids[@]}"
 n=0; for i in 1 2 3 4 5 6; do [ "$(nth_code 1 "$(cat "$T/par$i")")" = forbidden ] && n=$((n + 1)); done
 expect_eq "six parallel guessers all refused" "$n" 6
 out=$(tcp "AUTH $TV1" PING)
@@ -209,7 +210,7 @@ expect_match "METRICS counts failed AUTH" "$(json '["counters"]["auth"]["failed"
 expect_match "METRICS counts cut-off clients" "$(json '["counters"]["auth"]["cut_off"]' <<<"$m")" '^1'
 
 # ---- the Unix socket: roles by user -----------------------------------------------------
-a=$(ctl auth "$TV1")
+a=$(ctl auth "$TV1" || true)
 expect_eq "AUTH on the Unix socket: usage" "$(code_of "$a")" usage
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$FUPINCTL" -s "$T/fupind.sock" --json "$@"; }
 as_daemon_user() { setpriv --reuid=1 --regid=1 --clear-groups "$FUPINCTL" -s "$T/fupind.sock" --json "$@"; }

@@ -597,6 +597,30 @@ act(struct sim *s, int day)
 	}
 }
 
+static void
+sim_free(struct sim *s)
+{
+	for (size_t i = 0; i < s->nvillages; i++) {
+		free(s->villages[i].id);
+		free(s->villages[i].name);
+	}
+	free(s->villages);
+	for (size_t i = 0; i < s->nhouseholds; i++) {
+		free(s->households[i].id);
+		free(s->households[i].risk);
+		free(s->households[i].relapse_reason);
+	}
+	free(s->households);
+	free(s->cases);
+	for (size_t i = 0; i < ncal; i++) {
+		free(cal[i].id);
+		free(cal[i].kind);
+		free(cal[i].title);
+		free(cal[i].short_title);
+	}
+	free(cal);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -708,5 +732,6 @@ main(int argc, char **argv)
 	    s.requests, s.ok, s.refused_guard, s.refused_locked,
 	    s.refused_other);
 	client_close();
+	sim_free(&s);
 	return s.refused_other > 0 ? 3 : 0;
 }

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# The whole 2019 calendar walked on the manual clock, from 2019-10-08 08:00
+# to 2020-01-04 08:00, three moments a day (00:00, when deadlines and the
+# ladder fall due; 08:00, the digest; 10:00, when the villages work), with
+# three villages:
+#   V1 on time: both exits through every stage in time (notices last their
+#      five days); one household proposed late enough to be reminded;
+#   V2 late for stage 2, then catching up stage by stage;
+#   V3 very late: never moves.
+# Each village also has a work team task (stage 1) and a summary task (by
+# 2020-01-03). At the end the outbox must hold exactly the alerts computed
+# below from the calendar dates and the ladder (reminders 3d and 1d before,
+# overdue at due, escalation 1 at due to the township office, 2 at due+1d
+# to the township leadership, 3 at due+3d to the city, a digest every day
+# at 08:00 while overdue), one per deadline, village and level, never one
+# per household. STATUS, OVERDUE and CALENDAR are checked on the way.
+. "$(dirname "$0")/lib.sh"
+
+t_setup calendar_walk
+
+req() { "$FUPINCTL" -s "$T/fupind.sock" --json "$@" 2>&1 || true; }
+jv() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+try:
+    j = json.loads(sys.argv[1])
+    v = eval(sys.argv[2], {"j": j})
+except Exception as e:
+    print("<%s>" % type(e).__name__)
+    sys.exit(0)
+if isinstance(v, (dict, list)):
+    print(json.dumps(v, ensure_ascii=False, sort_keys=True))
+elif v is None:
+    print("null")
+elif isinstance(v, bool):
+    print("true" if v else "false")
+else:
+    print(v)
+PY
+}
+code() { jv "$1" '"ok" if j["ok"] else j["error"]'; }
+wait_ready() {
+	local i
+	for i in $(seq 1 200); do
+		[ "$(code "$(req calendar)")" = ok ] && return 0
+		sleep 0.05
+	done
+	t_fail "fupind never became ready"
+	exit 1
+}
+# (no python in the loop: starting it costs more than a sweep)
+clock_set() {
+	local a
+	a=$(req clock set "$1")
+	[[ $a == *'"ok":true'* ]] || { t_fail "CLOCK SET $1: $a"; exit 1; }
+}
+# adv ID WORKFLOW EVENT [NOTE]: an ADVANCE that must succeed.
+adv() {
+	local a
+	a=$(req advance "$@")
+	[[ $a == *'"ok":true'* ]] || t_fail "$(req now): ADVANCE $*: $a"
+}
+
+t_psql <<'SQL'
+INSERT INTO fupin.village VALUES ('V1', '勐戛村', '勐戛镇'),
+    ('V2', '芒蚌村', '勐戛镇'), ('V3', '帮外村', '勐戛镇');
+INSERT INTO fupin.household (household_id, village_id, head_name, size,
+    category, identified_year, income_per_capita, food, clothing, education,
+    medical, housing)
+SELECT id, v, '户主' || id, 3, 'poor', 2014, 4200, true, true, true, true, true
+FROM (VALUES ('H11', 'V1'), ('H12', 'V1'), ('H21', 'V2'), ('H22', 'V2'),
+    ('H31', 'V3'), ('H32', 'V3')) x(id, v);
+SQL
+
+t_start
+wait_ready
+expect_match "the walk starts at 2019-10-08 08:00" "$(jv "$(req now)" 'j["now"]')" '^2019-10-08T08:00:00'
+
+# 10-08 08:00: the township opens every village's tasks; every exit proposed
+for v in V1 V2 V3; do
+	adv "$v" village_team open
+	adv "$v" village_summary open
+done
+for h in H11 H12 H21 H22 H31 H32; do adv "$h" exit propose; done
+
+# What each village does, at 10:00 of a day (after that day's 00:00 and
+# 08:00 sweeps).
+events() {
+	case $1 in
+	2019-10-09)
+		adv V1 village_team set_up
+		adv H11 exit publish ;;
+	2019-10-10) adv V2 village_team set_up ;;
+	2019-10-13)
+		A=$(req advance H11 exit submit)
+		expect_eq "notice lasts 5 days: submit after 4 is refused" "$(code "$A")" guard ;;
+	2019-10-14) adv H11 exit submit ;;
+	2019-10-15) adv H11 exit approve ;;
+	2019-10-18) adv H12 exit publish ;;
+	2019-10-20)
+		adv H11 exit request
+		adv H11 exit confirm ;;
+	2019-10-23)
+		adv H12 exit submit
+		adv H12 exit approve
+		adv H21 exit publish ;;
+	2019-10-24) adv H22 exit publish ;;
+	2019-10-28)
+		adv H12 exit request
+		adv H12 exit confirm
+		adv H21 exit submit ;;
+	2019-10-29) adv H22 exit submit ;;
+	2019-10-30)
+		adv H21 exit approve
+		adv H22 exit approve ;;
+	2019-11-04)
+		for h in H21 H22; do
+			adv $h exit request
+			adv $h exit confirm
+		done ;;
+	2019-12-20) adv V1 village_summary send ;;
+	2020-01-02) adv V2 village_summary send ;;
+	esac
+}
+
+# Checks at some moments of the walk (after that day's events).
+checks() {
+	case $1 in
+	2019-10-22)
+		A=$(req status)
+		expect_eq "10-22 STATUS overdue per village" \
+			"$(jv "$A" '[(v["village"], v["overdue"]) for v in j["villages"]]')" \
+			'[["V1", 0], ["V2", 2], ["V3", 3]]'
+		expect_eq "10-22 STATUS next_deadline per village" \
+			"$(jv "$A" '[(v["village"], v["next_deadline"] and [v["next_deadline"][k] for k in ("id", "due", "households")]) for v in j["villages"]]')" \
+			'[["V1", ["stage3", "2019-10-26T00:00:00+08:00", 1]], ["V2", ["summary", "2020-01-04T00:00:00+08:00", 1]], ["V3", ["summary", "2020-01-04T00:00:00+08:00", 1]]]'
+		A=$(req overdue)
+		expect_eq "10-22 OVERDUE lists each late household and task" \
+			"$(jv "$A" '[j["count"]] + sorted(([i["village"], i["household"], i["workflow"], i["state"], i["deadline"], i["due"]] for i in j["items"]), key=str)')" \
+			'[5, ["V2", "H21", "exit", "draft", "stage2", "2019-10-21T00:00:00+08:00"], ["V2", "H22", "exit", "draft", "stage2", "2019-10-21T00:00:00+08:00"], ["V3", "H31", "exit", "draft", "stage2", "2019-10-21T00:00:00+08:00"], ["V3", "H32", "exit", "draft", "stage2", "2019-10-21T00:00:00+08:00"], ["V3", null, "village_team", "pending", "stage1", "2019-10-11T00:00:00+08:00"]]'
+		A=$(req overdue V1)
+		expect_eq "10-22 OVERDUE V1 is empty" "$(jv "$A" '[j["count"], j["items"]]')" '[0, []]'
+		A=$(req calendar)
+		expect_eq "10-22 CALENDAR statuses" \
+			"$(jv "$A" '[(i["id"], i["status"]) for i in j["items"] if i["id"] in ("stage1", "stage2", "stage3", "summary")]')" \
+			'[["stage1", "overdue"], ["stage2", "overdue"], ["stage3", "open"], ["summary", "open"]]' ;;
+	2019-10-25)
+		A=$(req status V2)
+		expect_eq "10-25 STATUS V2: caught up with stage 2, stage 3 next" \
+			"$(jv "$A" '[j["villages"][0]["overdue"], j["villages"][0]["next_deadline"]["id"], j["villages"][0]["next_deadline"]["households"], j["villages"][0]["workflows"]["exit"]]')" \
+			'[0, "stage3", 2, {"village_notice": 2}]' ;;
+	esac
+}
+
+# The walk. 10-21 00:00: the overdue notices are in the outbox as soon as
+# CLOCK answers (the sweep at the new moment finished first).
+clock_set 2019-10-08T10:00:00+08:00
+DAY=2019-10-09
+while :; do
+	clock_set "${DAY}T00:00:00+08:00"
+	if [ "$DAY" = 2019-10-21 ]; then
+		expect_eq "CLOCK answers after the sweep: stage 2 overdue notices are there" \
+			"$(t_psql -c "SELECT string_agg(village_id, ',' ORDER BY village_id) FROM fupin.alert WHERE deadline_id = 'stage2' AND kind = 'overdue'")" \
+			"V2,V3"
+	fi
+	clock_set "${DAY}T08:00:00+08:00"
+	[ "$DAY" = 2020-01-04 ] && break
+	clock_set "${DAY}T10:00:00+08:00"
+	events "$DAY"
+	checks "$DAY"
+	DAY=$(date -d "$DAY + 1 day" +%F)
+done
+expect_match "the walk ends at 2020-01-04 08:00" "$(jv "$(req now)" 'j["now"]')" '^2020-01-04T08:00:00'
+
+# -- the outbox, exactly
+python3 - >"$T/expected" <<'PY'
+from datetime import date, timedelta
+R = {0: "village_team", 1: "township_office", 2: "township_leadership", 3: "city"}
+out = []
+def a(kind, level, dl, v, fire, hh, count=None, rcpt=None):
+    if count is None:
+        count = len(hh)
+    if rcpt is None:
+        rcpt = R[level] if kind in ("escalation", "digest") else "village_team"
+    out.append("|".join([kind, str(level), dl, v, fire, ",".join(hh), str(count), rcpt, "f"]))
+def ladder(dl, v, due, hh_by_step):
+    """Overdue and escalations 1-3 at due, due+1d, due+3d; hh_by_step
+    gives the households open at each of those moments (None: task)."""
+    d = date.fromisoformat(due)
+    for kind, level, off in (("overdue", 0, 0), ("escalation", 1, 0),
+                             ("escalation", 2, 1), ("escalation", 3, 3)):
+        hh = hh_by_step.get(off, "absent")
+        if hh == "absent":
+            continue
+        if hh is None:
+            a(kind, level, dl, v, "%s 00:00" % (d + timedelta(off)), [], 1)
+        else:
+            a(kind, level, dl, v, "%s 00:00" % (d + timedelta(off)), hh)
+def digests(dl, v, due, first, last, hh=None):
+    d0 = date.fromisoformat(due)
+    d = date.fromisoformat(first)
+    while d <= date.fromisoformat(last):
+        days = (d - d0).days          # 08:00 of day d vs due at 00:00
+        level = 3 if days >= 3 else 2 if days >= 1 else 1
+        if hh is None:
+            a("digest", level, dl, v, "%s 08:00" % d, [], 1)
+        else:
+            a("digest", level, dl, v, "%s 08:00" % d, hh)
+        d += timedelta(1)
+rem = lambda dl, v, fire, hh, count=None: a("reminder", 0, dl, v, fire + " 00:00", hh, count)
+
+# V1, on time: reminded only where a household was still open at the
+# reminder's moment; nothing once it finished (10-28).
+rem("stage2", "V1", "2019-10-18", ["H12"])
+rem("stage3", "V1", "2019-10-23", ["H12"])
+
+# V2, late for stage 2 and catching up
+rem("stage1", "V2", "2019-10-10", [], 1)
+both = ["H21", "H22"]
+rem("stage2", "V2", "2019-10-18", both)
+rem("stage2", "V2", "2019-10-20", both)
+ladder("stage2", "V2", "2019-10-21", {0: both, 1: both, 3: ["H22"]})
+digests("stage2", "V2", "2019-10-21", "2019-10-21", "2019-10-23", both)
+digests("stage2", "V2", "2019-10-21", "2019-10-24", "2019-10-24", ["H22"])
+rem("stage3", "V2", "2019-10-25", both)      # none at 10-23: not open yet
+ladder("stage3", "V2", "2019-10-26", {0: both, 1: both, 3: ["H22"]})
+digests("stage3", "V2", "2019-10-26", "2019-10-26", "2019-10-28", both)
+digests("stage3", "V2", "2019-10-26", "2019-10-29", "2019-10-29", ["H22"])
+ladder("stage4", "V2", "2019-10-29", {0: ["H21"], 1: both})
+digests("stage4", "V2", "2019-10-29", "2019-10-29", "2019-10-29", ["H21"])
+digests("stage4", "V2", "2019-10-29", "2019-10-30", "2019-10-30", both)
+rem("stage5", "V2", "2019-10-31", both)
+rem("stage5", "V2", "2019-11-02", both)
+ladder("stage5", "V2", "2019-11-03", {0: both, 1: both})
+digests("stage5", "V2", "2019-11-03", "2019-11-03", "2019-11-04", both)
+rem("summary", "V2", "2020-01-01", [], 1)
+
+# V3, never moves: the whole ladder, and a digest every day to the end
+rem("stage1", "V3", "2019-10-10", [], 1)
+ladder("stage1", "V3", "2019-10-11", {0: None, 1: None, 3: None})
+digests("stage1", "V3", "2019-10-11", "2019-10-11", "2020-01-04")
+three = ["H31", "H32"]
+rem("stage2", "V3", "2019-10-18", three)
+rem("stage2", "V3", "2019-10-20", three)
+ladder("stage2", "V3", "2019-10-21", {0: three, 1: three, 3: three})
+digests("stage2", "V3", "2019-10-21", "2019-10-21", "2020-01-04", three)
+rem("summary", "V3", "2020-01-01", [], 1)
+rem("summary", "V3", "2020-01-03", [], 1)
+ladder("summary", "V3", "2020-01-04", {0: None})
+digests("summary", "V3", "2020-01-04", "2020-01-04", "2020-01-04")
+print("\n".join(sorted(out)))
+PY
+t_psql -c "SELECT concat_ws('|', kind, level, deadline_id, village_id,
+	fupin.local_text(fire_at), array_to_string(households, ','), count,
+	array_to_string(recipients, ','), CASE WHEN late THEN 't' ELSE 'f' END)
+	FROM fupin.alert ORDER BY 1" | LC_ALL=C sort >"$T/got"
+LC_ALL=C sort -o "$T/expected" "$T/expected"
+if diff -u "$T/expected" "$T/got" >"$T/alerts.diff"; then
+	t_ok "the outbox holds exactly the $(wc -l <"$T/expected") expected alerts"
+else
+	t_fail "the outbox differs from the expected alerts (- expected, + got):"
+	head -60 "$T/alerts.diff" >&2
+fi
+expect_eq "one alert per deadline, village, kind, level and moment" \
+	"$(t_psql -c "SELECT count(*) FROM (SELECT 1 FROM fupin.alert GROUP BY deadline_id, village_id, kind, level, due, fire_at HAVING count(*) > 1) x")" 0
+expect_eq "grouped per village: an alert names several households" \
+	"$(t_psql -c "SELECT max(cardinality(households)) FROM fupin.alert")" 2
+expect_eq "nothing for V1 after it finished (10-28)" \
+	"$(t_psql -c "SELECT count(*) FROM fupin.alert WHERE village_id = 'V1' AND fire_at >= '2019-10-28T10:00+08'")" 0
+expect_eq "digests carry the level reached: V3 stage 1 by level" \
+	"$(t_psql -c "SELECT string_agg(level || ':' || n, ' ' ORDER BY level) FROM (SELECT level, count(*) n FROM fupin.alert WHERE village_id = 'V3' AND deadline_id = 'stage1' AND kind = 'digest' GROUP BY level) x")" \
+	"1:1 2:2 3:83"
+expect_match "an escalation's text says how late" \
+	"$(t_psql -c "SELECT text_zh FROM fupin.alert WHERE village_id = 'V3' AND deadline_id = 'stage2' AND kind = 'escalation' AND level = 3")" \
+	'^【通报】帮外村：“第二阶段.*”截止2019-10-21 00:00，已逾期3天，仍有2项未完成（H31、H32）。$'
+
+# -- the end of the campaign
+A=$(req status)
+expect_eq "end: STATUS overdue per village" \
+	"$(jv "$A" '[(v["village"], v["overdue"]) for v in j["villages"]]')" \
+	'[["V1", 0], ["V2", 0], ["V3", 4]]'
+expect_eq "end: every exit of V1 and V2 exited, V3 still in draft" \
+	"$(jv "$A" '[v["workflows"]["exit"] for v in j["villages"]]')" \
+	'[{"exited": 2}, {"exited": 2}, {"draft": 2}]'
+expect_eq "end: nothing ahead for anyone" \
+	"$(jv "$A" '[v["next_deadline"] for v in j["villages"]]')" '[null, null, null]'
+A=$(req alerts 5)
+expect_eq "ALERTS 5: the latest five" "$(jv "$A" 'len(j["items"])')" 5
+expect_eq "ALERTS: newest first" "$(jv "$A" '[i["id"] for i in j["items"]] == sorted([i["id"] for i in j["items"]], reverse=True)')" true
+# without notify.command the log is the delivery: all marked delivered
+for _ in $(seq 1 150); do
+	[ "$(t_psql -c 'SELECT count(*) FROM fupin.alert WHERE delivered_at IS NULL')" = 0 ] && break
+	sleep 0.1
+done
+expect_eq "every alert delivered (to the log)" "$(t_psql -c 'SELECT count(*) FROM fupin.alert WHERE delivered_at IS NULL')" 0
+
+t_stop
+t_done
