@@ -143,7 +143,8 @@ cmd_member(struct client *c, struct cmd_args *a)
 
 	applies_to = json_array();
 	for (size_t i = 0; i < w->napplies_to; i++)
-		json_array_append_new(applies_to, json_string(w->applies_to[i]));
+		json_array_append_new(applies_to,
+		    json_string(w->applies_to[i]));
 	p = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:{}, s:[]}",
 	    "campaign", fp->campaign->name, "change",
 	    add ? "increase" : "decrease", "household", a->argv[1],

@@ -227,6 +227,14 @@ expect_eq "village: history names the village's actor" \
 expect_code "village: enter its own" ok advance "H001/$NEW4" member enter
 expect_code "village: reject is the township's" forbidden advance "H001/$NEW1" member reject 证明不全
 
+# -- the city keeps no member register
+t_stop
+t_write_conf 'access = ( { role = "city"; users = ["root"]; } );'
+t_start
+wait_ready
+expect_code "city: MEMBER is not for the city" forbidden member H001 add "$NEW3" 岩三 son 2019-05-02 出生
+expect_match "city: says who may" "$(jv "$A" 'j["message"]')" 'village, township'
+
 # -- the data-entry lock (as admin again)
 t_stop
 t_write_conf
