@@ -105,7 +105,7 @@ chmod +x "$T"/*.sh
 
 conf() { # COMMAND [EXTRA]
 	t_write_conf "clock: { mode = \"manual\"; start = \"2019-10-04T19:00:00+08:00\"; };
-notify: { command = \"$1\"; timeout = \"1s\"; retry_max = \"4s\"; };
+notify: { command = \"$1\"; timeout = \"1s\"; retry_max = \"4s\"; concurrency = 1; };
 alerts: { reminders = \"148h 3d 1d\"; ${2:-} };"
 	# t_write_conf wrote a first clock group too; keep the later one only
 	python3 - "$T/fupind.conf" <<'PY'
@@ -222,7 +222,7 @@ for _ in $(seq 1 20); do
 	sleep 0.1
 done
 # the last attempt may still be running: allow the processes of at most
-# two alerts (concurrency) to be alive
+# two alerts to be alive
 expect_eq "killed commands leave no process behind" "$([ $LEFT -le 2 ] && [ "$(wc -l <"$T/hang.pids")" -gt 2 ] && echo yes || echo "no ($LEFT alive of $(wc -l <"$T/hang.pids"))")" yes
 STALE=$(head -n -2 "$T/hang.pids" | while read -r p; do if kill -0 "$p" 2>/dev/null; then echo "$p"; fi; done | wc -l)
 expect_eq "no process of an earlier, timed-out attempt is alive" "$STALE" 0
@@ -250,4 +250,69 @@ print(sorted(c.items()))' "$T/good.log")" \
 	"$(t_psql -c "SELECT '[' || string_agg('(' || alert_id || ', 1)', ', ' ORDER BY alert_id) || ']' FROM fupin.alert")"
 
 t_stop
+
+# -- the example commands in etc/, with a fake curl and sendmail on PATH
+# (no network): they read the alert JSON on stdin, exit 0 only on success.
+mkdir -p "$T/bin"
+cat >"$T/bin/curl" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >"$T/curl.args"
+cat >"$T/curl.body"
+[ "\${FAKE_CURL:-ok}" = down ] && { echo "curl: (7) Failed to connect" >&2; exit 7; }
+[ "\${FAKE_CURL:-ok}" = refuse ] && { echo '{"errcode":93000,"errmsg":"invalid webhook url"}'; exit 0; }
+echo '{"errcode":0,"errmsg":"ok"}'
+EOF
+cat >"$T/bin/sendmail" <<EOF
+#!/bin/sh
+printf '%s\n' "\$*" >"$T/sendmail.args"
+cat >"$T/sendmail.msg"
+exit \${FAKE_SENDMAIL_RC:-0}
+EOF
+chmod +x "$T/bin/curl" "$T/bin/sendmail"
+ZH=$(head -1 "$T/good.log")
+ESC=$(grep '"kind": *"escalation"' "$T/good.log" | head -1)
+WECOM=$FUPIN_SRC/etc/notify-wecom.sh
+MAIL=$FUPIN_SRC/etc/notify-mail.sh
+run() { # INPUT ENV... COMMAND: the exit status
+	local in=$1 rc=0
+	shift
+	printf '%s\n' "$in" | env PATH="$T/bin:$PATH" "$@" >/dev/null 2>"$T/run.err" || rc=$?
+	echo $rc
+}
+URL=https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=test
+expect_eq "wecom: posted, exit 0" "$(run "$ZH" FUPIN_WEBHOOK_URL=$URL "$WECOM")" 0
+expect_match "wecom: to the webhook URL" "$(cat "$T/curl.args")" "qyapi.weixin.qq.com/cgi-bin/webhook/send\?key=test"
+expect_eq "wecom: a text message with the alert's text and id" \
+	"$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); a=json.loads(sys.argv[2]); print(b["msgtype"], a["text"] in b["text"]["content"], b["text"]["content"].endswith("#%s" % a["id"]))' "$T/curl.body" "$ZH")" \
+	"text True True"
+echo "$URL" >"$T/webhook.url"
+rm -f "$T/curl.args"
+expect_eq "wecom: the URL from a file" "$(run "$ESC" FUPIN_WEBHOOK_FILE="$T/webhook.url" "$WECOM")" 0
+expect_match "wecom: file URL used" "$(cat "$T/curl.args" 2>/dev/null)" "key=test"
+[ "$(run "$ZH" FUPIN_WEBHOOK_URL=$URL FAKE_CURL=refuse "$WECOM")" != 0 ] &&
+	t_ok "wecom: the robot refuses (errcode 93000): non-zero" || t_fail "wecom: a refusal exited 0"
+[ "$(run "$ZH" FUPIN_WEBHOOK_URL=$URL FAKE_CURL=down "$WECOM")" != 0 ] &&
+	t_ok "wecom: curl fails: non-zero" || t_fail "wecom: a failed curl exited 0"
+[ "$(run "$ZH" FUPIN_WEBHOOK_FILE="$T/none" "$WECOM")" != 0 ] &&
+	t_ok "wecom: no webhook: non-zero" || t_fail "wecom: no webhook exited 0"
+[ "$(run "not json" FUPIN_WEBHOOK_URL=$URL "$WECOM")" != 0 ] &&
+	t_ok "wecom: bad JSON: non-zero" || t_fail "wecom: bad JSON exited 0"
+
+expect_eq "mail: sent, exit 0" "$(run "$ZH" FUPIN_MAIL_TO=team@example.org "$MAIL")" 0
+expect_eq "mail: sendmail -t -oi" "$(cat "$T/sendmail.args")" "-t -oi"
+expect_eq "mail: headers and body" \
+	"$(python3 -c '
+import email, email.header, json, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+a = json.loads(sys.argv[2])
+subj = str(email.header.make_header(email.header.decode_header(m["Subject"])))
+body = m.get_payload(decode=True).decode()
+print(m["To"], m["Message-ID"].startswith("<fupin-alert-%s@" % a["id"]), subj.startswith("[fupin] reminder stage1 V01"), body.startswith(a["text"]))' "$T/sendmail.msg" "$ZH")" \
+	"team@example.org True True True"
+expect_eq "mail: per recipient address (escalation to the township office)" \
+	"$(run "$ESC" FUPIN_MAIL_TO=team@example.org FUPIN_MAIL_TOWNSHIP_OFFICE=office@example.org "$MAIL") $(grep '^To:' "$T/sendmail.msg")" \
+	"0 To: office@example.org"
+expect_eq "mail: sendmail fails: its status" "$(run "$ZH" FUPIN_MAIL_TO=team@example.org FAKE_SENDMAIL_RC=75 "$MAIL")" 75
+[ "$(run "$ZH" "$MAIL")" != 0 ] && t_ok "mail: no address: non-zero" || t_fail "mail: no address exited 0"
+
 t_done
