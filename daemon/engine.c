@@ -46,9 +46,8 @@ moment_text(int64_t t, char *buf)
 	return iso_format(t, ISO_SHANGHAI_OFFSET, buf, ISO_BUFSIZE);
 }
 
-/* The data-entry lock moment, or INT64_MIN when the campaign has none. */
-static int64_t
-lock_moment(void)
+long long
+engine_lock_moment(void)
 {
 	const struct wf_campaign *wc = wf_campaign(fp->campaign->wf);
 	const struct cal_item *it;
@@ -88,7 +87,7 @@ campaign_json(void)
 	struct cal *cal = fp->campaign->cal;
 	json_t *items = json_array(), *states = json_array();
 	char buf[ISO_BUFSIZE], lockbuf[ISO_BUFSIZE], nowbuf[ISO_BUFSIZE];
-	int64_t lock = lock_moment();
+	int64_t lock = engine_lock_moment();
 
 	for (size_t i = 0; i < cal_count(cal); i++) {
 		const struct cal_item *it = cal_item_at(cal, i);
@@ -447,8 +446,8 @@ cmd_household(struct client *c, struct cmd_args *a)
 	    3, params, household_filter, NULL);
 }
 
-static const char *
-roles_text(unsigned roles, char *buf, size_t len)
+const char *
+engine_roles_text(unsigned roles, char *buf, size_t len)
 {
 	static const struct {
 		unsigned bit;
@@ -469,9 +468,8 @@ roles_text(unsigned roles, char *buf, size_t len)
 	return buf;
 }
 
-/* Every entry of event `name`, keyed by the state it may be sent in. */
-static json_t *
-entries_json(const struct wf *w, const char *name, enum role role)
+json_t *
+engine_event_entries(const struct wf *w, const char *name, const char *role)
 {
 	json_t *entries = json_object();
 	char buf[ISO_BUFSIZE], roles[64];
@@ -485,8 +483,8 @@ entries_json(const struct wf *w, const char *name, enum role role)
 		e = json_pack("{s:s, s:o, s:b, s:b, s:b, s:s}", "to", ev->to,
 		    "guards", strings_json(ev->guards, ev->nguards), "note",
 		    ev->note, "data_entry", ev->data_entry, "allowed",
-		    wf_role_allowed(ev, role_name(role)), "roles",
-		    roles_text(ev->roles, roles, sizeof(roles)));
+		    wf_role_allowed(ev, role), "roles",
+		    engine_roles_text(ev->roles, roles, sizeof(roles)));
 		if (ev->not_before != NULL) {
 			const struct cal_item *it = cal_find(fp->campaign->cal,
 			    ev->not_before);
@@ -513,7 +511,7 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	json_t *p, *min_days, *finals;
 	char now[ISO_BUFSIZE], lock[ISO_BUFSIZE], *target, *subject, *text,
 	    *metric;
-	int64_t lock_at = lock_moment();
+	int64_t lock_at = engine_lock_moment();
 	const char *params[1];
 
 	if (w == NULL) {
@@ -547,7 +545,7 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	    "campaign", fp->campaign->name, "workflow", w->name, "scope",
 	    w->scope == WF_SCOPE_VILLAGE ? "village" : "household", "target",
 	    target, "subject", subject ? subject : "", "event", a->argv[3],
-	    "entries", entries_json(w, a->argv[3], c->role), "actor",
+	    "entries", engine_event_entries(w, a->argv[3], role_name(c->role)), "actor",
 	    c->principal, "role", role_name(c->role), "now",
 	    moment_text(clock_now(fp->clock), now), "min_days", min_days,
 	    "final", finals, "relapse_reasons",

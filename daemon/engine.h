@@ -9,6 +9,8 @@
 #ifndef FUPIN_ENGINE_H
 #define FUPIN_ENGINE_H
 
+#include <stddef.h>
+
 void engine_init(void);
 void engine_free(void);
 /* The database is up and its schema current / it went away. */
@@ -33,5 +35,20 @@ struct client;
  */
 void engine_call_sql(struct client *c, const char *sql, int n,
     const char *const *params, const char *metric);
+
+struct wf;
+struct json_t;
+/*
+ * What the files say about every entry of event `name` of workflow w,
+ * keyed by the state it may be sent in ("" for the creating entry), in the
+ * shape fupin.advance reads: to, guards, note, data_entry, whether the
+ * caller's role (a role_name) may send it, and who may. Caller owns it.
+ */
+struct json_t *engine_event_entries(const struct wf *w, const char *name,
+    const char *role);
+/* The data-entry lock moment, or INT64_MIN when the campaign has none. */
+long long engine_lock_moment(void);
+/* "village, township" from WF_ROLE_* bits, into buf. */
+const char *engine_roles_text(unsigned roles, char *buf, size_t len);
 
 #endif

@@ -33,81 +33,14 @@ static const char *const member_usage =
     "usage: MEMBER HOUSEHOLD ADD PERSON_ID NAME RELATION BIRTH_DATE "
     "[REASON] | MEMBER HOUSEHOLD REMOVE PERSON_ID DATE REASON";
 
-/* Who may send an entry, for the refusal's message. */
-static const char *
-member_roles_text(unsigned roles, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	if (roles & WF_ROLE_VILLAGE)
-		strlcpy_safe(buf, "village", len);
-	if (roles & WF_ROLE_TOWNSHIP) {
-		if (buf[0] != '\0')
-			strncat(buf, ", ", len - strlen(buf) - 1);
-		strncat(buf, "township", len - strlen(buf) - 1);
-	}
-	if (roles & WF_ROLE_CITY) {
-		if (buf[0] != '\0')
-			strncat(buf, ", ", len - strlen(buf) - 1);
-		strncat(buf, "city", len - strlen(buf) - 1);
-	}
-	if (buf[0] == '\0')
-		strlcpy_safe(buf, "admin", len);
-	return buf;
-}
-
-/* Every entry of the member workflow's event, keyed by its from state
- * ("" for the creating entry), in the shape fupin.advance reads. */
-static json_t *
-member_entries(const struct wf *w, const char *event, enum role role)
-{
-	json_t *entries = json_object();
-	char roles[64];
-
-	for (size_t i = 0; i < w->nevents; i++) {
-		const struct wf_event *ev = &w->events[i];
-		json_t *guards = json_array(), *e;
-
-		if (strcmp(ev->name, event) != 0)
-			continue;
-		for (size_t k = 0; k < ev->nguards; k++)
-			json_array_append_new(guards,
-			    json_string(ev->guards[k]));
-		e = json_pack("{s:s, s:o, s:b, s:b, s:b, s:s}", "to", ev->to,
-		    "guards", guards, "note", ev->note, "data_entry",
-		    ev->data_entry, "allowed",
-		    wf_role_allowed(ev, role_name(role)), "roles",
-		    member_roles_text(ev->roles, roles, sizeof(roles)));
-		if (ev->nfrom == 0)
-			json_object_set(entries, "", e);
-		for (size_t k = 0; k < ev->nfrom; k++)
-			json_object_set(entries, ev->from[k], e);
-		json_decref(e);
-	}
-	return entries;
-}
-
-/* The data-entry lock as ISO text in buf, or NULL when there is none. */
-static const char *
-member_lock_at(char *buf)
-{
-	const struct wf_campaign *wc = wf_campaign(fp->campaign->wf);
-	const struct cal_item *it;
-
-	if (wc->data_entry_lock == NULL)
-		return NULL;
-	it = cal_find(fp->campaign->cal, wc->data_entry_lock);
-	if (it == NULL)
-		return NULL;
-	return iso_format(it->due, ISO_SHANGHAI_OFFSET, buf, ISO_BUFSIZE);
-}
-
 void
 cmd_member(struct client *c, struct cmd_args *a)
 {
 	const struct wf *w = wf_find(fp->campaign->wf, MEMBER_WORKFLOW);
 	const struct wf_event *creating;
-	const char *event, *lock, *params[1];
+	const char *event, *params[1];
 	char now[ISO_BUFSIZE], lockbuf[ISO_BUFSIZE], *text, *metric;
+	long long lock_at = engine_lock_moment();
 	json_t *p, *applies_to;
 	int add;
 
@@ -136,7 +69,7 @@ cmd_member(struct client *c, struct cmd_args *a)
 		char roles[64];
 
 		client_error(c, "forbidden", "member changes are for %s; you are "
-		    "%s", member_roles_text(creating->roles, roles,
+		    "%s", engine_roles_text(creating->roles, roles,
 			sizeof(roles)), role_name(c->role));
 		return;
 	}
@@ -149,7 +82,8 @@ cmd_member(struct client *c, struct cmd_args *a)
 	    "campaign", fp->campaign->name, "change",
 	    add ? "increase" : "decrease", "household", a->argv[1],
 	    "person_id", a->argv[3], "entries",
-	    member_entries(w, event, c->role), "actor", c->principal, "role",
+	    engine_event_entries(w, event, role_name(c->role)), "actor",
+	    c->principal, "role",
 	    role_name(c->role), "now",
 	    iso_format(clock_now(fp->clock), ISO_SHANGHAI_OFFSET, now,
 		sizeof(now)),
@@ -158,9 +92,9 @@ cmd_member(struct client *c, struct cmd_args *a)
 	    json_null());
 	if (!w->napplies_to)
 		json_decref(applies_to);
-	lock = member_lock_at(lockbuf);
-	json_object_set_new(p, "lock_at", lock ? json_string(lock) :
-	    json_null());
+	json_object_set_new(p, "lock_at", lock_at == INT64_MIN ? json_null() :
+	    json_string(iso_format(lock_at, ISO_SHANGHAI_OFFSET, lockbuf,
+		sizeof(lockbuf))));
 	json_object_set_new(p, "village", c->role == ROLE_VILLAGE ?
 	    json_string(c->village) : json_null());
 	if (add) {

@@ -18,6 +18,8 @@ open(p, "w").write(s)
 PY
 t_start
 SOCK=$T/fupind.sock
+PINGER=
+trap 'rc=$?; [ -n "$PINGER" ] && kill "$PINGER" 2>/dev/null; (exit $rc); t_cleanup' EXIT
 
 # A PING every 50 ms in the background; each line: seconds or FAIL.
 pinger_start() {
@@ -48,6 +50,7 @@ PY
 pinger_check() {
 	touch "$T/pings.stop"
 	wait "$PINGER"
+	PINGER=
 	rm -f "$T/pings.stop"
 	local n slow
 	n=$(wc -l <"$T/pings")
@@ -212,8 +215,11 @@ python3 - "$SOCK" <<'PY'
 import socket, sys
 for i in range(60):
     s = socket.socket(socket.AF_UNIX)
-    s.connect(sys.argv[1])
-    s.sendall([b"STATUS\n", b"CALENDAR\nOVERDUE\n", b"HOUSEHOLD H1\n", b"METRICS\n", b"PI"][i % 5])
+    try:
+        s.connect(sys.argv[1])
+        s.sendall([b"STATUS\n", b"CALENDAR\nOVERDUE\n", b"HOUSEHOLD H1\n", b"METRICS\n", b"PI"][i % 5])
+    except OSError:
+        pass  # refused as busy while earlier ones are still being torn down
     s.close()
 PY
 sleep 0.5

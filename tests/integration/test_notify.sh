@@ -9,7 +9,10 @@
 #  - a hanging command with notify.timeout = "1s": killed (with whatever it
 #    started), retried, never marked delivered;
 #  - the JSON on stdin holds every field of CONTRACT.md, Chinese text by
-#    default and English with alerts.language = "en".
+#    default and English with alerts.language = "en";
+#  - etc/notify-wecom.sh and etc/notify-mail.sh with a fake curl and
+#    sendmail on PATH.
+# One command at a time (notify.concurrency = 1): deliveries follow fire_at.
 # Asynchronous deliveries are awaited with bounded polls, never bare sleeps.
 . "$(dirname "$0")/lib.sh"
 
