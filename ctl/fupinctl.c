@@ -363,6 +363,8 @@ main(int argc, char **argv)
 		if (strchr(argv[i], '\n') != NULL) {
 			fprintf(stderr, "fupinctl: arguments cannot hold a "
 					"newline\n");
+			free(request);
+			free(conf_sock);
 			return EXIT_CANNOT_ASK;
 		}
 		strcat(request, argv[i]);
@@ -370,6 +372,8 @@ main(int argc, char **argv)
 	}
 	if (len > 4096) {
 		fprintf(stderr, "fupinctl: request longer than 4096 bytes\n");
+		free(request);
+		free(conf_sock);
 		return EXIT_CANNOT_ASK;
 	}
 	fd = address ? connect_tcp(address) : connect_socket(sock);
@@ -399,6 +403,7 @@ main(int argc, char **argv)
 				"%.200s\n",
 		    answer_text);
 		free(answer_text);
+		json_decref(answer);
 		return EXIT_CANNOT_ASK;
 	}
 	rc = json_is_true(json_object_get(answer, "ok")) ? EXIT_OK :

@@ -65,28 +65,6 @@ cmd_find(const char *verb)
 	return NULL;
 }
 
-int
-cmd_split(char *line, struct cmd_args *args)
-{
-	char *p = line;
-
-	memset(args, 0, sizeof(*args));
-	args->copy = xstrdup(line);
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t')
-			*p++ = '\0';
-		if (*p == '\0')
-			break;
-		if (args->argc == CMD_MAX_ARGS)
-			return -1;
-		args->rest[args->argc] = args->copy + (p - line);
-		args->argv[args->argc++] = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-	}
-	return args->argc == 0 ? -2 : 0;
-}
-
 /* What a TCP client may do before AUTH. */
 static int
 before_auth(const struct cmd *cmd)

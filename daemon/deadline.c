@@ -45,13 +45,16 @@ moment(int64_t t, char *buf)
 	return iso_format(t, ISO_SHANGHAI_OFFSET, buf, ISO_BUFSIZE);
 }
 
+/* Answer those waiting on a sweep; swept says whether it ran, so that a
+ * script knows the alerts due by the new moment are (not yet) written. */
 static void
-answer_waiters(struct waiter **list)
+answer_waiters(struct waiter **list, int swept)
 {
 	struct waiter *w;
 
 	while ((w = *list) != NULL) {
 		*list = w->next;
+		json_object_set_new(w->answer, "swept", json_boolean(swept));
 		client_reply(w->client, w->answer);
 		free(w);
 	}
@@ -73,8 +76,8 @@ deadline_init(void)
 void
 deadline_free(void)
 {
-	answer_waiters(&answering);
-	answer_waiters(&waiting);
+	answer_waiters(&answering, 0);
+	answer_waiters(&waiting, 0);
 	if (ev_timer)
 		event_free(ev_timer);
 	if (ev_soon)
@@ -172,9 +175,11 @@ sweep_done(const PGresult *res, const char *err, void *arg)
 	json_error_t jerr;
 	int64_t next_at = INT64_MAX;
 	const char *next;
+	int swept;
 
 	sweeping = 0;
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+	swept = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!swept) {
 		log_warnx("deadline: sweep failed: %s",
 		    res ? PQresultErrorMessage(res) : err);
 		metrics_count("sweeps", "failed", 1);
@@ -212,7 +217,7 @@ sweep_done(const PGresult *res, const char *err, void *arg)
 	arm_timer(next_at);
 	notify_kick();
 answer:
-	answer_waiters(&answering);
+	answer_waiters(&answering, swept);
 	if (sweep_again || waiting != NULL) {
 		sweep_again = 0;
 		sweep_start();
@@ -294,7 +299,7 @@ deadline_db_down(void)
 {
 	resumed = 0;
 	sweeping = 0;
-	answer_waiters(&answering);
+	answer_waiters(&answering, 0);
 }
 
 /* ---- verbs ---- */

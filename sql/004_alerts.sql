@@ -227,20 +227,25 @@ BEGIN
 		WHERE dg.at > dpend.due + interval '1 hour'
 	), due_now AS (
 		SELECT m.*, ci.title_zh, ci.title_en, vl.name AS village_name,
-		    cardinality(m.households) + m.tasks AS n
+		    cardinality(m.households) + m.tasks AS n, k.alert_key
 		FROM moments m
 		JOIN fupin.calendar_item ci
 		    ON ci.campaign_id = c AND ci.item_id = m.deadline_id
 		JOIN fupin.village vl ON vl.village_id = m.village_id
+		CROSS JOIN LATERAL (SELECT format('%s:%s:%s:%s:%s:%s', c,
+		    m.deadline_id, m.village_id, m.kind, m.step,
+		    extract(epoch FROM m.due)::bigint) AS alert_key) k
 		WHERE m.fire_at <= now_at
+		-- Most are there already: skip them here rather than in ON
+		-- CONFLICT, which would burn a sequence value for each.
+		AND NOT EXISTS (SELECT 1 FROM fupin.alert a
+		    WHERE a.alert_key = k.alert_key)
 		ORDER BY m.fire_at, m.village_id, m.level
 	), ins AS (
 		INSERT INTO fupin.alert (alert_key, kind, level, campaign_id,
 		    deadline_id, village_id, due, fire_at, households, count,
 		    recipients, late, late_seconds, title, text_zh, text_en)
-		SELECT format('%s:%s:%s:%s:%s:%s', c, d.deadline_id, d.village_id,
-			d.kind, d.step, extract(epoch FROM d.due)::bigint),
-		    d.kind, d.level, c, d.deadline_id, d.village_id, d.due,
+		SELECT d.alert_key, d.kind, d.level, c, d.deadline_id, d.village_id, d.due,
 		    d.fire_at, d.households, d.n, d.recipients,
 		    d.fire_at < caught,
 		    CASE WHEN d.fire_at < caught THEN
