@@ -140,8 +140,8 @@ arm_timer(int64_t next_at)
 	evtimer_add(ev_timer, &tv);
 }
 
-static json_t *
-sweep_params(void)
+json_t *
+deadline_alert_params(void)
 {
 	const struct config *cfg = fp->cfg;
 	json_t *reminders = json_array(), *ladder = json_array();
@@ -238,7 +238,7 @@ sweep_start(void)
 		sweep_again = 1;
 		return;
 	}
-	p = sweep_params();
+	p = deadline_alert_params();
 	text = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	params[0] = text;

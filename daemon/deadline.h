@@ -19,6 +19,9 @@ void deadline_sweep_soon(void);
 /* Answer c with answer once a sweep at the current clock has finished. */
 void deadline_reply_after_sweep(struct client *c, json_t *answer);
 int deadline_idle(void);
+/* The alert settings as fupin.sweep and fupin.next_alert read them (with
+ * the campaign and the clock's now); caller owns it. */
+json_t *deadline_alert_params(void);
 
 void cmd_alerts(struct client *, struct cmd_args *);
 void cmd_extend(struct client *, struct cmd_args *);

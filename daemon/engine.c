@@ -17,6 +17,7 @@
 #include "calendar.h"
 #include "campaign.h"
 #include "cmd_verbs.h"
+#include "deadline.h"
 #include "engine.h"
 #include "fupind.h"
 #include "isotime.h"
@@ -387,17 +388,24 @@ cmd_calendar(struct client *c, struct cmd_args *a)
 void
 cmd_status(struct client *c, struct cmd_args *a)
 {
-	char now[ISO_BUFSIZE];
+	char now[ISO_BUFSIZE], *text;
 	const char *village;
-	const char *params[3];
+	const char *params[4];
+	json_t *alerts;
 
 	if (scope_village(c, a->argc > 1 ? a->argv[1] : NULL, &village) < 0)
 		return;
+	alerts = deadline_alert_params();
+	text = json_dumps(alerts, JSON_COMPACT);
+	json_decref(alerts);
 	params[0] = fp->campaign->name;
 	params[1] = village;
 	params[2] = moment_text(clock_now(fp->clock), now);
-	call_sql(c, "SELECT fupin.status($1, $2, $3::timestamptz)::text", 3,
-	    params, NULL, NULL);
+	params[3] = text;
+	call_sql(c, "SELECT fupin.status($1, $2, $3::timestamptz, $4::jsonb)"
+		    "::text",
+	    4, params, NULL, NULL);
+	free(text);
 }
 
 void

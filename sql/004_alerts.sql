@@ -434,3 +434,55 @@ RETURNING fupin.alert_json(a, lang)
 $$;
 
 GRANT SELECT, INSERT, UPDATE ON fupin.daemon_state TO fupin_daemon;
+
+-- What fires next for a village, when, and to whom: the earliest reminder,
+-- overdue notice or escalation still ahead among the deadlines it has
+-- open work on. p: the sweep's alert settings (reminders, ladder,
+-- recipients_reminder, recipients_overdue).
+CREATE OR REPLACE FUNCTION fupin.next_alert(c text, v text,
+    now_at timestamptz, p jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+WITH pend AS (
+	SELECT DISTINCT sr.leave_by AS deadline_id,
+	    fupin.village_due(c, v, sr.leave_by) AS due
+	FROM fupin.state_count sc
+	JOIN fupin.state_rule sr ON sr.campaign_id = sc.campaign_id AND
+	    sr.workflow = sc.workflow AND sr.state = sc.state
+	WHERE sc.campaign_id = c AND sc.village_id = v AND sc.n > 0 AND
+	    sr.leave_by IS NOT NULL
+), cand AS (
+	SELECT deadline_id, 'reminder' AS kind, 0 AS level,
+	    fupin.reminder_at(c, due, r) AS at,
+	    p->'recipients_reminder' AS recipients
+	FROM pend, jsonb_array_elements(p->'reminders') r
+	UNION ALL
+	SELECT deadline_id, 'overdue', 0, due, p->'recipients_overdue'
+	FROM pend
+	UNION ALL
+	SELECT deadline_id, 'escalation', (l->>'level')::int,
+	    due + make_interval(secs => (l->>'delay')::double precision),
+	    l->'recipients'
+	FROM pend, jsonb_array_elements(p->'ladder') l
+)
+SELECT jsonb_build_object('kind', kind, 'level', level, 'deadline',
+    deadline_id, 'at', at, 'recipients', recipients)
+FROM cand WHERE at > now_at
+ORDER BY at, level
+LIMIT 1
+$$;
+
+-- STATUS with, per village, what fires next (see fupin.next_alert).
+CREATE OR REPLACE FUNCTION fupin.status(c text, vfilter text,
+    now_at timestamptz, p jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+SELECT jsonb_set(s, '{villages}', coalesce((SELECT jsonb_agg(e ||
+    jsonb_build_object('next_alert', fupin.next_alert(c, e->>'village',
+    now_at, p)) ORDER BY ord)
+    FROM jsonb_array_elements(s->'villages') WITH ORDINALITY AS x(e, ord)),
+    '[]'))
+FROM fupin.status(c, vfilter, now_at) AS s
+$$;

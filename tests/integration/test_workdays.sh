@@ -28,10 +28,15 @@ expect_eq "the make-up Saturday counts" "$(wd 2019-10-14T09:30+08:00 2)" "2019-1
 expect_eq "New Year's Day is skipped" "$(wd 2020-01-02T00:00+08:00 1)" "2019-12-31 00:00"
 
 ctl advance H001 exit propose >/dev/null
+next() { ctl status V01 | json '["villages"][0]["next_alert"]' | python3 -c 'import json,sys; a=json.load(sys.stdin); print(a["kind"], a["deadline"], a["at"], ",".join(a["recipients"]))'; }
+expect_eq "STATUS: what fires next, when, to whom" "$(next)" \
+	"reminder stage2 2019-10-16T00:00:00+08:00 village_team"
 reminders() { t_psql -c "SELECT count(*) FROM fupin.alert WHERE kind = 'reminder' AND deadline_id = 'stage2'"; }
 ctl clock set 2019-10-15T23:59+08:00 >/dev/null
 expect_eq "no stage2 reminder before 3 working days" "$(reminders)" 0
 ctl clock set 2019-10-16T00:00+08:00 >/dev/null
 expect_eq "the stage2 reminder at 3 working days" "$(reminders)" 1
+expect_eq "then the overdue notice at the deadline" "$(next)" \
+	"overdue stage2 2019-10-21T00:00:00+08:00 village_team"
 expect_eq "it fired at Wed 00:00" "$(t_psql -c "SET TIME ZONE 'Asia/Shanghai'; SELECT to_char(fire_at, 'YYYY-MM-DD HH24:MI') FROM fupin.alert WHERE kind = 'reminder' AND deadline_id = 'stage2'" | tail -1)" "2019-10-16 00:00"
 t_done
