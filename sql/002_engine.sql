@@ -832,12 +832,15 @@ CREATE OR REPLACE FUNCTION fupin.overdue(c text, vfilter text,
 RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
-SELECT jsonb_build_object('ok', true,
+SELECT CASE WHEN vfilter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM
+    fupin.village WHERE village_id = vfilter) THEN
+	fupin.refuse('unknown', format('no village %s', vfilter))
+    ELSE jsonb_build_object('ok', true,
     'count', (SELECT count(*) FROM fupin.instance_due d
 	WHERE d.campaign_id = c AND d.due <= now_at AND
 	(vfilter IS NULL OR d.village_id = vfilter)),
-    'items', coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.due, x.village,
-	x.household, x.workflow), '[]'))
+    'items', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.due, x.village,
+	x.household, x.workflow), '[]')
 FROM (SELECT d.household_id AS household, d.village_id AS village,
 	d.workflow, nullif(d.subject, '') AS subject, d.state,
 	d.deadline_id AS deadline, d.due, d.extended_until
@@ -845,7 +848,7 @@ FROM (SELECT d.household_id AS household, d.village_id AS village,
       WHERE d.campaign_id = c AND d.due <= now_at AND
 	(vfilter IS NULL OR d.village_id = vfilter)
       ORDER BY d.due, d.village_id, d.household_id, d.workflow
-      LIMIT max_rows) x
+      LIMIT max_rows) x)) END
 $$;
 
 -- Calendar items with their status at now_at. A stage or task past due is
