@@ -91,6 +91,9 @@ log_set_level(const char *name)
 	return -1;
 }
 
+static void log_vwrite(int, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vwrite(int level, const char *errstr, const char *fmt, va_list ap)
 {

@@ -91,6 +91,102 @@ expect_match() {
 # json FIELD-EXPR < JSON: print a field with python3 (e.g. json '["ok"]').
 json() { python3 -c 'import json,sys; v=eval("json.load(sys.stdin)"+sys.argv[1]); print(json.dumps(v) if isinstance(v,(dict,list)) else ("true" if v is True else "false" if v is False else v))' "$1"; }
 
+# python3, resolved once: a version manager's shim (pyenv) costs ~0.1 s a call.
+T_PYTHON=$(command python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || T_PYTHON=
+[ -x "$T_PYTHON" ] || T_PYTHON=$(command -v python3)
+python3() { "$T_PYTHON" "$@"; }
+
+# req ARGS: the daemon's one-line answer (fupinctl --json), ok or not.
+req() { "$FUPINCTL" -s "$T/fupind.sock" --json "$@" 2>&1 || true; }
+# jv JSON EXPR: Python EXPR over the answer j, printed (lists and objects as JSON); <Error> when it does not apply.
+jv() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+try:
+    j = json.loads(sys.argv[1])
+    v = eval(sys.argv[2], {"j": j})
+except Exception as e:
+    print("<%s>" % type(e).__name__)
+    sys.exit(0)
+if isinstance(v, (dict, list)):
+    print(json.dumps(v, ensure_ascii=False, sort_keys=True))
+elif v is None:
+    print("null")
+elif isinstance(v, bool):
+    print("true" if v else "false")
+else:
+    print(v)
+PY
+}
+# code JSON: "ok", or the answer's error code.
+code() { jv "$1" '"ok" if j["ok"] else j["error"]'; }
+# expect_code WHAT CODE ARGS: the answer to ARGS (kept in $A) is ok or has CODE.
+expect_code() {
+	local what=$1 want=$2 got
+	shift 2
+	A=$(req "$@")
+	got=$(code "$A")
+	expect_eq "$what" "$got" "$want"
+	[ "$got" = "$want" ] || echo "    answer: $A" >&2
+}
+# step WHAT FROM TO ARGS: an ADVANCE ARGS that succeeds from FROM to TO.
+step() {
+	local what=$1 from=$2 to=$3
+	shift 3
+	expect_code "$what" ok advance "$@"
+	expect_eq "$what: from -> to" "$(jv "$A" 'str(j.get("from")) + " -> " + str(j.get("to"))')" "$from -> $to"
+}
+# adv ARGS: an ADVANCE that must succeed (no python: cheap in loops).
+adv() {
+	local a
+	a=$(req advance "$@")
+	[[ $a == *'"ok":true'* ]] || t_fail "$(req now): ADVANCE $*: $a"
+}
+# clock_set TIME: CLOCK SET that must succeed, else the test stops (no python: cheap in loops).
+clock_set() {
+	local a
+	a=$(req clock set "$1")
+	[[ $a == *'"ok":true'* ]] || { t_fail "CLOCK SET $1: $a"; exit 1; }
+}
+# wait_ready: fupind answers PING before it has stored the campaign; wait (bounded) until a database verb is served.
+wait_ready() {
+	local i
+	for i in $(seq 1 200); do
+		[[ $(req calendar) == *'"ok":true'* ]] && return 0
+		sleep 0.05
+	done
+	t_fail "fupind never became ready"
+	exit 1
+}
+# wait_for CMD...: true as soon as CMD succeeds, false after $WAIT_FOR_S (10) seconds.
+wait_for() {
+	local i
+	for i in $(seq 1 $((${WAIT_FOR_S:-10} * 20))); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# reload: SIGHUP fupind and wait (bounded) until it logs the reload.
+reload() {
+	local before
+	before=$(grep -c 'configuration reloaded' "$T/fupind.log" || true)
+	kill -HUP "$T_PID"
+	for _ in $(seq 1 100); do
+		[ "$(grep -c 'configuration reloaded' "$T/fupind.log" || true)" -gt "$before" ] && return 0
+		sleep 0.05
+	done
+	t_fail "SIGHUP: configuration not reloaded"
+}
+# person_id BASE17: append the GB 11643-1999 check character.
+person_id() {
+	python3 -c '
+import sys
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+b = sys.argv[1]
+print(b + "10X98765432"[sum(int(c) * k for c, k in zip(b, w)) % 11])' "$1"
+}
+
 t_done() {
 	if [ $T_FAILS -gt 0 ]; then echo "$T_FAILS failure(s)"; exit 1; fi
 	echo "all passed"

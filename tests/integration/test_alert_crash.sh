@@ -23,27 +23,6 @@ RANDOM=$SEED
 N=${CRASH_N:-10}
 echo "seed $SEED, $N kills"
 
-req() { "$FUPINCTL" -s "$T/fupind.sock" --json "$@" 2>&1 || true; }
-code() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("ok" if j["ok"] else j["error"])' "$1" 2>/dev/null || echo "<bad>"; }
-wait_ready() {
-	local i
-	for i in $(seq 1 200); do
-		[[ $(req calendar) == *'"ok":true'* ]] && return 0
-		sleep 0.05
-	done
-	t_fail "fupind never became ready"
-	exit 1
-}
-clock_set() {
-	local a
-	a=$(req clock set "$1")
-	[[ $a == *'"ok":true'* ]] || { t_fail "CLOCK SET $1: $a"; exit 1; }
-}
-adv() {
-	local a
-	a=$(req advance "$@")
-	[[ $a == *'"ok":true'* ]] || t_fail "ADVANCE $*: $a"
-}
 # conf LOG [CLOCK_START]: the notify command logs the alert, then sometimes
 # sleeps a little before it exits 0.
 conf() {

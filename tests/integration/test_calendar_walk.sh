@@ -18,49 +18,6 @@
 
 t_setup calendar_walk
 
-req() { "$FUPINCTL" -s "$T/fupind.sock" --json "$@" 2>&1 || true; }
-jv() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-try:
-    j = json.loads(sys.argv[1])
-    v = eval(sys.argv[2], {"j": j})
-except Exception as e:
-    print("<%s>" % type(e).__name__)
-    sys.exit(0)
-if isinstance(v, (dict, list)):
-    print(json.dumps(v, ensure_ascii=False, sort_keys=True))
-elif v is None:
-    print("null")
-elif isinstance(v, bool):
-    print("true" if v else "false")
-else:
-    print(v)
-PY
-}
-code() { jv "$1" '"ok" if j["ok"] else j["error"]'; }
-wait_ready() {
-	local i
-	for i in $(seq 1 200); do
-		[ "$(code "$(req calendar)")" = ok ] && return 0
-		sleep 0.05
-	done
-	t_fail "fupind never became ready"
-	exit 1
-}
-# (no python in the loop: starting it costs more than a sweep)
-clock_set() {
-	local a
-	a=$(req clock set "$1")
-	[[ $a == *'"ok":true'* ]] || { t_fail "CLOCK SET $1: $a"; exit 1; }
-}
-# adv ID WORKFLOW EVENT [NOTE]: an ADVANCE that must succeed.
-adv() {
-	local a
-	a=$(req advance "$@")
-	[[ $a == *'"ok":true'* ]] || t_fail "$(req now): ADVANCE $*: $a"
-}
-
 t_psql <<'SQL'
 INSERT INTO fupin.village VALUES ('V1', '勐戛村', '勐戛镇'),
     ('V2', '芒蚌村', '勐戛镇'), ('V3', '帮外村', '勐戛镇');

@@ -6,16 +6,6 @@
 # cluster, so that no other test loses its database).
 . "$(dirname "$0")/lib.sh"
 
-# wait_for CMD...: true as soon as CMD succeeds, false after 10 s.
-wait_for() {
-	local i
-	for i in $(seq 1 200); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # run CMD...: its stdout in $OUT, stderr in $ERR, exit status in $RC.
 run() {
 	RC=0

@@ -14,59 +14,6 @@
 
 t_setup extend_lock
 
-req() { "$FUPINCTL" -s "$T/fupind.sock" --json "$@" 2>&1 || true; }
-jv() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-try:
-    j = json.loads(sys.argv[1])
-    v = eval(sys.argv[2], {"j": j})
-except Exception as e:
-    print("<%s>" % type(e).__name__)
-    sys.exit(0)
-if isinstance(v, (dict, list)):
-    print(json.dumps(v, ensure_ascii=False, sort_keys=True))
-elif v is None:
-    print("null")
-elif isinstance(v, bool):
-    print("true" if v else "false")
-else:
-    print(v)
-PY
-}
-code() { jv "$1" '"ok" if j["ok"] else j["error"]'; }
-wait_ready() {
-	local i
-	for i in $(seq 1 200); do
-		[ "$(code "$(req calendar)")" = ok ] && return 0
-		sleep 0.05
-	done
-	t_fail "fupind never became ready"
-	exit 1
-}
-clock_set() {
-	local a
-	a=$(req clock set "$1")
-	[[ $a == *'"ok":true'* ]] || { t_fail "CLOCK SET $1: $a"; exit 1; }
-}
-expect_code() {
-	local what=$1 want=$2 got
-	shift 2
-	A=$(req "$@")
-	got=$(code "$A")
-	expect_eq "$what" "$got" "$want"
-	[ "$got" = "$want" ] || echo "    answer: $A" >&2
-}
-reload() {
-	local before
-	before=$(grep -c 'configuration reloaded' "$T/fupind.log" || true)
-	kill -HUP "$T_PID"
-	for _ in $(seq 1 100); do
-		[ "$(grep -c 'configuration reloaded' "$T/fupind.log" || true)" -gt "$before" ] && return 0
-		sleep 0.05
-	done
-	t_fail "SIGHUP: configuration not reloaded"
-}
 # Roles by configuration (SIGHUP): CLOCK is the admin's (no access list:
 # root is admin), EXTEND the township's.
 as_admin() { t_write_conf; reload; }

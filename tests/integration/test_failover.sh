@@ -12,11 +12,7 @@ A=$T/pg-a B=$T/pg-b
 T_DB=fupin_failover
 trap 'rc=$?; t_stop; pg_stop "$A"; pg_stop "$B"; (exit $rc); t_cleanup' EXIT
 
-wait_for() {
-	local i
-	for i in $(seq 1 300); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
+WAIT_FOR_S=15 # wait_for (lib.sh) gives up after 15 s here
 
 prepare() { # prepare DIR: a cluster with the schema and one household
 	PG_EXTRA_OPTS= pg_start "$1"

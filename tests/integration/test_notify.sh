@@ -18,41 +18,6 @@
 
 t_setup notify
 
-req() { "$FUPINCTL" -s "$T/fupind.sock" --json "$@" 2>&1 || true; }
-jv() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-try:
-    j = json.loads(sys.argv[1])
-    v = eval(sys.argv[2], {"j": j})
-except Exception as e:
-    print("<%s>" % type(e).__name__)
-    sys.exit(0)
-if isinstance(v, (dict, list)):
-    print(json.dumps(v, ensure_ascii=False, sort_keys=True))
-elif v is None:
-    print("null")
-elif isinstance(v, bool):
-    print("true" if v else "false")
-else:
-    print(v)
-PY
-}
-code() { jv "$1" '"ok" if j["ok"] else j["error"]'; }
-clock_set() {
-	local a
-	a=$(req clock set "$1")
-	[ "$(code "$a")" = ok ] || t_fail "CLOCK SET $1: $a"
-}
-wait_ready() {
-	local i
-	for i in $(seq 1 200); do
-		[ "$(code "$(req calendar)")" = ok ] && return 0
-		sleep 0.05
-	done
-	t_fail "fupind never became ready"
-	exit 1
-}
 # wait_sql SECONDS SQL: poll until SQL answers "t" (true when it did).
 wait_sql() {
 	local end=$((SECONDS + $1))
@@ -71,16 +36,6 @@ hold_sql() {
 		sleep 0.1
 	done
 	return 0
-}
-reload() {
-	local before
-	before=$(grep -c 'configuration reloaded' "$T/fupind.log" || true)
-	kill -HUP "$T_PID"
-	for _ in $(seq 1 100); do
-		[ "$(grep -c 'configuration reloaded' "$T/fupind.log" || true)" -gt "$before" ] && return 0
-		sleep 0.05
-	done
-	t_fail "SIGHUP: configuration not reloaded"
 }
 
 # -- notify commands: each reads the alert JSON on stdin

@@ -42,15 +42,6 @@ SQL
 	fi
 }
 
-# person_id BASE17: append the GB 11643-1999 check character.
-person_id() {
-	python3 -c '
-import sys
-w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-b = sys.argv[1]
-print(b + "10X98765432"[sum(int(c) * k for c, k in zip(b, w)) % 11])' "$1"
-}
-
 # -- fixtures
 t_psql <<'SQL'
 INSERT INTO fupin.campaign (campaign_id, year, exit_threshold,
