@@ -146,100 +146,116 @@ BEGIN
 	    last_now = greatest(s.last_now, excluded.last_now),
 	    updated_at = now();
 
+	-- Cheap first: which alerts are due by now and not yet in the outbox,
+	-- from one hash aggregate per (deadline, village). Only for those
+	-- (none, in most sweeps) are the households listed, so a sweep of a
+	-- large register costs one pass over its open instances.
 	WITH inst AS MATERIALIZED (
 		SELECT d.deadline_id, d.village_id, d.due, d.household_id,
 		    d.entered_at
 		FROM fupin.instance_due d
 		WHERE d.campaign_id = c
-	), pend AS (
-		-- Open work per (deadline, village): grouped, never per household.
+	), grp AS (
 		SELECT i.deadline_id, i.village_id, i.due,
-		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
-			i.household_id IS NOT NULL), '{}') AS households,
-		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks
+		    min(i.entered_at) AS first_at
 		FROM inst i
 		GROUP BY i.deadline_id, i.village_id, i.due
-	), rem AS (
-		-- Reminders still ahead of their deadline (one after it would
-		-- announce a due moment already past: overdue says it then).
-		SELECT pend.deadline_id, pend.village_id, pend.due, r,
-		    fupin.reminder_at(c, pend.due, r) AS fire_at
-		FROM pend, jsonb_array_elements(p->'reminders') AS r
-		WHERE now_at < pend.due
-	), moments AS (
-		-- A reminder covers the work that was open at its moment: a
-		-- village whose work arrived later gets none (not a late one).
-		SELECT rem.deadline_id, rem.village_id, rem.due,
-		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
-			i.household_id IS NOT NULL), '{}') AS households,
-		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks,
+	), cand AS (
+		-- Reminders only before their deadline (one after it would
+		-- announce a due moment already past: overdue says it then);
+		-- like digests they cover the work open at their moment.
+		SELECT g.deadline_id, g.village_id, g.due, g.first_at,
 		    'reminder'::text AS kind, 0 AS level,
-		    CASE WHEN rem.r ? 'wd' THEN 'w' || (rem.r->>'wd')
-			ELSE 'r' || (rem.r->>'secs') END AS step,
-		    rem.fire_at,
+		    CASE WHEN r ? 'wd' THEN 'w' || (r->>'wd')
+			ELSE 'r' || (r->>'secs') END AS step,
+		    fupin.reminder_at(c, g.due, r) AS fire_at,
 		    ARRAY(SELECT jsonb_array_elements_text(
-			p->'recipients_reminder')) AS recipients
-		FROM rem
-		JOIN inst i ON i.deadline_id = rem.deadline_id AND
-		    i.village_id = rem.village_id AND i.due = rem.due AND
-		    i.entered_at <= rem.fire_at
-		WHERE rem.fire_at <= now_at
-		GROUP BY rem.deadline_id, rem.village_id, rem.due, rem.r,
-		    rem.fire_at
+			p->'recipients_reminder')) AS recipients,
+		    true AS scoped
+		FROM grp g, jsonb_array_elements(p->'reminders') AS r
+		WHERE now_at < g.due
 		UNION ALL
-		SELECT pend.*, 'overdue', 0, 'o', pend.due,
+		SELECT g.deadline_id, g.village_id, g.due, g.first_at,
+		    'overdue', 0, 'o', g.due,
 		    ARRAY(SELECT jsonb_array_elements_text(
-			p->'recipients_overdue'))
-		FROM pend
+			p->'recipients_overdue')), false
+		FROM grp g
 		UNION ALL
-		SELECT pend.*, 'escalation', (l->>'level')::int,
-		    'e' || (l->>'level'),
-		    pend.due + make_interval(secs =>
+		SELECT g.deadline_id, g.village_id, g.due, g.first_at,
+		    'escalation', (l->>'level')::int, 'e' || (l->>'level'),
+		    g.due + make_interval(secs =>
 			(l->>'delay')::double precision),
-		    ARRAY(SELECT jsonb_array_elements_text(l->'recipients'))
-		FROM pend, jsonb_array_elements(p->'ladder') AS l
+		    ARRAY(SELECT jsonb_array_elements_text(l->'recipients')),
+		    false
+		FROM grp g, jsonb_array_elements(p->'ladder') AS l
 		UNION ALL
 		-- The digest repeats daily while the work stays overdue; only
 		-- the latest one is due (missed repeats are not sent late). It
-		-- tells the work open at its moment, like a reminder.
-		SELECT dpend.*, 'digest', lvl.level,
-		    'd' || to_char(dg.at AT TIME ZONE 'Asia/Shanghai',
-			'YYYYMMDD'), dg.at, lvl.recipients
-		FROM (SELECT digest_last AS at) dg
-		CROSS JOIN LATERAL (SELECT i.deadline_id, i.village_id, i.due,
-		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
-			i.household_id IS NOT NULL), '{}') AS households,
-		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks
-		    FROM inst i WHERE i.entered_at <= dg.at
-		    GROUP BY i.deadline_id, i.village_id, i.due) dpend
+		-- goes to the highest level of the ladder reached by then.
+		SELECT g.deadline_id, g.village_id, g.due, g.first_at,
+		    'digest', lvl.level,
+		    'd' || to_char(digest_last AT TIME ZONE 'Asia/Shanghai',
+			'YYYYMMDD'), digest_last, lvl.recipients, true
+		FROM grp g
 		CROSS JOIN LATERAL (SELECT coalesce(max((l->>'level')::int), 0)
 			AS level,
 		    coalesce((SELECT ARRAY(SELECT jsonb_array_elements_text(
 			l2->'recipients')) FROM jsonb_array_elements(p->'ladder')
-			l2 WHERE dpend.due + make_interval(secs =>
-			(l2->>'delay')::double precision) <= dg.at
+			l2 WHERE g.due + make_interval(secs =>
+			(l2->>'delay')::double precision) <= digest_last
 			ORDER BY (l2->>'level')::int DESC LIMIT 1),
 			ARRAY(SELECT jsonb_array_elements_text(
 			p->'recipients_overdue'))) AS recipients
 		    FROM jsonb_array_elements(p->'ladder') l
-		    WHERE dpend.due + make_interval(secs =>
-			(l->>'delay')::double precision) <= dg.at) lvl
-		WHERE dg.at > dpend.due + interval '1 hour'
-	), due_now AS (
-		SELECT m.*, ci.title_zh, ci.title_en, vl.name AS village_name,
-		    cardinality(m.households) + m.tasks AS n, k.alert_key
-		FROM moments m
-		JOIN fupin.calendar_item ci
-		    ON ci.campaign_id = c AND ci.item_id = m.deadline_id
-		JOIN fupin.village vl ON vl.village_id = m.village_id
+		    WHERE g.due + make_interval(secs =>
+			(l->>'delay')::double precision) <= digest_last) lvl
+		WHERE digest_last > g.due + interval '1 hour'
+	), todo AS (
+		SELECT cand.*, k.alert_key
+		FROM cand
 		CROSS JOIN LATERAL (SELECT format('%s:%s:%s:%s:%s:%s', c,
-		    m.deadline_id, m.village_id, m.kind, m.step,
-		    extract(epoch FROM m.due)::bigint) AS alert_key) k
-		WHERE m.fire_at <= now_at
+		    cand.deadline_id, cand.village_id, cand.kind, cand.step,
+		    extract(epoch FROM cand.due)::bigint) AS alert_key) k
+		WHERE cand.fire_at <= now_at
+		AND (NOT cand.scoped OR cand.first_at <= cand.fire_at)
 		-- Most are there already: skip them here rather than in ON
 		-- CONFLICT, which would burn a sequence value for each.
 		AND NOT EXISTS (SELECT 1 FROM fupin.alert a
 		    WHERE a.alert_key = k.alert_key)
+	), need AS (
+		-- Overdue notices and escalations list all open work; reminders
+		-- and digests what was open at their moment: one aggregate per
+		-- distinct cut-off, shared by the alerts that need it.
+		SELECT DISTINCT t.deadline_id, t.village_id, t.due,
+		    CASE WHEN t.scoped THEN t.fire_at
+			ELSE 'infinity'::timestamptz END AS cutoff
+		FROM todo t
+	), agg AS (
+		SELECT n.deadline_id, n.village_id, n.due, n.cutoff,
+		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
+			i.household_id IS NOT NULL), '{}') AS households,
+		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks
+		FROM need n
+		JOIN inst i ON i.deadline_id = n.deadline_id AND
+		    i.village_id = n.village_id AND i.due = n.due AND
+		    i.entered_at <= n.cutoff
+		GROUP BY n.deadline_id, n.village_id, n.due, n.cutoff
+	), moments AS (
+		SELECT t.deadline_id, t.village_id, t.due, t.kind, t.level,
+		    t.step, t.fire_at, t.recipients, t.alert_key, a.households,
+		    a.tasks
+		FROM todo t
+		JOIN agg a ON a.deadline_id = t.deadline_id AND
+		    a.village_id = t.village_id AND a.due = t.due AND
+		    a.cutoff = CASE WHEN t.scoped THEN t.fire_at
+			ELSE 'infinity'::timestamptz END
+	), due_now AS (
+		SELECT m.*, ci.title_zh, ci.title_en, vl.name AS village_name,
+		    cardinality(m.households) + m.tasks AS n
+		FROM moments m
+		JOIN fupin.calendar_item ci
+		    ON ci.campaign_id = c AND ci.item_id = m.deadline_id
+		JOIN fupin.village vl ON vl.village_id = m.village_id
 		ORDER BY m.fire_at, m.village_id, m.level
 	), ins AS (
 		INSERT INTO fupin.alert (alert_key, kind, level, campaign_id,
