@@ -637,12 +637,14 @@ BEGIN
 			    'today (%s)', d, today), jsonb_build_object('rule',
 			    'birth_date', 'birth_date', d));
 		END IF;
-		IF m.person_id IS NOT NULL AND m.household_id <> hid THEN
-			RETURN fupin.refuse('guard', format('person %s is already a '
-			    'member of household %s%s; a person belongs to one '
-			    'household', pid, m.household_id, CASE WHEN m.removed
-			    THEN ' (removed there on ' || m.change_date || ')'
-			    ELSE '' END), jsonb_build_object('rule',
+		-- Marrying in from another household: the person must have
+		-- left it first (a decrease there); the member record moves.
+		IF m.person_id IS NOT NULL AND m.household_id <> hid AND
+		    NOT m.removed THEN
+			RETURN fupin.refuse('guard', format('person %s is still a '
+			    'member of household %s; record the decrease there '
+			    'first (a person belongs to one household)', pid,
+			    m.household_id), jsonb_build_object('rule',
 			    'person_id_unique', 'person_id', pid, 'household',
 			    m.household_id));
 		END IF;
@@ -687,19 +689,21 @@ BEGIN
 	-- A subtransaction: a refusal by the procedure undoes the writes.
 	BEGIN
 		IF chg = 'increase' THEN
-			-- The conflict arm is a removed member of this household
-			-- coming back; anything else lost a race and is refused.
+			-- The conflict arm is a removed member coming back, to this
+			-- household or (a marriage) from another one; a member not
+			-- removed lost a race and is refused.
 			INSERT INTO fupin.member AS x (person_id, household_id,
 			    name, relation, birth_date, removed, change,
 			    change_reason, change_date)
 			VALUES (pid, hid, pname, coalesce(p->>'relation', ''), d,
 			    false, 'increase', reason, today)
-			ON CONFLICT (person_id) DO UPDATE SET name = excluded.name,
-			    relation = excluded.relation,
+			ON CONFLICT (person_id) DO UPDATE SET
+			    household_id = excluded.household_id,
+			    name = excluded.name, relation = excluded.relation,
 			    birth_date = excluded.birth_date, removed = false,
 			    change = 'increase', change_reason = excluded.change_reason,
 			    change_date = excluded.change_date
-			WHERE x.household_id = excluded.household_id AND x.removed
+			WHERE x.removed
 			RETURNING * INTO m;
 			IF m.person_id IS NULL THEN
 				RAISE EXCEPTION USING ERRCODE = 'FP001',

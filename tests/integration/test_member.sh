@@ -87,7 +87,7 @@ expect_code "ADD: birth date not the id's" guard member H001 add "$NEW2" 岩二 
 expect_match "birth date not the id's: both dates" "$(jv "$A" 'j["message"]')" '2019-04-02 does not match 2019-04-01'
 expect_code "ADD: birth date not a date" guard member H001 add "$NEW2" 岩二 son 2019-4-1
 expect_code "ADD: a member of another household" guard member H001 add "$Q1" 玉香 wife 1960-01-01 结婚迁入
-expect_match "duplicate: names the household that has it" "$(jv "$A" 'j["message"]')" "already a member of household H002"
+expect_match "duplicate: names the household that has it" "$(jv "$A" 'j["message"]')" "still a member of household H002"
 expect_eq "duplicate: the rule" "$(jv "$A" '[j["rule"], j["household"]]')" '["person_id_unique", "H002"]'
 expect_code "ADD: twice in the same household" guard member H001 add "$NEW1" 岩小 son 2019-03-05
 expect_code "ADD: to an ordinary household (not registered)" guard member H070 add "$NEW2" 岩二 son 2019-04-01
@@ -144,6 +144,27 @@ expect_code "ADD back in the same household after the entered decrease" ok membe
 expect_eq "back: not removed, size +1" "$(member_row "$Q1") $(size H002)" "H002 false increase 迁回 2019-10-08 2"
 A=$(req status V01)
 expect_eq "STATUS counts member procedures" "$(jv "$A" 'j["villages"][0]["workflows"]["member"]')" '{"reported": 3}'
+
+# -- a marriage: out of one household (a decrease there), then into another
+M5=$(person_id 53310319900303022)
+t_psql >/dev/null <<SQL
+INSERT INTO fupin.household (household_id, village_id, head_name, size,
+    category, identified_year, income_per_capita, food, clothing,
+    education, medical, housing)
+VALUES ('H005', 'V01', '岩光', 2, 'poor', 2016, 3000, true, true, true, true, true),
+       ('H006', 'V01', '岩庄', 1, 'poor', 2016, 3000, true, true, true, true, true);
+INSERT INTO fupin.member (person_id, household_id, name, relation, birth_date)
+VALUES ('$M5', 'H005', '玉兰', 'daughter', '1990-03-03');
+SQL
+expect_code "marriage: ADD while still a member elsewhere" guard member H006 add "$M5" 玉兰 wife 1990-03-03 结婚迁入
+expect_match "marriage: says to record the decrease first" "$(jv "$A" 'j["message"]')" "still a member of household H005; record the decrease there first"
+expect_code "marriage: out of H005" ok member H005 remove "$M5" 2019-10-08 结婚迁出
+expect_code "marriage: into H006" ok member H006 add "$M5" 玉兰 wife 1990-03-03 结婚迁入
+expect_eq "marriage: the member moved" "$(member_row "$M5")" "H006 false increase 结婚迁入 2019-10-08"
+expect_eq "marriage: both sizes follow" "$(size H005) $(size H006)" "1 2"
+expect_eq "marriage: a procedure in each household" \
+	"$(t_psql -c "SELECT string_agg(household_id || ':' || state, ' ' ORDER BY household_id) FROM fupin.workflow_instance WHERE workflow = 'member' AND subject = '$M5'")" \
+	"H005:reported H006:reported"
 
 # -- a village credential, before the lock
 t_stop
