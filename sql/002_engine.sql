@@ -750,13 +750,19 @@ $$;
 
 -- ---------------------------------------------------------------------
 -- Reading: HOUSEHOLD, STATUS, OVERDUE, CALENDAR
+--
+-- The readers are plpgsql returning one query, not SQL functions: plpgsql
+-- keeps the plan for the session, where an SQL function is planned again
+-- at every call (HOUSEHOLD: 1.2 ms -> 0.15 ms).
 -- ---------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION fupin.household_info(c text, id text,
     now_at timestamptz)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+	RETURN (
 SELECT jsonb_build_object('ok', true,
     'household', to_jsonb(h) - 'updated_at',
     'village_name', vl.name,
@@ -786,6 +792,8 @@ SELECT jsonb_build_object('ok', true,
 FROM fupin.household h
 JOIN fupin.village vl USING (village_id)
 WHERE h.household_id = id
+	);
+END
 $$;
 
 -- Per village: households per workflow and state from the counters (no
@@ -794,8 +802,10 @@ $$;
 CREATE OR REPLACE FUNCTION fupin.status(c text, vfilter text,
     now_at timestamptz)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+	RETURN (
 WITH v AS (
 	SELECT village_id, name FROM fupin.village
 	WHERE vfilter IS NULL OR village_id = vfilter
@@ -829,13 +839,17 @@ SELECT jsonb_build_object('ok', true, 'villages', coalesce(jsonb_agg(
 	    e.village_id = v.village_id AND e.until > now_at), '[]'))
     ORDER BY v.village_id), '[]'))
 FROM v
+	);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION fupin.overdue(c text, vfilter text,
     now_at timestamptz, max_rows int)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+	RETURN (
 SELECT CASE WHEN vfilter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM
     fupin.village WHERE village_id = vfilter) THEN
 	fupin.refuse('unknown', format('no village %s', vfilter))
@@ -853,6 +867,8 @@ FROM (SELECT d.household_id AS household, d.village_id AS village,
 	(vfilter IS NULL OR d.village_id = vfilter)
       ORDER BY d.due, d.village_id, d.household_id, d.workflow
       LIMIT max_rows) x)) END
+	);
+END
 $$;
 
 -- Calendar items with their status at now_at. A stage or task past due is
@@ -861,8 +877,10 @@ $$;
 CREATE OR REPLACE FUNCTION fupin.calendar(c text, now_at timestamptz,
     due_soon interval)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+	RETURN (
 SELECT jsonb_build_object('ok', true, 'now', now_at, 'items',
     coalesce(jsonb_agg(jsonb_build_object('id', ci.item_id, 'kind', ci.kind,
 	'title', ci.title_zh, 'title_en', ci.title_en, 'opens', ci.opens,
@@ -876,6 +894,8 @@ SELECT jsonb_build_object('ok', true, 'now', now_at, 'items',
 	     ELSE 'closed' END) ORDER BY ci.due, ci.item_id), '[]'))
 FROM fupin.calendar_item ci
 WHERE ci.campaign_id = c
+	);
+END
 $$;
 
 GRANT SELECT, INSERT, DELETE ON fupin.state_rule TO fupin_daemon;

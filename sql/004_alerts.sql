@@ -421,14 +421,18 @@ $$;
 
 CREATE OR REPLACE FUNCTION fupin.alerts(vfilter text, n int, lang text)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+	RETURN (
 SELECT jsonb_build_object('ok', true, 'items',
     coalesce(jsonb_agg(fupin.alert_json(x, lang) ORDER BY x.alert_id DESC),
     '[]'))
 FROM (SELECT * FROM fupin.alert a
       WHERE vfilter IS NULL OR a.village_id = vfilter
       ORDER BY a.alert_id DESC LIMIT n) x
+	);
+END
 $$;
 
 -- Claim up to n undelivered alerts that may be attempted now, oldest
@@ -458,8 +462,10 @@ GRANT SELECT, INSERT, UPDATE ON fupin.daemon_state TO fupin_daemon;
 CREATE OR REPLACE FUNCTION fupin.next_alert(c text, v text,
     now_at timestamptz, p jsonb)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+	RETURN (
 WITH pend AS (
 	SELECT DISTINCT sr.leave_by AS deadline_id,
 	    fupin.village_due(c, v, sr.leave_by) AS due
@@ -487,14 +493,18 @@ SELECT jsonb_build_object('kind', kind, 'level', level, 'deadline',
 FROM cand WHERE at > now_at
 ORDER BY at, level
 LIMIT 1
+	);
+END
 $$;
 
 -- STATUS with, per village, what fires next (see fupin.next_alert).
 CREATE OR REPLACE FUNCTION fupin.status(c text, vfilter text,
     now_at timestamptz, p jsonb)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+	RETURN (
 SELECT CASE WHEN vfilter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM
     fupin.village WHERE village_id = vfilter) THEN
 	fupin.refuse('unknown', format('no village %s', vfilter))
@@ -504,4 +514,6 @@ SELECT CASE WHEN vfilter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM
 	FROM jsonb_array_elements(s->'villages') WITH ORDINALITY AS x(e, ord)),
 	'[]')) END
 FROM fupin.status(c, vfilter, now_at) AS s
+	);
+END
 $$;

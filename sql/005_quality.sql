@@ -192,8 +192,10 @@ $$;
 -- PROBLEMS [VILLAGE]: the list, with where each one's rectify stands.
 CREATE OR REPLACE FUNCTION fupin.problems(c text, vfilter text, max_rows int)
 RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
+BEGIN
+	RETURN (
 SELECT jsonb_build_object('ok', true,
     'count', (SELECT count(*) FROM fupin.problem pr WHERE pr.campaign_id = c
 	AND (vfilter IS NULL OR pr.village_id = vfilter)),
@@ -210,6 +212,8 @@ FROM (SELECT pr.problem_id AS id, pr.village_id AS village,
       WHERE pr.campaign_id = c AND (vfilter IS NULL OR pr.village_id = vfilter)
       ORDER BY pr.village_id, pr.household_id, pr.problem_id
       LIMIT max_rows) x
+	);
+END
 $$;
 
 GRANT SELECT ON fupin.quality_rule TO fupin_daemon;
