@@ -163,8 +163,8 @@ parse_duration(const char *s)
 	return any ? total : -1;
 }
 
-int
-utf8_valid(const char *p, size_t len)
+size_t
+utf8_valid_prefix(const char *p, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	size_t i = 0;
@@ -175,7 +175,7 @@ utf8_valid(const char *p, size_t len)
 		uint32_t cp;
 
 		if (c == 0)
-			return 0;
+			return i;
 		if (c < 0x80) {
 			i++;
 			continue;
@@ -189,20 +189,26 @@ utf8_valid(const char *p, size_t len)
 			n = 3;
 			cp = c & 0x07;
 		} else
-			return 0;
+			return i;
 		if (i + n >= len)
-			return 0;
+			return i;
 		for (size_t k = 1; k <= n; k++) {
 			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
+				return i;
 			cp = (cp << 6) | (s[i + k] & 0x3f);
 		}
 		/* Overlong forms, surrogates and values past U+10FFFF. */
 		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
 		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
+			return i;
 		i += n + 1;
 	}
-	return 1;
+	return len;
+}
+
+int
+utf8_valid(const char *p, size_t len)
+{
+	return utf8_valid_prefix(p, len) == len;
 }

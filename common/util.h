@@ -37,5 +37,7 @@ int64_t parse_duration(const char *);
 
 /* Valid UTF-8 without NUL bytes in the first len bytes. */
 int utf8_valid(const char *, size_t len);
+/* Length of the longest valid prefix: the offset of the first bad byte. */
+size_t utf8_valid_prefix(const char *, size_t len);
 
 #endif

@@ -847,51 +847,6 @@ import_read_file(const char *path, size_t *lenp)
 	return buf;
 }
 
-/* Offset of the first byte that is not UTF-8 (or a NUL), or len. */
-static size_t
-import_utf8_bad(const char *p, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-
-		if (c == 0)
-			return i;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return i;
-		if (i + n >= len)
-			return i;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-		    (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += n + 1;
-	}
-	return len;
-}
-
 /* GB18030 to UTF-8. Returns the new buffer, or NULL with *bad the offset
  * of the first byte that is not GB18030 either. */
 static char *
@@ -936,7 +891,7 @@ import_from_gb18030(const char *in, size_t len, size_t *outlen, size_t *bad)
 static int
 import_encoding(struct import *im, char **buf, size_t *len)
 {
-	size_t bad = import_utf8_bad(*buf, *len), gbad = 0, nlen;
+	size_t bad = utf8_valid_prefix(*buf, *len), gbad = 0, nlen;
 	char *conv;
 	int has_bom = *len >= 3 && memcmp(*buf, "\xef\xbb\xbf", 3) == 0;
 	int line;
