@@ -1,5 +1,8 @@
 /* Checked allocation, bounded string copies, error lists, small parsers. */
+#include <sys/socket.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,4 +214,21 @@ int
 utf8_valid(const char *p, size_t len)
 {
 	return utf8_valid_prefix(p, len) == len;
+}
+
+int
+send_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

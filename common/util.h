@@ -37,6 +37,9 @@ int64_t parse_duration(const char *);
 
 /* Valid UTF-8 without NUL bytes in the first len bytes. */
 int utf8_valid(const char *, size_t len);
+/* All of p on a blocking socket (clients only, never the daemon's loop);
+ * 0, or -1 with errno. No SIGPIPE. */
+int send_all(int fd, const char *p, size_t len);
 /* Length of the longest valid prefix: the offset of the first bad byte. */
 size_t utf8_valid_prefix(const char *, size_t len);
 

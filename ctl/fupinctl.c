@@ -192,23 +192,6 @@ read_token(const char *file)
 	return buf[0] ? xstrdup(buf) : NULL;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* One answer line; caller frees. */
 static char *
 read_line(int fd)
@@ -265,7 +248,7 @@ authenticate(int fd, const char *token_file)
 	line = xasprintf("AUTH %s\n", token);
 	explicit_bzero(token, strlen(token));
 	free(token);
-	if (write_all(fd, line, strlen(line)) < 0 ||
+	if (send_all(fd, line, strlen(line)) < 0 ||
 	    (answer = read_line(fd)) == NULL) {
 		explicit_bzero(line, strlen(line));
 		free(line);
@@ -390,7 +373,7 @@ main(int argc, char **argv)
 		close(fd);
 		return EXIT_CANNOT_ASK;
 	}
-	if (write_all(fd, request, strlen(request)) < 0 ||
+	if (send_all(fd, request, strlen(request)) < 0 ||
 	    (answer_text = read_line(fd)) == NULL) {
 		fprintf(stderr, "fupinctl: the daemon closed the connection "
 				"without an answer\n");

@@ -55,23 +55,6 @@ client_close(void)
 	rlen = rcap = 0;
 }
 
-static int
-send_all(const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(sim_fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The next answer line, or NULL when the daemon went away. */
 static char *
 read_answer(void)
@@ -120,7 +103,7 @@ client_ask(const char *fmt, ...)
 		exit(2);
 	}
 	line[len++] = '\n';
-	if (send_all(line, (size_t)len) < 0 || (answer = read_answer()) ==
+	if (send_all(sim_fd, line, (size_t)len) < 0 || (answer = read_answer()) ==
 	    NULL) {
 		fprintf(stderr, "fupin-sim: fupind closed the connection\n");
 		exit(2);
