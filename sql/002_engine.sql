@@ -748,6 +748,17 @@ BEGIN
 END
 $$;
 
+-- The refusal for a village filter that names no village; NULL otherwise
+-- (no filter, or a known village). Readers answer coalesce(this, ...).
+CREATE OR REPLACE FUNCTION fupin.unknown_village(v text)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+SELECT fupin.refuse('unknown', format('no village %s', v))
+WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM fupin.village
+    WHERE village_id = v)
+$$;
+
 -- ---------------------------------------------------------------------
 -- Reading: HOUSEHOLD, STATUS, OVERDUE, CALENDAR
 --
@@ -850,10 +861,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
 	RETURN (
-SELECT CASE WHEN vfilter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM
-    fupin.village WHERE village_id = vfilter) THEN
-	fupin.refuse('unknown', format('no village %s', vfilter))
-    ELSE jsonb_build_object('ok', true,
+SELECT coalesce(fupin.unknown_village(vfilter), jsonb_build_object('ok', true,
     'count', (SELECT count(*) FROM fupin.instance_due d
 	WHERE d.campaign_id = c AND d.due <= now_at AND
 	(vfilter IS NULL OR d.village_id = vfilter)),
@@ -866,7 +874,7 @@ FROM (SELECT d.household_id AS household, d.village_id AS village,
       WHERE d.campaign_id = c AND d.due <= now_at AND
 	(vfilter IS NULL OR d.village_id = vfilter)
       ORDER BY d.due, d.village_id, d.household_id, d.workflow
-      LIMIT max_rows) x)) END
+      LIMIT max_rows) x)))
 	);
 END
 $$;

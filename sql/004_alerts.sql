@@ -505,14 +505,11 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
 	RETURN (
-SELECT CASE WHEN vfilter IS NOT NULL AND NOT EXISTS (SELECT 1 FROM
-    fupin.village WHERE village_id = vfilter) THEN
-	fupin.refuse('unknown', format('no village %s', vfilter))
-    ELSE jsonb_set(s, '{villages}', coalesce((SELECT jsonb_agg(e ||
-	jsonb_build_object('next_alert', fupin.next_alert(c, e->>'village',
-	now_at, p)) ORDER BY ord)
+SELECT coalesce(fupin.unknown_village(vfilter), jsonb_set(s, '{villages}',
+    coalesce((SELECT jsonb_agg(e || jsonb_build_object('next_alert',
+	fupin.next_alert(c, e->>'village', now_at, p)) ORDER BY ord)
 	FROM jsonb_array_elements(s->'villages') WITH ORDINALITY AS x(e, ord)),
-	'[]')) END
+	'[]')))
 FROM fupin.status(c, vfilter, now_at) AS s
 	);
 END

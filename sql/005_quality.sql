@@ -196,10 +196,11 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
 	RETURN (
-SELECT jsonb_build_object('ok', true,
+SELECT coalesce(fupin.unknown_village(vfilter), jsonb_build_object('ok', true,
     'count', (SELECT count(*) FROM fupin.problem pr WHERE pr.campaign_id = c
 	AND (vfilter IS NULL OR pr.village_id = vfilter)),
-    'items', coalesce(jsonb_agg(x ORDER BY x.village, x.household, x.id), '[]'))
+    'items', coalesce(jsonb_agg(x ORDER BY x.village, x.household, x.id),
+    '[]')))
 FROM (SELECT pr.problem_id AS id, pr.village_id AS village,
 	pr.household_id AS household, nullif(pr.person_id, '') AS person,
 	pr.rule_id AS rule, qr.title_zh AS title, pr.detail,

@@ -53,10 +53,7 @@ VALUES ('H001', 'V01', '岩温', 4, 'poor', 2014, 4200, true, true, true, true, 
 SQL
 
 t_start
-for i in $(seq 1 200); do
-	[ "$(ctl calendar 2>/dev/null | json '["ok"]' 2>/dev/null)" = true ] && break
-	sleep 0.05
-done
+wait_ready
 
 # tcp LINE...: one TCP connection, each line sent after the previous
 # answer; prints "<seconds> <answer>" per line, then "closed" if the daemon

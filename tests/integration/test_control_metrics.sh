@@ -21,10 +21,7 @@ VALUES ('H001', 'V01', '岩温', 4, 'poor', 2014, 4200, true, true, true, true, 
     ('H060', 'V02', '李明', 5, 'poor', 2014, 4200, true, true, true, true, true);
 SQL
 t_start
-for i in $(seq 1 200); do
-	[ "$(ctl calendar 2>/dev/null | json '["ok"]' 2>/dev/null)" = true ] && break
-	sleep 0.05
-done
+wait_ready
 
 ctl advance H001 exit propose >/dev/null
 ctl advance H002 exit propose >/dev/null

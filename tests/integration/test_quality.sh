@@ -35,6 +35,7 @@ expect_eq "each audited as find" \
 out=$(ctl analyze)
 expect_eq "a second ANALYZE adds nothing" "$(echo "$out" | json '["new"]')" 0
 expect_eq "PROBLEMS V02 lists one" "$(ctl problems V02 | json '["count"]')" 1
+expect_eq "PROBLEMS of no village" "$(ctl problems V99 | json '["error"]')" unknown
 
 # Rectify the guarantee problem of H002 through its windows.
 pid=$(t_psql -c "SELECT problem_id FROM fupin.problem WHERE household_id = 'H002'")
