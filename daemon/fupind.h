@@ -24,6 +24,7 @@ struct fupind {
 	struct control *control;
 	struct campaign *campaign; /* calendar + workflows */
 	int schema_version;	/* latest migration in sql_dir */
+	char *schema_functions;	/* its function files: migrate_functions_digest */
 	int schema_ok;		/* database is at schema_version */
 	int ready;		/* READY=1 sent */
 	int stopping;

@@ -223,6 +223,11 @@ schema_checked(const PGresult *res, const char *err, void *arg)
 		    version, fp->schema_version);
 		goto retry;
 	}
+	if (strcmp(PQgetvalue(res, 0, 1), fp->schema_functions) != 0) {
+		log_warnx("database: its functions differ from %s/functions; "
+			  "run fupind --migrate", fp->cfg->database_sql_dir);
+		goto retry;
+	}
 	fp->schema_ok = 1;
 	engine_db_ready(); /* background work starts once it synced */
 	if (!fp->ready) {
@@ -418,6 +423,9 @@ main(int argc, char **argv)
 	fp->schema_version = migrate_latest(cfg->database_sql_dir);
 	if (fp->schema_version < 0)
 		fatalx("cannot read migrations in %s", cfg->database_sql_dir);
+	fp->schema_functions = migrate_functions_digest(cfg->database_sql_dir);
+	if (fp->schema_functions == NULL)
+		fatalx("cannot read %s/functions", cfg->database_sql_dir);
 	{
 		struct timespec ts;
 		/* Jitter only: reconnection backoff of several daemons. */
@@ -503,6 +511,7 @@ main(int argc, char **argv)
 	campaign_free(fp->campaign);
 	config_free(fp->cfg);
 	metrics_reset();
+	free(fp->schema_functions);
 	free(fp);
 	return 0;
 }

@@ -1,16 +1,25 @@
 /*
  * Schema migrations (fupind --migrate).
  *
- * Owns the sql/ directory format and fupin.schema_migration.  A migration
- * is a file NNN_name.sql; versions run 1, 2, 3... without gaps.  Each
- * pending file runs as one simple-query message inside BEGIN ... COMMIT
- * together with its schema_migration row, so a failing file leaves no
- * trace.  Applied files are checksummed (FNV-1a 64): editing one after the
- * fact is an error, never a silent re-run.  A session advisory lock makes
- * concurrent runs against one database take turns.
+ * Owns the sql/ directory format, fupin.schema_migration and
+ * fupin.schema_function (see sql/README.md for the rules).  Two kinds of
+ * file:
  *
- * Blocking libpq on purpose: this runs instead of the event loop, or once
- * before it starts.
+ *  - numbered migrations, sql/NNN_name.sql: tables, types, data changes.
+ *    Versions run 1, 2, 3... without gaps; each is applied once and
+ *    checksummed (FNV-1a 64), so editing one after the fact is an error,
+ *    never a silent re-run;
+ *  - function files, sql/functions/NN-topic.sql: functions, views and
+ *    triggers, written to run again (CREATE OR REPLACE).  All of them are
+ *    re-applied, in name order, whenever one changed or a migration was
+ *    pending, so that an upgrade replaces the code in place.
+ *
+ * An upgrade is one transaction: the pending migrations, then the
+ * function files, then their bookkeeping rows.  A failing file leaves no
+ * trace and is reported with its name and line.  A session advisory lock
+ * makes concurrent runs against one database take turns.
+ *
+ * Blocking libpq on purpose: this runs instead of the event loop.
  */
 #include <sys/stat.h>
 
@@ -34,8 +43,12 @@
 /* pg_advisory_lock key: "fupi" in ASCII. */
 #define MIGRATE_LOCK_KEY	"1718972521"
 
+/* Names compared byte-wise, like strcmp: the database's collation may
+ * order '-' and digits otherwise. */
 const char *const migrate_current_sql =
-    "SELECT coalesce(max(version), 0) FROM fupin.schema_migration";
+    "SELECT (SELECT coalesce(max(version), 0) FROM fupin.schema_migration),"
+    " (SELECT coalesce(string_agg(name || ' ' || checksum, ','"
+    "  ORDER BY name COLLATE \"C\"), '') FROM fupin.schema_function)";
 
 static const char migrate_bootstrap_sql[] =
     "SET client_min_messages = warning;"
@@ -46,11 +59,20 @@ static const char migrate_bootstrap_sql[] =
     " checksum text NOT NULL,"
     " applied_at timestamptz NOT NULL DEFAULT now());"
     "COMMENT ON TABLE fupin.schema_migration IS"
-    " 'Migrations applied by fupind --migrate, with the checksum of each file'";
+    " 'Migrations applied by fupind --migrate, with the checksum of each file';"
+    "CREATE TABLE IF NOT EXISTS fupin.schema_function ("
+    " name text PRIMARY KEY,"
+    " checksum text NOT NULL,"
+    " applied_at timestamptz NOT NULL DEFAULT now());"
+    "COMMENT ON TABLE fupin.schema_function IS"
+    " 'Function files (sql/functions/) as last applied by fupind --migrate'";
+
+/* The function files, below the migrations' directory. */
+#define MIGRATE_FUNCTIONS_DIR	"functions"
 
 struct migration {
-	int	 version;
-	char	*name;		/* "001_schema.sql" */
+	int	 version;	/* 0 for a function file */
+	char	*name;		/* "001_schema.sql", "functions/10-util.sql" */
 	char	*path;		/* sqldir/name */
 	char	*text;		/* file contents, NUL-terminated */
 	size_t	 len;
@@ -174,6 +196,81 @@ migration_scan(const char *sqldir, struct migration_set *set,
 		}
 	}
 	return rc;
+}
+
+/* NN-topic.sql and the like: [A-Za-z0-9_.-]+ ending in ".sql". */
+static int
+function_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len < 5 || name[0] == '.' || strcmp(name + len - 4, ".sql") != 0)
+		return 0;
+	for (const char *p = name; p < name + len - 4; p++)
+		if (!isalnum((unsigned char)*p) && strchr("_.-", *p) == NULL)
+			return 0;
+	return 1;
+}
+
+static int
+function_cmp(const void *a, const void *b)
+{
+	const struct migration *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * List the function files of sqldir/functions in name order.  A missing
+ * directory is no error: a schema may have none.
+ */
+static int
+functions_scan(const char *sqldir, struct migration_set *set,
+    struct errlist *errs)
+{
+	DIR *dir;
+	struct dirent *de;
+	struct stat st;
+	char *dirpath;
+
+	dirpath = xasprintf("%s/" MIGRATE_FUNCTIONS_DIR, sqldir);
+	if ((dir = opendir(dirpath)) == NULL) {
+		if (errno == ENOENT) {
+			free(dirpath);
+			return 0;
+		}
+		errlist_add(errs, dirpath, 0, NULL, "cannot open directory: %s",
+		    strerror(errno));
+		free(dirpath);
+		return -1;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		struct migration *m;
+		char *path;
+
+		if (!function_name_ok(de->d_name))
+			continue;
+		path = xasprintf("%s/%s", dirpath, de->d_name);
+		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (set->count == set->cap) {
+			set->cap = set->cap ? set->cap * 2 : 16;
+			set->items = xrealloc(set->items,
+			    set->cap * sizeof(*set->items));
+		}
+		m = &set->items[set->count++];
+		memset(m, 0, sizeof(*m));
+		m->name = xasprintf(MIGRATE_FUNCTIONS_DIR "/%s", de->d_name);
+		m->path = path;
+	}
+	closedir(dir);
+	free(dirpath);
+	if (set->count > 0)
+		qsort(set->items, set->count, sizeof(*set->items),
+		    function_cmp);
+	return 0;
 }
 
 static void
@@ -443,7 +540,10 @@ migrate_verify(PGconn *conn, const struct migration_set *set, int *applied,
 	return rc;
 }
 
-/* One file and its bookkeeping row, all or nothing. */
+/*
+ * Run one file inside the upgrade's transaction and, for a numbered
+ * migration, record it.  The caller rolls back on failure.
+ */
 static int
 migrate_apply(PGconn *conn, const struct migration *m, struct errlist *errs)
 {
@@ -451,22 +551,21 @@ migrate_apply(PGconn *conn, const struct migration *m, struct errlist *errs)
 	const char *params[3];
 	char version[16];
 
-	if (exec_command(conn, "BEGIN", "BEGIN", errs) == -1)
-		return -1;
-
 	res = PQexec(conn, m->text);
 	if (!exec_ok(res)) {
 		report_pg_error(errs, m->path, m->text, m->len, conn, res, "");
 		PQclear(res);
-		goto fail;
+		return -1;
 	}
 	PQclear(res);
 	/* The file must not end our transaction under us. */
 	if (PQtransactionStatus(conn) != PQTRANS_INTRANS) {
 		errlist_add(errs, m->path, 0, NULL,
 		    "must not contain BEGIN, COMMIT or ROLLBACK");
-		goto fail;
+		return -1;
 	}
+	if (m->version == 0)
+		return 0;
 
 	snprintf(version, sizeof(version), "%d", m->version);
 	params[0] = version;
@@ -479,32 +578,86 @@ migrate_apply(PGconn *conn, const struct migration *m, struct errlist *errs)
 		report_pg_error(errs, m->path, NULL, 0, conn, res,
 		    "recording the migration");
 		PQclear(res);
-		goto fail;
+		return -1;
 	}
 	PQclear(res);
-
-	/* Deferred constraints fire here, so COMMIT can fail too. */
-	res = PQexec(conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		report_pg_error(errs, m->path, NULL, 0, conn, res, "COMMIT");
-		PQclear(res);
-		goto fail;
-	}
-	PQclear(res);
-	log_info("applied %s", m->name);
 	return 0;
-fail:
-	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-		PQclear(PQexec(conn, "ROLLBACK"));
-	return -1;
+}
+
+/* "name checksum,name checksum": what fupin.schema_function records. */
+static char *
+functions_digest(const struct migration_set *fns)
+{
+	char *out = xstrdup(""), *next;
+
+	for (size_t i = 0; i < fns->count; i++) {
+		next = xasprintf("%s%s%s %s", out, i > 0 ? "," : "",
+		    fns->items[i].name, fns->items[i].checksum);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* Replace the record of the function files with the set just applied. */
+static int
+functions_record(PGconn *conn, const struct migration_set *fns,
+    struct errlist *errs)
+{
+	PGresult *res;
+	const char *params[2];
+
+	if (exec_command(conn, "DELETE FROM fupin.schema_function",
+	    "recording the function files", errs) == -1)
+		return -1;
+	for (size_t i = 0; i < fns->count; i++) {
+		params[0] = fns->items[i].name;
+		params[1] = fns->items[i].checksum;
+		res = PQexecParams(conn, "INSERT INTO fupin.schema_function "
+		    "(name, checksum) VALUES ($1, $2)", 2, NULL, params, NULL,
+		    NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			report_pg_error(errs, fns->items[i].path, NULL, 0, conn,
+			    res, "recording the function file");
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	return 0;
+}
+
+/* 1 if the database's function files differ from fns, 0 if not, -1. */
+static int
+functions_changed(PGconn *conn, const struct migration_set *fns,
+    struct errlist *errs)
+{
+	PGresult *res;
+	char *want;
+	int changed;
+
+	res = PQexec(conn, migrate_current_sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		report_pg_error(errs, "migrate", NULL, 0, conn, res,
+		    "reading fupin.schema_function");
+		PQclear(res);
+		return -1;
+	}
+	want = functions_digest(fns);
+	changed = strcmp(PQgetvalue(res, 0, 1), want) != 0;
+	free(want);
+	PQclear(res);
+	return changed;
 }
 
 int
 migrate_run(const char *conninfo, const char *sqldir, struct errlist *errs)
 {
-	struct migration_set set = { 0 };
+	struct migration_set set = { 0 }, fns = { 0 };
+	PGresult *res;
 	PGconn *conn = NULL;
-	int rc = -1, applied = 0;
+	int rc = -1, applied = 0, changed;
+	size_t i;
 
 	if (migration_scan(sqldir, &set, errs) == -1)
 		goto out;
@@ -513,8 +666,13 @@ migrate_run(const char *conninfo, const char *sqldir, struct errlist *errs)
 		    "no migrations (NNN_name.sql) found");
 		goto out;
 	}
-	for (size_t i = 0; i < set.count; i++)
+	if (functions_scan(sqldir, &fns, errs) == -1)
+		goto out;
+	for (i = 0; i < set.count; i++)
 		if (migration_read(&set.items[i], errs) == -1)
+			goto out;
+	for (i = 0; i < fns.count; i++)
+		if (migration_read(&fns.items[i], errs) == -1)
 			goto out;
 
 	if ((conn = migrate_connect(conninfo, errs)) == NULL)
@@ -526,22 +684,51 @@ migrate_run(const char *conninfo, const char *sqldir, struct errlist *errs)
 		goto out;
 	if (migrate_verify(conn, &set, &applied, errs) == -1)
 		goto out;
+	if ((changed = functions_changed(conn, &fns, errs)) == -1)
+		goto out;
 
-	if ((size_t)applied == set.count) {
+	if ((size_t)applied == set.count && !changed) {
 		log_info("schema is up to date at version %d: nothing applied",
 		    applied);
 		rc = 0;
 		goto out;
 	}
-	for (size_t i = (size_t)applied; i < set.count; i++)
+
+	if (exec_command(conn, "BEGIN", "BEGIN", errs) == -1)
+		goto out;
+	for (i = (size_t)applied; i < set.count; i++)
 		if (migrate_apply(conn, &set.items[i], errs) == -1)
-			goto out;
-	log_info("schema is now at version %d", set.items[set.count - 1].version);
+			goto rollback;
+	/* Every function file, in order: one may depend on another. */
+	for (i = 0; i < fns.count; i++)
+		if (migrate_apply(conn, &fns.items[i], errs) == -1)
+			goto rollback;
+	if (functions_record(conn, &fns, errs) == -1)
+		goto rollback;
+	/* Deferred constraints fire here, so COMMIT can fail too. */
+	res = PQexec(conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		report_pg_error(errs, "migrate", NULL, 0, conn, res, "COMMIT");
+		PQclear(res);
+		goto rollback;
+	}
+	PQclear(res);
+	for (i = (size_t)applied; i < set.count; i++)
+		log_info("applied %s", set.items[i].name);
+	for (i = 0; i < fns.count; i++)
+		log_info("applied %s", fns.items[i].name);
+	log_info("schema is now at version %d",
+	    set.items[set.count - 1].version);
 	rc = 0;
+	goto out;
+rollback:
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, "ROLLBACK"));
 out:
 	/* Closing the session releases the advisory lock. */
 	if (conn != NULL)
 		PQfinish(conn);
+	migration_set_free(&fns);
 	migration_set_free(&set);
 	return rc;
 }
@@ -561,46 +748,23 @@ migrate_latest(const char *sqldir)
 	return latest;
 }
 
-int
-migrate_check(const char *conninfo, const char *sqldir, struct errlist *errs)
+char *
+migrate_functions_digest(const char *sqldir)
 {
-	PGconn *conn;
-	PGresult *res;
-	const char *state;
-	int latest, current, rc = -1;
+	struct migration_set fns = { 0 };
+	struct errlist errs;
+	char *digest = NULL;
+	size_t i;
 
-	if ((latest = migrate_latest(sqldir)) == -1) {
-		errlist_add(errs, sqldir, 0, NULL,
-		    "cannot read the migrations");
-		return -1;
-	}
-	if ((conn = migrate_connect(conninfo, errs)) == NULL)
-		return -1;
-	res = PQexec(conn, migrate_current_sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (state != NULL && strcmp(state, "42P01") == 0)
-			errlist_add(errs, "migrate", 0, NULL,
-			    "the database has no fupin schema: run "
-			    "fupind --migrate");
-		else
-			report_pg_error(errs, "migrate", NULL, 0, conn, res,
-			    "reading the schema version");
+	errlist_init(&errs);
+	if (functions_scan(sqldir, &fns, &errs) == -1)
 		goto out;
-	}
-	current = atoi(PQgetvalue(res, 0, 0));
-	if (current < latest) {
-		errlist_add(errs, "migrate", 0, NULL,
-		    "the database schema is at version %d, %s has %d: run "
-		    "fupind --migrate", current, sqldir, latest);
-		goto out;
-	}
-	if (current > latest)
-		log_warnx("the database schema (version %d) is newer than "
-		    "%s (%d)", current, sqldir, latest);
-	rc = 0;
+	for (i = 0; i < fns.count; i++)
+		if (migration_read(&fns.items[i], &errs) == -1)
+			goto out;
+	digest = functions_digest(&fns);
 out:
-	PQclear(res);
-	PQfinish(conn);
-	return rc;
+	migration_set_free(&fns);
+	errlist_free(&errs);
+	return digest;
 }

@@ -1,10 +1,10 @@
 /*
- * Schema migrations: the numbered files of sql/ (NNN_name.sql) applied in
- * order, each in its own transaction, and recorded in
- * fupin.schema_migration with a checksum so an edited file is caught.
+ * Schema migrations: the numbered files of sql/ (NNN_name.sql) applied once
+ * each, in order, and recorded in fupin.schema_migration with a checksum so
+ * an edited file is caught; then the function files of sql/functions/,
+ * re-applied whenever they changed.  One transaction per upgrade.
  *
- * Blocking libpq: used by fupind --migrate, and by one check at start-up
- * before the event loop runs; never inside the loop.
+ * Blocking libpq: used by fupind --migrate only, never inside the loop.
  */
 #ifndef FUPIN_MIGRATE_H
 #define FUPIN_MIGRATE_H
@@ -23,15 +23,16 @@ int migrate_run(const char *conninfo, const char *sqldir,
 int migrate_latest(const char *sqldir);
 
 /*
- * Start-up check: 0 if the database is at least at migrate_latest(sqldir)
- * (a newer database is logged and accepted: migrations only add), -1 with
- * "run fupind --migrate" in errs otherwise.
+ * What fupin.schema_function must hold for the function files of sqldir
+ * ("functions/10-util.sql 0123abcd...,..."), as the second column of
+ * migrate_current_sql returns it; NULL if the files are unreadable.
+ * The caller frees it.
  */
-int migrate_check(const char *conninfo, const char *sqldir,
-    struct errlist *errs);
+char *migrate_functions_digest(const char *sqldir);
 
-/* One row, one column: the database's schema version (0 = none applied).
- * Fails with SQLSTATE 42P01 when the database was never migrated. */
+/* One row: the database's schema version (0 = none applied) and its
+ * function files (see migrate_functions_digest).  Fails with SQLSTATE
+ * 42P01 when the database was never migrated by this version. */
 extern const char *const migrate_current_sql;
 
 #endif

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # fupind --migrate: a fresh database migrates; a second run changes nothing;
+# a changed function file is re-applied, a broken one rolled back, and
+# fupind serves only a database with its own function files;
 # an applied file that was edited is refused by name; a broken new file is
 # rolled back entirely and reported with its name and line; a numbering gap
 # is refused; concurrent runs take turns.
@@ -47,6 +49,54 @@ expect_eq "second run exits 0" "$RC" 0
 expect_match "second run says nothing was applied" "$OUT" "nothing applied"
 if [[ $OUT =~ applied\ [0-9]+_ ]]; then t_fail "second run applied a file: $OUT"; else t_ok "second run applied no file"; fi
 expect_eq "schema_migration unchanged by the second run" "$(snapshot)" "$before"
+
+# -- function files: applied with the migrations, re-applied when changed
+fnsnap() { t_psql -c "SELECT string_agg(name || ' ' || checksum, ',' ORDER BY name) FROM fupin.schema_function"; }
+expect_eq "every function file recorded" \
+	"$(t_psql -c 'SELECT count(*) FROM fupin.schema_function')" \
+	"$(ls "$FUPIN_SRC/sql/functions" | grep -c '\.sql$')"
+fns_before=$(fnsnap)
+cp -r "$FUPIN_SRC/sql" "$T/sql-fn"
+first_fn=$(ls "$T/sql-fn/functions" | grep '\.sql$' | head -1)
+cat >>"$T/sql-fn/functions/$first_fn" <<'SQL'
+
+CREATE OR REPLACE FUNCTION fupin.migrate_probe_fn() RETURNS int
+LANGUAGE sql AS 'SELECT 42';
+SQL
+migrate "$(conf_with_sqldir "$T/sql-fn")"
+expect_eq "changed function file: exit 0" "$RC" 0
+expect_match "changed function file: every function file re-applied" "$OUT" "applied functions/$first_fn"
+if [[ $OUT =~ applied\ [0-9]+_ ]]; then t_fail "a function change re-ran a migration: $OUT"; else t_ok "no migration re-run for a function change"; fi
+expect_eq "changed function file: its new function exists" "$(t_psql -c 'SELECT fupin.migrate_probe_fn()')" 42
+expect_eq "changed function file: schema_migration unchanged" "$(snapshot)" "$before"
+fns_changed=$(fnsnap)
+[ "$fns_changed" != "$fns_before" ] && t_ok "changed function file: new checksum recorded" ||
+	t_fail "changed function file: schema_function unchanged"
+
+# A broken function file: nothing of the upgrade stays, file and line named.
+cp -r "$T/sql-fn" "$T/sql-fnbad"
+cat >>"$T/sql-fnbad/functions/$first_fn" <<'SQL'
+CREATE OR REPLACE FUNCTION fupin.migrate_probe_fn() RETURNS int
+LANGUAGE sql AS 'SELECT 43';
+CREAT FUNCTION oops;
+SQL
+badline=$(grep -n '^CREAT FUNCTION oops' "$T/sql-fnbad/functions/$first_fn" | cut -d: -f1)
+migrate "$(conf_with_sqldir "$T/sql-fnbad")"
+expect_eq "broken function file: exit 1" "$RC" 1
+expect_match "broken function file: file and line named" "$OUT" "functions/$first_fn:$badline: .*syntax error"
+expect_eq "broken function file: earlier statements rolled back" "$(t_psql -c 'SELECT fupin.migrate_probe_fn()')" 42
+expect_eq "broken function file: schema_function unchanged" "$(fnsnap)" "$fns_changed"
+
+# fupind serves only a database with exactly its own function files.
+t_start
+WAIT_FOR_S=10 wait_for grep -q 'functions differ' "$T/fupind.log" &&
+	t_ok "fupind refuses a database whose functions differ" ||
+	t_fail "fupind did not notice the database's functions differ"
+expect_match "PING says the schema is not ready" "$(req ping)" '"schema": ?false'
+t_stop
+migrate "$T/fupind.conf"
+expect_eq "back to the shipped function files: exit 0" "$RC" 0
+expect_eq "back to the shipped function files: recorded" "$(fnsnap)" "$fns_before"
 
 # -- an applied file edited afterwards
 cp -r "$FUPIN_SRC/sql" "$T/sql-edited"

@@ -1,0 +1,78 @@
+-- 10-util.sql: Small helpers shared by the other files: money as text,
+-- refusals, dates, household lists, the unknown-village answer.
+--
+-- Re-applied by fupind --migrate after the numbered migrations whenever a
+-- file of sql/functions/ changed (see sql/README.md): only CREATE OR
+-- REPLACE and other statements that may run again.
+
+CREATE OR REPLACE FUNCTION fupin.yuan(n numeric)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT CASE WHEN n IS NULL THEN 'unknown'
+	WHEN n = trunc(n) THEN trunc(n)::text ELSE n::text END $$;
+
+CREATE OR REPLACE FUNCTION fupin.refuse(code text, msg text,
+    extra jsonb DEFAULT '{}')
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT jsonb_build_object('ok', false, 'error', code, 'message', msg)
+	|| extra $$;
+
+-- The GB 11643-1999 check character owed by the first 17 digits of id.
+CREATE OR REPLACE FUNCTION fupin.person_id_check_char(id text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT CASE WHEN id ~ '^[0-9]{17}' THEN substr('10X98765432',
+    (SELECT sum(substr(id, x.i::int, 1)::int * x.w)::int % 11 + 1
+     FROM unnest(ARRAY[7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+	WITH ORDINALITY AS x(w, i)), 1) END
+$$;
+
+-- A YYYY-MM-DD text as a date, or NULL when it is none: user input never
+-- turns into an SQL error.
+CREATE OR REPLACE FUNCTION fupin.date_or_null(t text)
+RETURNS date
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	IF t IS NULL OR t !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
+		RETURN NULL;
+	END IF;
+	RETURN make_date(substr(t, 1, 4)::int, substr(t, 6, 2)::int,
+	    substr(t, 9, 2)::int);
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+	RETURN NULL;
+END
+$$;
+
+-- "2019-10-21 00:00" in Asia/Shanghai whatever the session's time zone.
+CREATE OR REPLACE FUNCTION fupin.local_text(t timestamptz)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$ SELECT to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') $$;
+
+-- Households for people: the first 20 ids, then how many more.
+CREATE OR REPLACE FUNCTION fupin.household_list(ids text[], zh boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT CASE WHEN cardinality(ids) = 0 THEN ''
+	WHEN cardinality(ids) <= 20 THEN array_to_string(ids, zh_sep)
+	ELSE array_to_string(ids[1:20], zh_sep) ||
+	    CASE WHEN zh THEN format('等%s户', cardinality(ids))
+	    ELSE format(' and %s more', cardinality(ids) - 20) END
+	END
+FROM (SELECT CASE WHEN zh THEN '、' ELSE ', ' END AS zh_sep) s
+$$;
+
+-- The refusal for a village filter that names no village; NULL otherwise
+-- (no filter, or a known village). Readers answer coalesce(this, ...).
+CREATE OR REPLACE FUNCTION fupin.unknown_village(v text)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+SELECT fupin.refuse('unknown', format('no village %s', v))
+WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM fupin.village
+    WHERE village_id = v)
+$$;

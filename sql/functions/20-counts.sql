@@ -1,0 +1,102 @@
+-- 20-counts.sql: The per-(village, workflow, state) counters behind STATUS,
+-- kept by triggers on fupin.workflow_instance.
+--
+-- Re-applied by fupind --migrate after the numbered migrations whenever a
+-- file of sql/functions/ changed (see sql/README.md): only CREATE OR
+-- REPLACE and other statements that may run again.
+
+CREATE OR REPLACE FUNCTION fupin.state_count_add(c text, v text, w text,
+    s text, delta bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF delta > 0 THEN
+		INSERT INTO fupin.state_count AS sc
+		    (campaign_id, village_id, workflow, state, n)
+		VALUES (c, v, w, s, delta)
+		ON CONFLICT (campaign_id, village_id, workflow, state)
+		DO UPDATE SET n = sc.n + excluded.n;
+	ELSE
+		UPDATE fupin.state_count SET n = n + delta
+		WHERE campaign_id = c AND village_id = v AND workflow = w AND
+		    state = s;
+		DELETE FROM fupin.state_count
+		WHERE campaign_id = c AND village_id = v AND workflow = w AND
+		    state = s AND n = 0;
+	END IF;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION fupin.state_count_add(text, text, text, text, bigint),
+    fupin.state_count_rebuild() FROM PUBLIC;
+
+-- SECURITY DEFINER: fupin_daemon may read the counters but not write them.
+CREATE OR REPLACE FUNCTION fupin.state_count_trigger()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM fupin.state_count_add(NEW.campaign_id, NEW.village_id,
+		    NEW.workflow, NEW.state, 1);
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM fupin.state_count_add(OLD.campaign_id, OLD.village_id,
+		    OLD.workflow, OLD.state, -1);
+	ELSIF (OLD.campaign_id, OLD.village_id, OLD.workflow, OLD.state) IS
+	    DISTINCT FROM
+	    (NEW.campaign_id, NEW.village_id, NEW.workflow, NEW.state) THEN
+		-- Touch the two counter rows in key order, so that two
+		-- transactions moving instances in opposite directions
+		-- cannot deadlock on them.
+		IF (OLD.campaign_id, OLD.village_id, OLD.workflow, OLD.state) <
+		    (NEW.campaign_id, NEW.village_id, NEW.workflow, NEW.state)
+		THEN
+			PERFORM fupin.state_count_add(OLD.campaign_id,
+			    OLD.village_id, OLD.workflow, OLD.state, -1);
+			PERFORM fupin.state_count_add(NEW.campaign_id,
+			    NEW.village_id, NEW.workflow, NEW.state, 1);
+		ELSE
+			PERFORM fupin.state_count_add(NEW.campaign_id,
+			    NEW.village_id, NEW.workflow, NEW.state, 1);
+			PERFORM fupin.state_count_add(OLD.campaign_id,
+			    OLD.village_id, OLD.workflow, OLD.state, -1);
+		END IF;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION fupin.state_count_truncate()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM fupin.state_count;
+	RETURN NULL;
+END
+$$;
+
+-- Recount from scratch (after a restore, or to check the trigger).
+CREATE OR REPLACE FUNCTION fupin.state_count_rebuild()
+RETURNS void
+LANGUAGE sql
+AS $$
+DELETE FROM fupin.state_count;
+INSERT INTO fupin.state_count (campaign_id, village_id, workflow, state, n)
+SELECT campaign_id, village_id, workflow, state, count(*)
+FROM fupin.workflow_instance
+GROUP BY 1, 2, 3, 4;
+$$;
+
+CREATE OR REPLACE TRIGGER workflow_instance_count
+    AFTER INSERT OR DELETE OR UPDATE OF campaign_id, village_id, workflow, state
+    ON fupin.workflow_instance
+    FOR EACH ROW EXECUTE FUNCTION fupin.state_count_trigger();
+
+CREATE OR REPLACE TRIGGER workflow_instance_count_truncate
+    AFTER TRUNCATE ON fupin.workflow_instance
+    FOR EACH STATEMENT EXECUTE FUNCTION fupin.state_count_truncate();

@@ -1,0 +1,35 @@
+-- 25-audit.sql: The audit trail (fupin.transition) is append-only: its
+-- triggers refuse UPDATE, DELETE and TRUNCATE, even for the owner.
+--
+-- Re-applied by fupind --migrate after the numbered migrations whenever a
+-- file of sql/functions/ changed (see sql/README.md): only CREATE OR
+-- REPLACE and other statements that may run again.
+
+CREATE OR REPLACE FUNCTION fupin.transition_append_only()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION 'fupin.transition is append-only'
+	    USING ERRCODE = 'insufficient_privilege',
+	    DETAIL = format('%s refused', TG_OP),
+	    HINT = 'Record a correction as a new row.';
+END
+$$;
+
+-- Statement triggers, so that even an UPDATE matching no row is refused;
+-- ENABLE ALWAYS, so that session_replication_role = replica does not
+-- switch them off.  Triggers bind the owner and superusers too; only
+-- ALTER TABLE ... DISABLE TRIGGER (itself a recorded DDL change) can.
+CREATE OR REPLACE TRIGGER transition_no_update
+    BEFORE UPDATE ON fupin.transition
+    FOR EACH STATEMENT EXECUTE FUNCTION fupin.transition_append_only();
+CREATE OR REPLACE TRIGGER transition_no_delete
+    BEFORE DELETE ON fupin.transition
+    FOR EACH STATEMENT EXECUTE FUNCTION fupin.transition_append_only();
+CREATE OR REPLACE TRIGGER transition_no_truncate
+    BEFORE TRUNCATE ON fupin.transition
+    FOR EACH STATEMENT EXECUTE FUNCTION fupin.transition_append_only();
+ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_update;
+ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_delete;
+ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_truncate;

@@ -1,0 +1,166 @@
+-- 50-advance.sql: ADVANCE: one transition, its guards and its audit row in
+-- one statement.
+--
+-- Re-applied by fupind --migrate after the numbered migrations whenever a
+-- file of sql/functions/ changed (see sql/README.md): only CREATE OR
+-- REPLACE and other statements that may run again.
+
+-- p: {campaign, workflow, scope ("household" | "village"), target (a
+--     household or village id), subject (member/problem id, or ""), event,
+--     entries: {from_state: {to, guards: [..], note: bool, data_entry: bool,
+--               allowed: bool, roles: "who may", opens_at}}
+--       (one entry per state the event may be sent in; "" for the entry
+--        that creates the instance),
+--     lock_at, applies_to: [categories] or null, actor, role, village (the
+--     caller's own village for the village role, else null), note, now,
+--     min_days: {state: days}, final: [states], relapse_reasons,
+--     marginal_risks, monitoring_risks,
+--     detail: optional object merged into the audit row's detail}
+CREATE OR REPLACE FUNCTION fupin.advance(p jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	c text := p->>'campaign';
+	wf text := p->>'workflow';
+	ev text := p->>'event';
+	target text := p->>'target';
+	subj text := coalesce(p->>'subject', '');
+	now_at timestamptz := (p->>'now')::timestamptz;
+	note text := nullif(btrim(coalesce(p->>'note', '')), '');
+	cp fupin.campaign;
+	h fupin.household;
+	wi fupin.workflow_instance;
+	e jsonb;
+	v text;
+	from_state text;
+	to_state text;
+	g text;
+	failed jsonb;
+BEGIN
+	SELECT * INTO cp FROM fupin.campaign WHERE campaign_id = c;
+	IF cp.campaign_id IS NULL THEN
+		RETURN fupin.refuse('unavailable', format('campaign %s is not '
+		    'loaded in the database yet', c));
+	END IF;
+	IF p->>'scope' = 'village' THEN
+		SELECT village_id INTO v FROM fupin.village WHERE village_id = target;
+		IF v IS NULL THEN
+			RETURN fupin.refuse('unknown', format('no village %s', target));
+		END IF;
+	ELSE
+		SELECT * INTO h FROM fupin.household WHERE household_id = target;
+		IF h.household_id IS NULL THEN
+			RETURN fupin.refuse('unknown', format('no household %s',
+			    target));
+		END IF;
+		v := h.village_id;
+	END IF;
+	IF p->>'village' IS NOT NULL AND p->>'village' <> v THEN
+		RETURN fupin.refuse('forbidden', format('%s belongs to village %s; '
+		    'you may change village %s only', target, v, p->>'village'));
+	END IF;
+
+	-- The instance, locked: of two clients firing at once, the second
+	-- waits here and then sees the state the first left.
+	IF p->>'scope' = 'village' THEN
+		SELECT * INTO wi FROM fupin.workflow_instance x
+		WHERE x.campaign_id = c AND x.workflow = wf AND
+		    x.household_id IS NULL AND x.village_id = v AND x.subject = subj
+		FOR UPDATE;
+	ELSE
+		SELECT * INTO wi FROM fupin.workflow_instance x
+		WHERE x.campaign_id = c AND x.workflow = wf AND
+		    x.household_id = target AND x.subject = subj
+		FOR UPDATE;
+	END IF;
+
+	from_state := wi.state;
+	e := p->'entries'->coalesce(from_state, '');
+	IF e IS NULL THEN
+		IF wi.instance_id IS NULL THEN
+			RETURN fupin.refuse('state', format('%s has no %s procedure '
+			    'yet; %s cannot be its first event', target, wf, ev),
+			    jsonb_build_object('state', null));
+		END IF;
+		RETURN fupin.refuse('state', format('%s is not allowed in state '
+		    '%s (%s of %s)', ev, from_state, wf, target),
+		    jsonb_build_object('state', from_state));
+	END IF;
+	to_state := e->>'to';
+	IF NOT coalesce((e->>'allowed')::boolean, false) THEN
+		RETURN fupin.refuse('forbidden', format('%s in state %s is for %s; '
+		    'you are %s', ev, coalesce(from_state, '(new)'), e->>'roles',
+		    p->>'role'));
+	END IF;
+	IF coalesce((e->>'data_entry')::boolean, false) AND
+	    p->>'lock_at' IS NOT NULL AND
+	    now_at >= (p->>'lock_at')::timestamptz THEN
+		RETURN fupin.refuse('locked', format('data entry closed at %s; '
+		    '%s %s is data entry',
+		    to_char((p->>'lock_at')::timestamptz, 'YYYY-MM-DD HH24:MI'),
+		    wf, ev), jsonb_build_object('lock_at', p->'lock_at'));
+	END IF;
+	IF e->>'opens_at' IS NOT NULL AND
+	    now_at < (e->>'opens_at')::timestamptz THEN
+		RETURN fupin.refuse('state', format('%s %s is not allowed before %s',
+		    wf, ev, to_char((e->>'opens_at')::timestamptz,
+		    'YYYY-MM-DD HH24:MI')));
+	END IF;
+	IF wi.instance_id IS NULL AND h.household_id IS NOT NULL AND
+	    jsonb_typeof(p->'applies_to') = 'array' AND
+	    NOT (p->'applies_to' ? h.category) THEN
+		RETURN fupin.refuse('guard', format('%s applies to %s households; '
+		    '%s is %s', wf, (SELECT string_agg(x, ', ')
+		    FROM jsonb_array_elements_text(p->'applies_to') x),
+		    target, h.category), jsonb_build_object('rule',
+		    'applies_to', 'category', h.category));
+	END IF;
+	IF coalesce((e->>'note')::boolean, false) AND note IS NULL THEN
+		RETURN fupin.refuse('guard', format('%s needs a note saying why',
+		    ev), jsonb_build_object('rule', 'note'));
+	END IF;
+	FOR g IN SELECT jsonb_array_elements_text(coalesce(e->'guards', '[]'))
+	LOOP
+		failed := fupin.guard_check(g, h, wi, cp, p);
+		IF failed IS NOT NULL THEN
+			RETURN fupin.refuse('guard', failed->>'message', failed);
+		END IF;
+	END LOOP;
+
+	IF wi.instance_id IS NULL THEN
+		INSERT INTO fupin.workflow_instance (campaign_id, workflow,
+		    household_id, village_id, subject, state, entered_at, closed)
+		VALUES (c, wf, h.household_id, v, subj, to_state, now_at,
+		    p->'final' ? to_state)
+		ON CONFLICT DO NOTHING
+		RETURNING * INTO wi;
+		IF wi.instance_id IS NULL THEN
+			-- Created by a concurrent request since we looked.
+			RETURN fupin.refuse('state', format('%s already has a %s '
+			    'procedure', target, wf));
+		END IF;
+	ELSE
+		UPDATE fupin.workflow_instance SET state = to_state,
+		    entered_at = now_at, version = version + 1,
+		    closed = p->'final' ? to_state
+		WHERE instance_id = wi.instance_id;
+	END IF;
+
+	INSERT INTO fupin.transition (instance_id, campaign_id, household_id,
+	    village_id, workflow, event, from_state, to_state, actor, role, at,
+	    note, detail)
+	VALUES (wi.instance_id, c, h.household_id, v, wf, ev, from_state,
+	    to_state, p->>'actor', p->>'role', now_at, note,
+	    nullif(CASE WHEN subj <> '' THEN jsonb_build_object('subject', subj)
+	    ELSE '{}' END || CASE jsonb_typeof(p->'detail') WHEN 'object'
+	    THEN p->'detail' ELSE '{}' END, '{}'));
+
+	-- Listeners (other daemons, dashboards) learn of the change.
+	PERFORM pg_notify('fupin_change', v);
+
+	RETURN jsonb_build_object('ok', true, 'target', target, 'village', v,
+	    'workflow', wf, 'event', ev, 'from', from_state, 'to', to_state,
+	    'at', now_at);
+END
+$$;
