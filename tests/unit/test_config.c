@@ -678,7 +678,7 @@ test_access_errors(void **state)
 		     "  { role = \"admin\";\n"			 /* 2 */
 		     "    user = [\"root\"]; }\n"		 /* 3 */
 		     ");\n",					 /* 4 */
-	    3, "access", "unknown key \"user\"");
+	    3, "access.user", "unknown key (did you mean 'users'?)");
 	/* libconfig dates a scalar list element by the token after it, so
 	 * keep the whole list on one line. */
 	expect_error("\n"					 /* 1 */
