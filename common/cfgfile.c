@@ -211,6 +211,7 @@ cfgfile_string(struct cfgfile *cf, const config_setting_t *grp,
 	const config_setting_t *s = cfgfile_get(cf, grp, path, key, CFG_STRING,
 	    required);
 
+	*out = NULL;
 	if (s == NULL)
 		return config_setting_get_member(grp, key) != NULL || required ?
 		    -1 : 0;

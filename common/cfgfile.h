@@ -73,7 +73,8 @@ const config_setting_t *cfgfile_get(struct cfgfile *,
 /*
  * Typed getters: 1 with *out set when present and good, 0 when absent
  * (*out untouched: the caller's default stays), -1 after an error.
- * Strings point into the file: copy them before cfgfile_close.
+ * cfgfile_string sets *out to NULL unless it returns 1; strings point
+ * into the file: copy them before cfgfile_close.
  */
 int cfgfile_string(struct cfgfile *, const config_setting_t *grp,
     const char *path, const char *key, int required, const char **out);
