@@ -142,8 +142,8 @@ cfgfile_check_keys(struct cfgfile *cf, const config_setting_t *grp,
 	}
 }
 
-static int
-type_ok(const config_setting_t *s, enum cfg_want want)
+int
+cfgfile_is(const config_setting_t *s, enum cfg_want want)
 {
 	int t = config_setting_type(s);
 
@@ -179,7 +179,7 @@ cfgfile_get(struct cfgfile *cf, const config_setting_t *grp,
 			cfgfile_error(cf, grp, path, key, "missing");
 		return NULL;
 	}
-	if (!type_ok(s, want)) {
+	if (!cfgfile_is(s, want)) {
 		cfgfile_error(cf, s, path, key, "expected %s",
 		    want_names[want]);
 		return NULL;

@@ -61,6 +61,9 @@ enum cfg_want {
 	CFG_LIST     /* ( { ... }, ... ) */
 };
 
+/* Is s of the wanted type (elements not checked)? */
+int cfgfile_is(const config_setting_t *s, enum cfg_want);
+
 /*
  * The member key of grp, or NULL: absent ("missing" reported if required)
  * or of the wrong type ("expected a string" etc.). The elements of
