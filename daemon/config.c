@@ -185,7 +185,8 @@ load_access(struct config *cfg, struct cfgfile *cf,
 			    "role must be admin, township, city or village");
 			continue;
 		}
-		if (cfgfile_string(cf, e, "access", "village", 0, &village) < 0 ||
+		if (cfgfile_string(cf, e, "access", "village", 0,
+		    &village) < 0 ||
 		    cfgfile_string(cf, e, "access", "token", 0, &token) < 0 ||
 		    cfgfile_string(cf, e, "access", "name", 0, &name) < 0)
 			continue;
@@ -500,7 +501,8 @@ config_write_defaults(FILE *fp)
 			fprintf(fp, "\n%.*s: {\n", (int)glen, s->name);
 			group = s->name;
 		}
-		fprintf(fp, "\t# %s (%s%s)\n", s->help, setting_type_name(s->type),
+		fprintf(fp, "\t# %s (%s%s)\n", s->help,
+		    setting_type_name(s->type),
 		    s->reloadable ? ", reloadable" : ", restart to change");
 		fprintf(fp, "\t%s = %s%s%s;\n", dot + 1, quoted ? "\"" : "",
 		    s->def, quoted ? "\"" : "");
