@@ -21,13 +21,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <libconfig.h>
-
 #include "fupinctl.h"
+#include "settings.h"
 #include "util.h"
 
-#define DEFAULT_SOCKET "/run/fupin/fupind.sock"
-#define DEFAULT_CONFIG FUPIN_SYSCONFDIR "/fupind.conf"
 #define MAX_ANSWER (64 * 1024 * 1024)
 
 static void
@@ -68,7 +65,10 @@ usage(FILE *out)
 	      "\n"
 	      "  -s SOCKET    the daemon's Unix socket (default: $FUPIN_SOCKET, "
 	      "else from -c,\n"
-	      "               else " DEFAULT_SOCKET ")\n"
+	      "               else ",
+	    out);
+	fputs(settings_table[SET_CONTROL_SOCKET].def, out);
+	fputs(")\n"
 	      "  -a ADDR:PORT the daemon's TCP listener; the token is read "
 	      "from $FUPIN_TOKEN\n"
 	      "               or --token-file FILE\n"
@@ -81,20 +81,23 @@ usage(FILE *out)
 	    out);
 }
 
-/* control.socket from the configuration file, if it says. */
-static char *
-socket_from_config(const char *path)
+int
+ctl_settings(const char *path, int quiet, struct settings *set)
 {
-	config_t cf;
-	const char *s = NULL;
-	char *out = NULL;
+	struct errlist errs;
+	int rc = 0;
 
-	config_init(&cf);
-	if (config_read_file(&cf, path) == CONFIG_TRUE &&
-	    config_lookup_string(&cf, "control.socket", &s) == CONFIG_TRUE)
-		out = xstrdup(s);
-	config_destroy(&cf);
-	return out;
+	errlist_init(&errs);
+	if (settings_load(set, path, &errs) < 0 && !quiet &&
+	    (strcmp(path, DEFAULT_CONFIG) != 0 || access(path, F_OK) == 0)) {
+		/* Only the unreadable or unparsable file: see fupinctl.h. */
+		for (size_t i = 0; i < errs.count; i++)
+			fprintf(stderr, "fupinctl: %s\n", errs.items[i]);
+		settings_free(set);
+		rc = -1;
+	}
+	errlist_free(&errs);
+	return rc;
 }
 
 static int
@@ -285,6 +288,7 @@ main(int argc, char **argv)
 	};
 	const char *sock = NULL, *config = NULL, *address = NULL,
 		   *token_file = NULL;
+	struct settings conf;
 	char *conf_sock = NULL, *request, *answer_text;
 	int json = 0, ch, fd, rc, colour;
 	size_t len = 0;
@@ -337,9 +341,11 @@ main(int argc, char **argv)
 
 	if (address == NULL && sock == NULL &&
 	    (sock = getenv("FUPIN_SOCKET")) == NULL) {
-		conf_sock = socket_from_config(config ? config :
-		    DEFAULT_CONFIG);
-		sock = conf_sock ? conf_sock : DEFAULT_SOCKET;
+		/* Quiet: an unreadable file leaves the daemon's default. */
+		ctl_settings(config ? config : DEFAULT_CONFIG, 1, &conf);
+		conf_sock = xstrdup(conf.v[SET_CONTROL_SOCKET].s);
+		settings_free(&conf);
+		sock = conf_sock;
 	}
 	for (int i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;

@@ -6,6 +6,10 @@
 
 #include <jansson.h>
 
+#include "settings.h"
+
+#define DEFAULT_CONFIG FUPIN_SYSCONFDIR "/fupind.conf"
+
 /* Exit codes of CONTRACT.md. */
 #define EXIT_OK 0
 #define EXIT_ANSWER_ERROR 1
@@ -16,6 +20,15 @@
 void output_answer(FILE *, const char *verb, json_t *answer, int colour);
 /* Display width of UTF-8 text in terminal columns (CJK counts 2). */
 int output_width(const char *);
+
+/*
+ * fupind.conf's settings with the daemon's defaults (common/settings.c).
+ * -1 (after saying why on stderr, unless quiet) when the file cannot be
+ * read or parsed; a missing DEFAULT_CONFIG just gives the defaults.
+ * Mistakes inside a readable file are for `fupind -t` to report. The
+ * caller frees set with settings_free after 0.
+ */
+int ctl_settings(const char *path, int quiet, struct settings *set);
 
 /* fupinctl import KIND FILE (database access through the config file). */
 int import_main(const char *config_path, int argc, char **argv, int json);

@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <libconfig.h>
 #include <libpq-fe.h>
 
 #include "csv.h"
@@ -37,7 +36,6 @@
 
 #define IMPORT_MAX_FILE (1024L * 1024 * 1024)
 #define IMPORT_MAX_COLUMNS 16
-#define IMPORT_DEFAULT_CONFIG FUPIN_SYSCONFDIR "/fupind.conf"
 #define IMPORT_COPY_CHUNK (256 * 1024)
 
 enum import_type {
@@ -933,32 +931,13 @@ import_encoding(struct import *im, char **buf, size_t *len)
 static char *
 import_conninfo(const char *config_path)
 {
-	config_t cf;
-	const char *s = NULL;
+	struct settings set;
 	char *out;
 
-	config_init(&cf);
-	if (config_read_file(&cf, config_path) != CONFIG_TRUE) {
-		/* Without -c, a machine without /etc/fupin still works. */
-		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO &&
-		    strcmp(config_path, IMPORT_DEFAULT_CONFIG) == 0 &&
-		    access(config_path, F_OK) != 0) {
-			config_destroy(&cf);
-			return xstrdup("dbname=fupin");
-		}
-		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
-			fprintf(stderr, "fupinctl: %s: cannot read: %s\n",
-			    config_path, strerror(errno));
-		else
-			fprintf(stderr, "%s:%d: %s\n", config_path,
-			    config_error_line(&cf), config_error_text(&cf));
-		config_destroy(&cf);
+	if (ctl_settings(config_path, 0, &set) < 0)
 		return NULL;
-	}
-	if (config_lookup_string(&cf, "database.conninfo", &s) != CONFIG_TRUE)
-		s = "dbname=fupin";
-	out = xstrdup(s);
-	config_destroy(&cf);
+	out = xstrdup(set.v[SET_DATABASE_CONNINFO].s);
+	settings_free(&set);
 	return out;
 }
 

@@ -25,14 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libconfig.h>
 #include <libpq-fe.h>
 
 #include "fupinctl.h"
 #include "isotime.h"
 #include "util.h"
 
-#define REPORT_DEFAULT_CONFIG FUPIN_SYSCONFDIR "/fupind.conf"
 #define REPORT_MAX_OVERDUE 300
 #define REPORT_MAX_ALERTS 400
 
@@ -72,35 +70,14 @@ struct report {
 static char *
 report_config(const char *path, char **campaign)
 {
-	config_t cf;
-	const char *s = NULL, *c = NULL;
+	struct settings set;
 	char *out;
 
-	config_init(&cf);
-	if (config_read_file(&cf, path) != CONFIG_TRUE) {
-		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO &&
-		    strcmp(path, REPORT_DEFAULT_CONFIG) == 0 &&
-		    access(path, F_OK) != 0) {
-			config_destroy(&cf);
-			*campaign = xstrdup("2019");
-			return xstrdup("dbname=fupin");
-		}
-		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
-			fprintf(stderr, "fupinctl: %s: cannot read: %s\n", path,
-			    strerror(errno));
-		else
-			fprintf(stderr, "%s:%d: %s\n", path,
-			    config_error_line(&cf), config_error_text(&cf));
-		config_destroy(&cf);
+	if (ctl_settings(path, 0, &set) < 0)
 		return NULL;
-	}
-	if (config_lookup_string(&cf, "database.conninfo", &s) != CONFIG_TRUE)
-		s = "dbname=fupin";
-	if (config_lookup_string(&cf, "workflows.campaign", &c) != CONFIG_TRUE)
-		c = "2019";
-	out = xstrdup(s);
-	*campaign = xstrdup(c);
-	config_destroy(&cf);
+	out = xstrdup(set.v[SET_DATABASE_CONNINFO].s);
+	*campaign = xstrdup(set.v[SET_WORKFLOWS_CAMPAIGN].s);
+	settings_free(&set);
 	return out;
 }
 

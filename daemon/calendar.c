@@ -6,13 +6,12 @@
  * nothing else; every answer is a function of the loaded data and its
  * arguments.
  */
-#include <libconfig.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
+#include "cfgfile.h"
 #include "isotime.h"
 #include "util.h"
 
@@ -37,20 +36,20 @@ struct cal_source {
 };
 
 struct loader {
-	const char *path;
-	struct errlist *errs;
-	int failed;
+	struct cfgfile *cf; /* the file and its error list */
 	struct cal *cal;
 	struct cal_source *sources;
 };
 
-static const char *item_keys[] = { "id", "kind", "title_zh", "title_en",
-	"opens", "due", "by" };
-static const char *top_keys[] = { "offset", "timezone", "start", "items",
-	"holidays", "makeup" };
-static const char *holiday_keys[] = { "name", "on", "from", "to" };
-static const char *makeup_keys[] = { "name", "on" };
-static const char *kinds[] = { "stage", "window", "lock", "task" };
+static const char *const item_keys[] = { "id", "kind", "title_zh",
+	"title_en", "opens", "due", "by", NULL };
+static const char *const top_keys[] = { "offset", "timezone", "start",
+	"items", "holidays", "makeup", NULL };
+static const char *const holiday_keys[] = { "name", "on", "from", "to",
+	NULL };
+static const char *const makeup_keys[] = { "name", "on", NULL };
+static const char *const kinds[] = { "stage", "window", "lock", "task",
+	NULL };
 
 static int64_t
 floor_div(int64_t a, int64_t b)
@@ -68,75 +67,14 @@ setting_line(const config_setting_t *s)
 	return line > 0 ? line : 1;
 }
 
-/* Add "file:line: prefix.field: message" for the setting's line. */
-static void __attribute__((format(printf, 5, 6)))
-load_error(struct loader *ld, const config_setting_t *where,
-    const char *prefix, const char *field, const char *fmt, ...)
-{
-	char key[128], msg[512];
-	const char *file = NULL;
-	va_list ap;
-
-	if (where != NULL)
-		file = config_setting_source_file(where);
-	if (file == NULL)
-		file = ld->path;
-	if (prefix != NULL && field != NULL)
-		snprintf(key, sizeof key, "%s.%s", prefix, field);
-	else
-		snprintf(key, sizeof key, "%s",
-		    prefix != NULL ? prefix : field != NULL ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	errlist_add(ld->errs, file, setting_line(where), key, "%s", msg);
-	ld->failed = 1;
-}
-
 static int
-name_in(const char *name, const char **names, size_t n)
+name_in(const char *name, const char *const *names)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; names[i] != NULL; i++) {
 		if (strcmp(name, names[i]) == 0)
 			return 1;
 	}
 	return 0;
-}
-
-static void
-check_keys(struct loader *ld, const config_setting_t *group,
-    const char *prefix, const char **names, size_t n)
-{
-	int count = config_setting_length(group);
-
-	for (int i = 0; i < count; i++) {
-		const config_setting_t *s = config_setting_get_elem(group, i);
-		const char *name = config_setting_name(s);
-
-		if (name != NULL && !name_in(name, names, n))
-			load_error(ld, s, prefix, name, "unknown key");
-	}
-}
-
-/*
- * A string member: 1 and *out when present, 0 when absent, -1 (and an
- * error) when present with another type.
- */
-static int
-get_string(struct loader *ld, const config_setting_t *group,
-    const char *prefix, const char *name, const char **out)
-{
-	const config_setting_t *s = config_setting_get_member(group, name);
-
-	*out = NULL;
-	if (s == NULL)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		load_error(ld, s, prefix, name, "must be a string");
-		return -1;
-	}
-	*out = config_setting_get_string(s);
-	return 1;
 }
 
 /* "+08:00" or "-03:30" into minutes east of UTC. */
@@ -279,83 +217,83 @@ load_item(struct loader *ld, const config_setting_t *g, size_t idx)
 	src->line = setting_line(g);
 	snprintf(fallback, sizeof fallback, "items[%zu]", idx);
 	if (!config_setting_is_group(g)) {
-		load_error(ld, g, fallback, NULL, "must be a group { ... }");
+		cfgfile_error(ld->cf, g, fallback, NULL, "must be a group { ... }");
 		return;
 	}
 
-	r = get_string(ld, g, fallback, "id", &id);
+	r = cfgfile_string(ld->cf, g, fallback, "id", 0, &id);
 	if (r == 0)
-		load_error(ld, g, fallback, "id", "missing");
+		cfgfile_error(ld->cf, g, fallback, "id", "missing");
 	else if (r == 1 && !valid_id(id)) {
-		load_error(ld, config_setting_get_member(g, "id"), fallback,
+		cfgfile_error(ld->cf, config_setting_get_member(g, "id"), fallback,
 		    "id", "\"%s\" is not a valid id ([a-z][a-z0-9_]*)", id);
 		id = NULL;
 	}
 	snprintf(prefix, sizeof prefix, "%s", id != NULL ? id : fallback);
 	it->id = xstrdup(id != NULL ? id : "");
-	check_keys(ld, g, prefix, item_keys, nitems(item_keys));
+	cfgfile_check_keys(ld->cf, g, prefix, item_keys);
 
 	for (size_t j = 0; id != NULL && j < idx; j++) {
 		if (strcmp(cal->items[j].id, id) == 0) {
-			load_error(ld, config_setting_get_member(g, "id"),
+			cfgfile_error(ld->cf, config_setting_get_member(g, "id"),
 			    prefix, "id", "duplicate id, first at line %d",
 			    ld->sources[j].line);
 			break;
 		}
 	}
 
-	r = get_string(ld, g, prefix, "kind", &kind);
+	r = cfgfile_string(ld->cf, g, prefix, "kind", 0, &kind);
 	if (r == 0)
-		load_error(ld, g, prefix, "kind", "missing");
-	else if (r == 1 && !name_in(kind, kinds, nitems(kinds))) {
-		load_error(ld, config_setting_get_member(g, "kind"), prefix,
+		cfgfile_error(ld->cf, g, prefix, "kind", "missing");
+	else if (r == 1 && !name_in(kind, kinds)) {
+		cfgfile_error(ld->cf, config_setting_get_member(g, "kind"), prefix,
 		    "kind", "unknown kind \"%s\" (stage, window, lock or task)",
 		    kind);
 		kind = NULL;
 	}
 	it->kind = xstrdup(kind != NULL ? kind : "");
 
-	if (get_string(ld, g, prefix, "title_zh", &zh) == 0)
-		load_error(ld, g, prefix, "title_zh", "missing");
-	if (get_string(ld, g, prefix, "title_en", &en) == 0)
-		load_error(ld, g, prefix, "title_en", "missing");
+	if (cfgfile_string(ld->cf, g, prefix, "title_zh", 0, &zh) == 0)
+		cfgfile_error(ld->cf, g, prefix, "title_zh", "missing");
+	if (cfgfile_string(ld->cf, g, prefix, "title_en", 0, &en) == 0)
+		cfgfile_error(ld->cf, g, prefix, "title_en", "missing");
 	it->title_zh = xstrdup(zh != NULL ? zh : "");
 	it->title_en = xstrdup(en != NULL ? en : "");
 
 	s_opens = config_setting_get_member(g, "opens");
-	if (get_string(ld, g, prefix, "opens", &opens) == 1) {
+	if (cfgfile_string(ld->cf, g, prefix, "opens", 0, &opens) == 1) {
 		int64_t day;
 
 		if (kind != NULL && strcmp(kind, "stage") == 0)
-			load_error(ld, s_opens, prefix, "opens", "a stage opens "
+			cfgfile_error(ld->cf, s_opens, prefix, "opens", "a stage opens "
 			    "when the one before it is due (stage1 at start); "
 			    "remove opens");
 		else if (parse_date(opens, &day) == 0)
 			it->opens = day_start(cal, day);
 		else if (parse_full_moment(opens, &it->opens) != 0)
-			load_error(ld, s_opens, prefix, "opens", "bad moment "
+			cfgfile_error(ld->cf, s_opens, prefix, "opens", "bad moment "
 			    "\"%s\": want YYYY-MM-DD or YYYY-MM-DDTHH:MM+HH:MM",
 			    opens);
 	}
 
 	s_due = config_setting_get_member(g, "due");
 	s_by = config_setting_get_member(g, "by");
-	r = get_string(ld, g, prefix, "due", &due);
-	if (get_string(ld, g, prefix, "by", &by) == -1 || r == -1)
+	r = cfgfile_string(ld->cf, g, prefix, "due", 0, &due);
+	if (cfgfile_string(ld->cf, g, prefix, "by", 0, &by) == -1 || r == -1)
 		return;
 	if (due != NULL && by != NULL) {
-		load_error(ld, s_by, prefix, "by", "give due or by, not both");
+		cfgfile_error(ld->cf, s_by, prefix, "by", "give due or by, not both");
 		return;
 	}
 	if (due == NULL && by == NULL) {
-		load_error(ld, g, prefix, "due", "missing (due or by)");
+		cfgfile_error(ld->cf, g, prefix, "due", "missing (due or by)");
 		return;
 	}
 	if (due != NULL) {
 		src->due_key = "due";
 		src->due_setting = s_due;
 		if (parse_full_moment(due, &it->due) != 0) {
-			load_error(ld, s_due, prefix, "due", "bad moment \"%s\": "
+			cfgfile_error(ld->cf, s_due, prefix, "due", "bad moment \"%s\": "
 			    "want YYYY-MM-DDTHH:MM+HH:MM (for a whole day, "
 			    "by = \"YYYY-MM-DD\")", due);
 			it->due = INT64_MAX;
@@ -367,14 +305,14 @@ load_item(struct loader *ld, const config_setting_t *g, size_t idx)
 		src->due_key = "by";
 		src->due_setting = s_by;
 		if (parse_date(by, &day) != 0) {
-			load_error(ld, s_by, prefix, "by", "bad date \"%s\": "
+			cfgfile_error(ld->cf, s_by, prefix, "by", "bad date \"%s\": "
 			    "want YYYY-MM-DD", by);
 			return;
 		}
 		it->due = day_start(cal, day + 1);
 	}
 	if (it->opens != INT64_MIN && it->opens >= it->due)
-		load_error(ld, s_opens, prefix, "opens", "opens %s is not "
+		cfgfile_error(ld->cf, s_opens, prefix, "opens", "opens %s is not "
 		    "before due %s", iso_format(it->opens, cal->offset, a,
 		    sizeof a), iso_format(it->due, cal->offset, b, sizeof b));
 }
@@ -400,7 +338,7 @@ check_stages(struct loader *ld, const config_setting_t *list)
 			continue;
 		n = stage_number(it->id);
 		if (n == 0 || (size_t)n > cal->nitems) {
-			load_error(ld, config_setting_get_member(g, "id"), it->id,
+			cfgfile_error(ld->cf, config_setting_get_member(g, "id"), it->id,
 			    "id", "stages are named stage1, stage2, ... in "
 			    "sequence");
 			continue;
@@ -419,7 +357,7 @@ check_stages(struct loader *ld, const config_setting_t *list)
 
 			for (int k = n + 1; k <= maxn && next == 0; k++)
 				next = by_number[k];
-			load_error(ld, config_setting_get_elem(list,
+			cfgfile_error(ld->cf, config_setting_get_elem(list,
 			    (unsigned int)(next - 1)), cal->items[next - 1].id,
 			    "id", "stage%d is missing", n);
 			continue;
@@ -431,7 +369,7 @@ check_stages(struct loader *ld, const config_setting_t *list)
 		if (n == 1) {
 			it->opens = cal->start;
 			if (it->due <= cal->start)
-				load_error(ld, src->due_setting, it->id,
+				cfgfile_error(ld->cf, src->due_setting, it->id,
 				    src->due_key, "due %s is not after the "
 				    "campaign start %s", iso_format(it->due,
 				    cal->offset, a, sizeof a), iso_format(cal->start,
@@ -445,7 +383,7 @@ check_stages(struct loader *ld, const config_setting_t *list)
 			continue;
 		it->opens = prev->due;
 		if (it->due <= prev->due)
-			load_error(ld, src->due_setting, it->id, src->due_key,
+			cfgfile_error(ld->cf, src->due_setting, it->id, src->due_key,
 			    "due %s is not after %s's due %s", iso_format(it->due,
 			    cal->offset, a, sizeof a), prev->id,
 			    iso_format(prev->due, cal->offset, b, sizeof b));
@@ -461,23 +399,23 @@ load_days(struct loader *ld, const config_setting_t *g, const char *prefix,
 	const char *on, *from, *to;
 	int r_on, r_from, r_to;
 
-	r_on = get_string(ld, g, prefix, "on", &on);
+	r_on = cfgfile_string(ld->cf, g, prefix, "on", 0, &on);
 	r_from = r_to = 0;
 	from = to = NULL;
 	if (is_holiday) {
-		r_from = get_string(ld, g, prefix, "from", &from);
-		r_to = get_string(ld, g, prefix, "to", &to);
+		r_from = cfgfile_string(ld->cf, g, prefix, "from", 0, &from);
+		r_to = cfgfile_string(ld->cf, g, prefix, "to", 0, &to);
 	}
 	if (r_on == -1 || r_from == -1 || r_to == -1)
 		return -1;
 	if (on != NULL && (from != NULL || to != NULL)) {
-		load_error(ld, config_setting_get_member(g, "on"), prefix, "on",
+		cfgfile_error(ld->cf, config_setting_get_member(g, "on"), prefix, "on",
 		    "give on, or from and to, not both");
 		return -1;
 	}
 	if (on != NULL) {
 		if (parse_date(on, first) != 0) {
-			load_error(ld, config_setting_get_member(g, "on"),
+			cfgfile_error(ld->cf, config_setting_get_member(g, "on"),
 			    prefix, "on", "bad date \"%s\": want YYYY-MM-DD",
 			    on);
 			return -1;
@@ -486,32 +424,32 @@ load_days(struct loader *ld, const config_setting_t *g, const char *prefix,
 		return 0;
 	}
 	if (from == NULL && to == NULL) {
-		load_error(ld, g, prefix, "on", is_holiday ?
+		cfgfile_error(ld->cf, g, prefix, "on", is_holiday ?
 		    "missing (on, or from and to)" : "missing");
 		return -1;
 	}
 	if (from == NULL || to == NULL) {
-		load_error(ld, g, prefix, from == NULL ? "from" : "to",
+		cfgfile_error(ld->cf, g, prefix, from == NULL ? "from" : "to",
 		    "missing");
 		return -1;
 	}
 	if (parse_date(from, first) != 0) {
-		load_error(ld, config_setting_get_member(g, "from"), prefix,
+		cfgfile_error(ld->cf, config_setting_get_member(g, "from"), prefix,
 		    "from", "bad date \"%s\": want YYYY-MM-DD", from);
 		return -1;
 	}
 	if (parse_date(to, last) != 0) {
-		load_error(ld, config_setting_get_member(g, "to"), prefix,
+		cfgfile_error(ld->cf, config_setting_get_member(g, "to"), prefix,
 		    "to", "bad date \"%s\": want YYYY-MM-DD", to);
 		return -1;
 	}
 	if (*last < *first) {
-		load_error(ld, config_setting_get_member(g, "to"), prefix, "to",
+		cfgfile_error(ld->cf, config_setting_get_member(g, "to"), prefix, "to",
 		    "%s is before from %s", to, from);
 		return -1;
 	}
 	if (*last - *first >= CAL_MAX_HOLIDAY_DAYS) {
-		load_error(ld, config_setting_get_member(g, "to"), prefix, "to",
+		cfgfile_error(ld->cf, config_setting_get_member(g, "to"), prefix, "to",
 		    "a holiday longer than %d days", CAL_MAX_HOLIDAY_DAYS);
 		return -1;
 	}
@@ -530,7 +468,7 @@ load_holidays(struct loader *ld, const config_setting_t *root)
 	list = config_setting_get_member(root, "holidays");
 	if (list != NULL && !config_setting_is_list(list) &&
 	    !(config_setting_is_array(list) && config_setting_length(list) == 0))
-		load_error(ld, list, "holidays", NULL, "must be a list ( ... )");
+		cfgfile_error(ld->cf, list, "holidays", NULL, "must be a list ( ... )");
 	else if (list != NULL) {
 		n = config_setting_length(list);
 		for (int i = 0; i < n; i++) {
@@ -540,12 +478,11 @@ load_holidays(struct loader *ld, const config_setting_t *root)
 
 			snprintf(prefix, sizeof prefix, "holidays[%d]", i);
 			if (!config_setting_is_group(g)) {
-				load_error(ld, g, prefix, NULL,
+				cfgfile_error(ld->cf, g, prefix, NULL,
 				    "must be a group { ... }");
 				continue;
 			}
-			check_keys(ld, g, prefix, holiday_keys,
-			    nitems(holiday_keys));
+			cfgfile_check_keys(ld->cf, g, prefix, holiday_keys);
 			if (load_days(ld, g, prefix, 1, &first, &last) != 0)
 				continue;
 			for (int64_t d = first; d <= last; d++) {
@@ -561,7 +498,7 @@ load_holidays(struct loader *ld, const config_setting_t *root)
 	list = config_setting_get_member(root, "makeup");
 	if (list != NULL && !config_setting_is_list(list) &&
 	    !(config_setting_is_array(list) && config_setting_length(list) == 0))
-		load_error(ld, list, "makeup", NULL, "must be a list ( ... )");
+		cfgfile_error(ld->cf, list, "makeup", NULL, "must be a list ( ... )");
 	else if (list != NULL) {
 		n = config_setting_length(list);
 		for (int i = 0; i < n; i++) {
@@ -573,12 +510,11 @@ load_holidays(struct loader *ld, const config_setting_t *root)
 
 			snprintf(prefix, sizeof prefix, "makeup[%d]", i);
 			if (!config_setting_is_group(g)) {
-				load_error(ld, g, prefix, NULL,
+				cfgfile_error(ld->cf, g, prefix, NULL,
 				    "must be a group { ... }");
 				continue;
 			}
-			check_keys(ld, g, prefix, makeup_keys,
-			    nitems(makeup_keys));
+			cfgfile_check_keys(ld->cf, g, prefix, makeup_keys);
 			if (load_days(ld, g, prefix, 0, &day, &last) != 0)
 				continue;
 			s_on = config_setting_get_member(g, "on");
@@ -589,11 +525,11 @@ load_holidays(struct loader *ld, const config_setting_t *root)
 			iso_format(day * 86400, 0, date, sizeof date);
 			date[10] = '\0';
 			if (k < cal->nholidays)
-				load_error(ld, s_on, prefix, "on", "%s is also a "
+				cfgfile_error(ld->cf, s_on, prefix, "on", "%s is also a "
 				    "holiday (holidays[%d])", date,
 				    holiday_index[k]);
 			else if (iso_weekday(day) < 5)
-				load_error(ld, s_on, prefix, "on", "%s is a "
+				cfgfile_error(ld->cf, s_on, prefix, "on", "%s is a "
 				    "weekday, already a working day", date);
 			else
 				push_day(&cal->makeup, &cal->nmakeup, &mcap, day);
@@ -613,32 +549,32 @@ load_root(struct loader *ld, const config_setting_t *root)
 	int64_t day;
 	int r;
 
-	check_keys(ld, root, NULL, top_keys, nitems(top_keys));
+	cfgfile_check_keys(ld->cf, root, NULL, top_keys);
 
-	r = get_string(ld, root, NULL, "offset", &s);
+	r = cfgfile_string(ld->cf, root, NULL, "offset", 0, &s);
 	if (r == 0)
-		load_error(ld, root, NULL, "offset", "missing");
+		cfgfile_error(ld->cf, root, NULL, "offset", "missing");
 	else if (r == 1 && parse_offset(s, &cal->offset) != 0)
-		load_error(ld, config_setting_get_member(root, "offset"), NULL,
+		cfgfile_error(ld->cf, config_setting_get_member(root, "offset"), NULL,
 		    "offset", "bad offset \"%s\": want +HH:MM", s);
-	get_string(ld, root, NULL, "timezone", &s);
+	cfgfile_string(ld->cf, root, NULL, "timezone", 0, &s);
 
-	r = get_string(ld, root, NULL, "start", &s);
+	r = cfgfile_string(ld->cf, root, NULL, "start", 0, &s);
 	if (r == 0)
-		load_error(ld, root, NULL, "start", "missing");
+		cfgfile_error(ld->cf, root, NULL, "start", "missing");
 	else if (r == 1 && parse_date(s, &day) != 0)
-		load_error(ld, config_setting_get_member(root, "start"), NULL,
+		cfgfile_error(ld->cf, config_setting_get_member(root, "start"), NULL,
 		    "start", "bad date \"%s\": want YYYY-MM-DD", s);
 	else if (r == 1)
 		cal->start = day_start(cal, day);
 
 	items = config_setting_get_member(root, "items");
 	if (items == NULL) {
-		load_error(ld, root, NULL, "items", "missing");
+		cfgfile_error(ld->cf, root, NULL, "items", "missing");
 		return;
 	}
 	if (!config_setting_is_list(items)) {
-		load_error(ld, items, NULL, "items", "must be a list ( ... )");
+		cfgfile_error(ld->cf, items, NULL, "items", "must be a list ( ... )");
 		return;
 	}
 	cal->nitems = (size_t)config_setting_length(items);
@@ -654,30 +590,18 @@ struct cal *
 cal_load(const char *path, struct errlist *errs)
 {
 	struct loader ld;
-	config_t cf;
+	struct cfgfile cf;
 	struct cal *cal;
 
 	memset(&ld, 0, sizeof ld);
-	ld.path = path;
-	ld.errs = errs;
+	ld.cf = &cf;
 	ld.cal = cal = xcalloc(1, sizeof *cal);
 
-	config_init(&cf);
-	if (!config_read_file(&cf, path)) {
-		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
-			errlist_add(errs, path, 0, NULL, "cannot read: %s",
-			    config_error_text(&cf));
-		else
-			errlist_add(errs, config_error_file(&cf) != NULL ?
-			    config_error_file(&cf) : path,
-			    config_error_line(&cf), NULL, "%s",
-			    config_error_text(&cf));
-		ld.failed = 1;
-	} else
-		load_root(&ld, config_root_setting(&cf));
-	config_destroy(&cf);
+	if (cfgfile_open(&cf, path, errs) == 0)
+		load_root(&ld, cfgfile_root(&cf));
+	cfgfile_close(&cf);
 	free(ld.sources);
-	if (ld.failed) {
+	if (cf.errors > 0) {
 		cal_free(cal);
 		return NULL;
 	}

@@ -1,8 +1,9 @@
 /*
  * fupind's configuration. Every scalar setting is declared once, in the
- * table in config.c (name, type, default, reloadable, limits, help); that
- * table drives parsing, validation, `fupind -T` (the documented default
- * file) and the CONFIG answer on the status socket.
+ * table in common/settings.c (name, type, default, reloadable, limits,
+ * help), shared with fupinctl; that table drives parsing, validation,
+ * `fupind -T` (the documented default file) and the CONFIG answer on the
+ * status socket. config.c maps it onto struct config.
  */
 #ifndef FUPIN_CONFIG_H
 #define FUPIN_CONFIG_H

@@ -8,13 +8,13 @@
  */
 #include <errno.h>
 #include <glob.h>
-#include <libconfig.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgfile.h"
 #include "isotime.h"
 #include "util.h"
 #include "workflow.h"
@@ -101,54 +101,16 @@ static const char *const event_keys[] = { "name", "title", "from", "to",
 
 /* What one file's loading needs to report errors and check calendar ids. */
 struct ld {
+	struct cfgfile *cf; /* the file being read; cf->errors: its errors */
 	struct errlist *errs;
 	const char *file;
 	int (*deadline_exists)(const char *, void *);
 	void *arg;
-	size_t errors; /* added for this file */
 };
 
-enum want {
-	WANT_STRING,
-	WANT_BOOL,
-	WANT_INT,
-	WANT_NUMBER,
-	WANT_STRINGS,
-	WANT_GROUP,
-	WANT_LIST
-};
-
-static const char *const want_names[] = { "a string", "true or false",
-	"an integer", "a number", "an array of strings", "a group { ... }",
-	"a list ( { ... }, ... )" };
-
-static void ld_error(struct ld *, const config_setting_t *, const char *,
-    const char *, const char *, ...) __attribute__((format(printf, 5, 6)));
-
-static void
-ld_error(struct ld *ld, const config_setting_t *at, const char *path,
-    const char *key, const char *fmt, ...)
-{
-	char full[256];
-	va_list ap;
-	char *msg;
-	int line = at != NULL ? config_setting_source_line(at) : 0;
-
-	if (path != NULL && *path != '\0' && key != NULL)
-		snprintf(full, sizeof full, "%s.%s", path, key);
-	else if (key != NULL)
-		snprintf(full, sizeof full, "%s", key);
-	else
-		snprintf(full, sizeof full, "%s", path != NULL ? path : "");
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	errlist_add(ld->errs, ld->file, line, full, "%s",
-	    msg != NULL ? msg : fmt);
-	free(msg);
-	ld->errors++;
-}
+/* The shared reader reports (file:line, key) and counts every error. */
+#define ld_error(ld, ...) cfgfile_error((ld)->cf, __VA_ARGS__)
+#define ld_get(ld, ...) cfgfile_get((ld)->cf, __VA_ARGS__)
 
 static int
 name_valid(const char *s)
@@ -175,130 +137,11 @@ in_list(const char *const *list, size_t n, const char *s)
 	return 0;
 }
 
-/* Edit distance, capped: enough to suggest a key for a typo. */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64], i, j;
-
-	if (la >= nitems(row) || lb >= nitems(row))
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0], up;
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			up = row[j];
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
-
-static void
-check_keys(struct ld *ld, const config_setting_t *grp, const char *path,
-    const char *const *allowed)
-{
-	for (int i = 0; i < config_setting_length(grp); i++) {
-		const config_setting_t *s = config_setting_get_elem(grp, i);
-		const char *k = config_setting_name(s), *near = NULL;
-		size_t j, d, best = 3;
-
-		for (j = 0; allowed[j] != NULL; j++) {
-			if (strcmp(allowed[j], k) == 0)
-				break;
-			if ((d = distance(allowed[j], k)) < best) {
-				best = d;
-				near = allowed[j];
-			}
-		}
-		if (allowed[j] != NULL)
-			continue;
-		if (near != NULL)
-			ld_error(ld, s, path, k, "unknown key (did you mean "
-			    "'%s'?)", near);
-		else
-			ld_error(ld, s, path, k, "unknown key");
-	}
-}
-
-static int
-type_ok(const config_setting_t *s, enum want want)
-{
-	int t = config_setting_type(s);
-
-	switch (want) {
-	case WANT_STRING:
-		return t == CONFIG_TYPE_STRING;
-	case WANT_BOOL:
-		return t == CONFIG_TYPE_BOOL;
-	case WANT_INT:
-		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
-	case WANT_NUMBER:
-		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ||
-		    t == CONFIG_TYPE_FLOAT;
-	case WANT_STRINGS:
-		return t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
-	case WANT_GROUP:
-		return t == CONFIG_TYPE_GROUP;
-	case WANT_LIST:
-		return t == CONFIG_TYPE_LIST;
-	}
-	return 0;
-}
-
-/* The member `key` of grp, or NULL (with an error if required or if it has
- * the wrong type). Elements of WANT_STRINGS and WANT_LIST are checked too;
- * a wrong element is reported and the whole setting refused. */
-static config_setting_t *
-ld_get(struct ld *ld, const config_setting_t *grp, const char *path,
-    const char *key, enum want want, int required)
-{
-	config_setting_t *s = config_setting_get_member(grp, key);
-	int bad = 0;
-
-	if (s == NULL) {
-		if (required)
-			ld_error(ld, grp, path, key, "missing");
-		return NULL;
-	}
-	if (!type_ok(s, want)) {
-		ld_error(ld, s, path, key, "expected %s", want_names[want]);
-		return NULL;
-	}
-	if (want == WANT_STRINGS || want == WANT_LIST) {
-		int et = want == WANT_STRINGS ? CONFIG_TYPE_STRING :
-		    CONFIG_TYPE_GROUP;
-
-		for (int i = 0; i < config_setting_length(s); i++) {
-			config_setting_t *e = config_setting_get_elem(s, i);
-
-			if (config_setting_type(e) != et) {
-				ld_error(ld, e, path, key, "element %d: "
-				    "expected %s", i + 1, et ==
-				    CONFIG_TYPE_STRING ? "a string" :
-				    "a group { ... }");
-				bad = 1;
-			}
-		}
-	}
-	return bad ? NULL : s;
-}
-
 static char *
 ld_string(struct ld *ld, const config_setting_t *grp, const char *path,
     const char *key, int required)
 {
-	config_setting_t *s = ld_get(ld, grp, path, key, WANT_STRING,
+	const config_setting_t *s = ld_get(ld, grp, path, key, CFG_STRING,
 	    required);
 
 	return s != NULL ? xstrdup(config_setting_get_string(s)) : NULL;
@@ -309,22 +152,9 @@ static int
 ld_bool(struct ld *ld, const config_setting_t *grp, const char *path,
     const char *key, int dflt)
 {
-	config_setting_t *s = ld_get(ld, grp, path, key, WANT_BOOL, 0);
+	const config_setting_t *s = ld_get(ld, grp, path, key, CFG_BOOL, 0);
 
 	return s != NULL ? config_setting_get_bool(s) : dflt;
-}
-
-static double
-setting_number(const config_setting_t *s)
-{
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_INT:
-		return config_setting_get_int(s);
-	case CONFIG_TYPE_INT64:
-		return (double)config_setting_get_int64(s);
-	default:
-		return config_setting_get_float(s);
-	}
 }
 
 /* A calendar id, checked with the caller's callback. */
@@ -332,7 +162,7 @@ static char *
 ld_deadline(struct ld *ld, const config_setting_t *grp, const char *path,
     const char *key, int required)
 {
-	config_setting_t *s = ld_get(ld, grp, path, key, WANT_STRING,
+	const config_setting_t *s = ld_get(ld, grp, path, key, CFG_STRING,
 	    required);
 	const char *id;
 
@@ -410,36 +240,12 @@ campaign_clear(struct wf_campaign *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Read a file into cfg; a missing file or a syntax error is reported. */
-static int
-ld_read(struct ld *ld, config_t *cfg)
-{
-	FILE *f;
-	int ok;
-
-	if ((f = fopen(ld->file, "r")) == NULL) {
-		errlist_add(ld->errs, ld->file, 0, NULL, "%s",
-		    strerror(errno));
-		ld->errors++;
-		return -1;
-	}
-	ok = config_read(cfg, f);
-	fclose(f);
-	if (!ok) {
-		errlist_add(ld->errs, ld->file, config_error_line(cfg), NULL,
-		    "%s", config_error_text(cfg));
-		ld->errors++;
-		return -1;
-	}
-	return 0;
-}
-
 /* relapse_reasons = ( { name = "illness"; title = "因病"; }, ... ); */
 static struct wf_label *
 ld_labels(struct ld *ld, const config_setting_t *grp, const char *key,
     size_t *np)
 {
-	config_setting_t *list = ld_get(ld, grp, "", key, WANT_LIST, 1);
+	const config_setting_t *list = ld_get(ld, grp, "", key, CFG_LIST, 1);
 	struct wf_label *l;
 	size_t n = 0;
 
@@ -453,7 +259,7 @@ ld_labels(struct ld *ld, const config_setting_t *grp, const char *key,
 		char *name;
 
 		snprintf(path, sizeof path, "%s[%d]", key, i + 1);
-		check_keys(ld, g, path, label_keys);
+		cfgfile_check_keys(ld->cf, g, path, label_keys);
 		if ((name = ld_string(ld, g, path, "name", 1)) == NULL)
 			continue;
 		if (!name_valid(name) || wf_label_has(l, n, name)) {
@@ -480,40 +286,33 @@ campaign_parse(struct ld *ld, const config_setting_t *root,
     const char *campaign, struct wf_campaign *c)
 {
 	const config_setting_t *g, *s;
-	int64_t from = 0, to = 0;
+	int64_t from = 0, to = 0, n;
 
-	check_keys(ld, root, "", (const char *const[]){ "campaign", NULL });
-	if ((g = ld_get(ld, root, "", "campaign", WANT_GROUP, 1)) == NULL)
+	cfgfile_check_keys(ld->cf, root, "",
+	    (const char *const[]){ "campaign", NULL });
+	if ((g = ld_get(ld, root, "", "campaign", CFG_GROUP, 1)) == NULL)
 		return;
-	check_keys(ld, g, "", campaign_keys);
+	cfgfile_check_keys(ld->cf, g, "", campaign_keys);
 
 	if ((c->id = ld_string(ld, g, "", "id", 1)) != NULL &&
 	    strcmp(c->id, campaign) != 0)
 		ld_error(ld, config_setting_get_member(g, "id"), "", "id",
 		    "'%s' does not match the campaign '%s'", c->id, campaign);
-	if ((s = ld_get(ld, g, "", "year", WANT_INT, 1)) != NULL) {
-		c->year = config_setting_get_int(s);
-		if (c->year < 2000 || c->year > 2100)
-			ld_error(ld, s, "", "year", "%d is out of range",
-			    c->year);
-	}
+	if (cfgfile_int(ld->cf, g, "", "year", 1, 2000, 2100, &n) == 1)
+		c->year = (int)n;
 	if ((c->title = ld_string(ld, g, "", "title", 1)) == NULL)
 		c->title = xstrdup("");
 
-	if ((s = ld_get(ld, g, "", "exit_threshold", WANT_NUMBER, 1)) != NULL) {
-		c->exit_threshold = setting_number(s);
-		if (c->exit_threshold <= 0)
-			ld_error(ld, s, "", "exit_threshold", "must be "
-			    "positive");
-	}
-	if ((s = ld_get(ld, g, "", "marginal_threshold", WANT_NUMBER,
-	    1)) != NULL) {
-		c->marginal_threshold = setting_number(s);
-		/* Marginal households sit between exit and marginal. */
-		if (c->marginal_threshold < c->exit_threshold)
-			ld_error(ld, s, "", "marginal_threshold", "below "
-			    "exit_threshold");
-	}
+	if (cfgfile_number(ld->cf, g, "", "exit_threshold", 1,
+	    &c->exit_threshold) == 1 && c->exit_threshold <= 0)
+		ld_error(ld, config_setting_get_member(g, "exit_threshold"), "",
+		    "exit_threshold", "must be positive");
+	/* Marginal households sit between exit and marginal. */
+	if (cfgfile_number(ld->cf, g, "", "marginal_threshold", 1,
+	    &c->marginal_threshold) == 1 &&
+	    c->marginal_threshold < c->exit_threshold)
+		ld_error(ld, config_setting_get_member(g, "marginal_threshold"),
+		    "", "marginal_threshold", "below exit_threshold");
 
 	if ((c->income_from = ld_string(ld, g, "", "income_from", 1)) != NULL &&
 	    iso_parse(c->income_from, ISO_SHANGHAI_OFFSET, &from) != 0)
@@ -528,11 +327,8 @@ campaign_parse(struct ld *ld, const config_setting_t *root,
 			ld_error(ld, s, "", "income_to", "before income_from");
 	}
 
-	if ((s = ld_get(ld, g, "", "notice_min_days", WANT_INT, 1)) != NULL) {
-		c->notice_min_days = config_setting_get_int(s);
-		if (c->notice_min_days < 0 || c->notice_min_days > 366)
-			ld_error(ld, s, "", "notice_min_days", "out of range");
-	}
+	if (cfgfile_int(ld->cf, g, "", "notice_min_days", 1, 0, 366, &n) == 1)
+		c->notice_min_days = (int)n;
 	c->data_entry_lock = ld_deadline(ld, g, "", "data_entry_lock", 1);
 
 	c->relapse_reasons = ld_labels(ld, g, "relapse_reasons",
@@ -570,12 +366,12 @@ parse_states(struct ld *ld, struct wf *w, const config_setting_t *list,
 
 		snprintf(path, sizeof path, "states[%d]", i + 1);
 		if ((name = ld_string(ld, g, path, "name", 1)) == NULL) {
-			check_keys(ld, g, path, state_keys);
+			cfgfile_check_keys(ld->cf, g, path, state_keys);
 			continue;
 		}
 		if (name_valid(name))
 			snprintf(path, sizeof path, "states.%s", name);
-		check_keys(ld, g, path, state_keys);
+		cfgfile_check_keys(ld->cf, g, path, state_keys);
 		if (!name_valid(name)) {
 			ld_error(ld, g, path, "name", "invalid name '%s'",
 			    name);
@@ -609,7 +405,7 @@ parse_states(struct ld *ld, struct wf *w, const config_setting_t *list,
 		    strcmp(config_setting_get_string(s), "notice") == 0) {
 			st->min_days = c->notice_min_days;
 			st->min_days_notice = 1;
-		} else if (type_ok(s, WANT_INT) &&
+		} else if (cfgfile_is(s, CFG_INT) &&
 		    config_setting_get_int(s) >= 0) {
 			st->min_days = config_setting_get_int(s);
 		} else
@@ -663,18 +459,18 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 
 	snprintf(path, sizeof path, "events[%d]", idx + 1);
 	if ((e->name = ld_string(ld, g, path, "name", 1)) == NULL) {
-		check_keys(ld, g, path, event_keys);
+		cfgfile_check_keys(ld->cf, g, path, event_keys);
 		return;
 	}
 	if (!name_valid(e->name)) {
-		check_keys(ld, g, path, event_keys);
+		cfgfile_check_keys(ld->cf, g, path, event_keys);
 		ld_error(ld, g, path, "name", "invalid name '%s'", e->name);
 		free((void *)e->name);
 		e->name = NULL;
 		return;
 	}
 	snprintf(path, sizeof path, "events.%s", e->name);
-	check_keys(ld, g, path, event_keys);
+	cfgfile_check_keys(ld->cf, g, path, event_keys);
 	/* Counted now so that wf_destroy frees whatever is filled in. */
 	w->nevents++;
 	e->line = config_setting_source_line(g);
@@ -685,7 +481,7 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 	e->data_entry = ld_bool(ld, g, path, "data_entry", w->data_entry);
 	e->not_before = ld_deadline(ld, g, path, "not_before", 0);
 
-	fromset = ld_get(ld, g, path, "from", WANT_STRINGS, 1);
+	fromset = ld_get(ld, g, path, "from", CFG_STRINGS, 1);
 	v = strings_copy(fromset, &n);
 	e->from = (const char *const *)v;
 	e->nfrom = n;
@@ -724,7 +520,7 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 		    "an event that creates the instance must lead to the "
 		    "initial state '%s'", w->initial);
 
-	if ((roleset = ld_get(ld, g, path, "roles", WANT_STRINGS, 1)) != NULL) {
+	if ((roleset = ld_get(ld, g, path, "roles", CFG_STRINGS, 1)) != NULL) {
 		if (config_setting_length(roleset) == 0)
 			ld_error(ld, roleset, path, "roles", "empty");
 		for (int i = 0; i < config_setting_length(roleset); i++) {
@@ -746,7 +542,7 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 	}
 	e->roles |= WF_ROLE_ADMIN;
 
-	guardset = ld_get(ld, g, path, "guards", WANT_STRINGS, 0);
+	guardset = ld_get(ld, g, path, "guards", CFG_STRINGS, 0);
 	v = strings_copy(guardset, &n);
 	e->guards = (const char *const *)v;
 	e->nguards = n;
@@ -819,12 +615,12 @@ check_graph(struct ld *ld, struct wf *w, const config_setting_t *wg)
 			errlist_add(ld->errs, ld->file, st->line, path,
 			    "unreachable from the initial state '%s'",
 			    w->initial);
-			ld->errors++;
+			ld->cf->errors++;
 		}
 		if (!st->final && !leaves[i]) {
 			errlist_add(ld->errs, ld->file, st->line, path,
 			    "not final, yet no event leaves it");
-			ld->errors++;
+			ld->cf->errors++;
 		}
 	}
 	free(leaves);
@@ -843,10 +639,11 @@ wf_parse(struct ld *ld, const config_setting_t *root, const char *stem,
 
 	w = xcalloc(1, sizeof(*w));
 	w->file = xstrdup(ld->file);
-	check_keys(ld, root, "", (const char *const[]){ "workflow", NULL });
-	if ((wg = ld_get(ld, root, "", "workflow", WANT_GROUP, 1)) == NULL)
+	cfgfile_check_keys(ld->cf, root, "",
+	    (const char *const[]){ "workflow", NULL });
+	if ((wg = ld_get(ld, root, "", "workflow", CFG_GROUP, 1)) == NULL)
 		return w;
-	check_keys(ld, wg, "", workflow_keys);
+	cfgfile_check_keys(ld->cf, wg, "", workflow_keys);
 
 	if ((w->name = ld_string(ld, wg, "", "name", 1)) != NULL &&
 	    strcmp(w->name, stem) != 0)
@@ -854,7 +651,7 @@ wf_parse(struct ld *ld, const config_setting_t *root, const char *stem,
 		    "'%s' must be the file's name '%s'", w->name, stem);
 	if ((w->title = ld_string(ld, wg, "", "title", 1)) == NULL)
 		w->title = xstrdup(stem);
-	if ((s = ld_get(ld, wg, "", "scope", WANT_STRING, 1)) != NULL) {
+	if ((s = ld_get(ld, wg, "", "scope", CFG_STRING, 1)) != NULL) {
 		const char *sc = config_setting_get_string(s);
 
 		if (strcmp(sc, "household") == 0)
@@ -865,7 +662,7 @@ wf_parse(struct ld *ld, const config_setting_t *root, const char *stem,
 			ld_error(ld, s, "", "scope", "expected \"household\" "
 			    "or \"village\", not '%s'", sc);
 	}
-	s = ld_get(ld, wg, "", "applies_to", WANT_STRINGS, 0);
+	s = ld_get(ld, wg, "", "applies_to", CFG_STRINGS, 0);
 	v = strings_copy(s, &n);
 	w->applies_to = (const char *const *)v;
 	w->napplies_to = n;
@@ -880,7 +677,7 @@ wf_parse(struct ld *ld, const config_setting_t *root, const char *stem,
 	w->data_entry = ld_bool(ld, wg, "", "data_entry", 0);
 	w->initial = ld_string(ld, wg, "", "initial", 1);
 
-	if ((list = ld_get(ld, wg, "", "states", WANT_LIST, 1)) == NULL)
+	if ((list = ld_get(ld, wg, "", "states", CFG_LIST, 1)) == NULL)
 		return w;
 	parse_states(ld, w, list, c);
 	if (w->nstates == 0)
@@ -889,7 +686,7 @@ wf_parse(struct ld *ld, const config_setting_t *root, const char *stem,
 		ld_error(ld, config_setting_get_member(wg, "initial"), "",
 		    "initial", "unknown state '%s'", w->initial);
 
-	if ((list = ld_get(ld, wg, "", "events", WANT_LIST, 1)) == NULL)
+	if ((list = ld_get(ld, wg, "", "events", CFG_LIST, 1)) == NULL)
 		return w;
 	events = xcalloc(config_setting_length(list), sizeof(*events));
 	w->events = events;
@@ -897,7 +694,7 @@ wf_parse(struct ld *ld, const config_setting_t *root, const char *stem,
 		parse_event(ld, w, config_setting_get_elem(list, i), i, events);
 
 	/* Graph errors would only echo the errors above. */
-	if (ld->errors == 0)
+	if (ld->cf->errors == 0)
 		check_graph(ld, w, wg);
 	return w;
 }
@@ -917,7 +714,7 @@ wf_load(const char *dir, const char *campaign,
 {
 	struct wf_set *set;
 	struct ld ld;
-	config_t cfg;
+	struct cfgfile cf;
 	glob_t gl;
 	char *base, *path, *pattern;
 	size_t before = errs->count;
@@ -932,11 +729,11 @@ wf_load(const char *dir, const char *campaign,
 
 	path = xasprintf("%s/campaign.conf", base);
 	ld.file = path;
-	config_init(&cfg);
-	if (ld_read(&ld, &cfg) == 0)
-		campaign_parse(&ld, config_root_setting(&cfg), campaign,
+	ld.cf = &cf;
+	if (cfgfile_open(&cf, path, errs) == 0)
+		campaign_parse(&ld, cfgfile_root(&cf), campaign,
 		    &set->campaign);
-	config_destroy(&cfg);
+	cfgfile_close(&cf);
 	free(path);
 
 	pattern = xasprintf("%s/*.wf", base);
@@ -953,12 +750,10 @@ wf_load(const char *dir, const char *campaign,
 
 		stem[strlen(stem) - 3] = '\0';
 		ld.file = file;
-		ld.errors = 0;
-		config_init(&cfg);
-		if (ld_read(&ld, &cfg) == 0)
-			w = wf_parse(&ld, config_root_setting(&cfg), stem,
+		if (cfgfile_open(&cf, file, errs) == 0)
+			w = wf_parse(&ld, cfgfile_root(&cf), stem,
 			    &set->campaign);
-		config_destroy(&cfg);
+		cfgfile_close(&cf);
 		free(stem);
 		if (w == NULL)
 			continue;

@@ -21,8 +21,10 @@
 
 #include <cmocka.h>
 
+#include "cfgfile.h"
 #include "config.h"
 #include "isotime.h"
+#include "settings.h"
 #include "util.h"
 
 static char tmpdir[] = "/tmp/fupin-test-config-XXXXXX";
@@ -678,7 +680,7 @@ test_access_errors(void **state)
 		     "  { role = \"admin\";\n"			 /* 2 */
 		     "    user = [\"root\"]; }\n"		 /* 3 */
 		     ");\n",					 /* 4 */
-	    3, "access", "unknown key \"user\"");
+	    3, "access.user", "unknown key (did you mean 'users'?)");
 	/* libconfig dates a scalar list element by the token after it, so
 	 * keep the whole list on one line. */
 	expect_error("\n"					 /* 1 */
@@ -913,6 +915,184 @@ done:
 	free(text);
 }
 
+/* ---- the shared reader, common/cfgfile.c ----------------------------- */
+
+static void
+test_reader_getters(void **state)
+{
+	char *path = write_file("g: {\n"			 /* 1 */
+				"  s = \"text\";\n"		 /* 2 */
+				"  b = true;\n"			 /* 3 */
+				"  i = 42;\n"			 /* 4 */
+				"  f = 2.5;\n"			 /* 5 */
+				"  d = \"1d12h\";\n"		 /* 6 */
+				"  a = [\"x\", \"y\"];\n"	 /* 7 */
+				"  l = ( { n = 1; } );\n"	 /* 8 */
+				"};\n");			 /* 9 */
+	struct errlist errs;
+	struct cfgfile cf;
+	const config_setting_t *g;
+	const char *str;
+	int64_t n = -7;
+	double d;
+	int b;
+
+	errlist_init(&errs);
+	assert_int_equal(cfgfile_open(&cf, path, &errs), 0);
+	g = cfgfile_get(&cf, cfgfile_root(&cf), NULL, "g", CFG_GROUP, 1);
+	assert_non_null(g);
+	assert_int_equal(cfgfile_string(&cf, g, "g", "s", 1, &str), 1);
+	assert_string_equal(str, "text");
+	assert_int_equal(cfgfile_bool(&cf, g, "g", "b", 1, &b), 1);
+	assert_int_equal(b, 1);
+	assert_int_equal(cfgfile_int(&cf, g, "g", "i", 1, 0, 100, &n), 1);
+	assert_int_equal(n, 42);
+	assert_int_equal(cfgfile_number(&cf, g, "g", "f", 1, &d), 1);
+	assert_true(d == 2.5);
+	assert_int_equal(cfgfile_number(&cf, g, "g", "i", 1, &d), 1);
+	assert_true(d == 42.0);
+	assert_int_equal(cfgfile_duration(&cf, g, "g", "d", 1, 0, 86400 * 2,
+	    &n), 1);
+	assert_int_equal(n, 36 * 3600);
+	assert_non_null(cfgfile_get(&cf, g, "g", "a", CFG_STRINGS, 1));
+	assert_non_null(cfgfile_get(&cf, g, "g", "l", CFG_LIST, 1));
+	/* Absent and optional: 0, the caller's default stays. */
+	n = -7;
+	assert_int_equal(cfgfile_int(&cf, g, "g", "none", 0, 0, 1, &n), 0);
+	assert_int_equal(n, -7);
+	assert_int_equal(cfgfile_string(&cf, g, "g", "none", 0, &str), 0);
+	assert_null(str);
+	assert_int_equal(errs.count, 0);
+	assert_int_equal(cf.errors, 0);
+
+	/* Wrong types, limits, missing: each with file:line and the key. */
+	assert_int_equal(cfgfile_string(&cf, g, "g", "i", 1, &str), -1);
+	assert_true(has_error(&errs, path, 4, "g.i", "expected a string"));
+	assert_int_equal(cfgfile_int(&cf, g, "g", "i", 1, 0, 10, &n), -1);
+	assert_true(has_error(&errs, path, 4, "g.i",
+	    "42 is out of range 0..10"));
+	assert_int_equal(cfgfile_int(&cf, g, "g", "f", 1, 0, 10, &n), -1);
+	assert_true(has_error(&errs, path, 5, "g.f", "expected an integer"));
+	assert_int_equal(cfgfile_bool(&cf, g, "g", "s", 1, &b), -1);
+	assert_true(has_error(&errs, path, 2, "g.s", "true or false"));
+	assert_int_equal(cfgfile_duration(&cf, g, "g", "s", 1, 0, 10, &n), -1);
+	assert_true(has_error(&errs, path, 2, "g.s", "not a duration"));
+	assert_int_equal(cfgfile_duration(&cf, g, "g", "d", 1, 0, 60, &n), -1);
+	assert_true(has_error(&errs, path, 6, "g.d", "out of range 0..60"));
+	assert_null(cfgfile_get(&cf, g, "g", "a", CFG_LIST, 1));
+	assert_true(has_error(&errs, path, 7, "g.a", "expected a list"));
+	assert_null(cfgfile_get(&cf, g, "g", "l", CFG_STRINGS, 1));
+	assert_true(has_error(&errs, path, 8, "g.l",
+	    "element 1: expected a string"));
+	assert_int_equal(cfgfile_number(&cf, g, "g", "gone", 1, &d), -1);
+	assert_true(has_error(&errs, path, 1, "g.gone", "missing"));
+	assert_int_equal(cf.errors, errs.count);
+	assert_int_equal(errs.count, 9);
+	cfgfile_close(&cf);
+	errlist_free(&errs);
+	free(path);
+}
+
+static void
+test_reader_did_you_mean(void **state)
+{
+	static const char *const keys[] = { "guards", "roles", "from", "to",
+		NULL };
+	char *path = write_file("e: {\n"			 /* 1 */
+				"  gaurds = [];\n"		 /* 2 */
+				"  rolse = [];\n"		 /* 3 */
+				"  colour = \"red\";\n"		 /* 4 */
+				"  to = \"b\";\n"		 /* 5 */
+				"};\n");			 /* 6 */
+	struct errlist errs;
+	struct cfgfile cf;
+
+	assert_int_equal(cfg_distance("guards", "gaurds"), 2);
+	assert_int_equal(cfg_distance("", "abc"), 3);
+	assert_int_equal(cfg_distance("same", "same"), 0);
+	assert_string_equal(cfg_nearest("from_", keys), "from");
+	assert_null(cfg_nearest("colour", keys));
+
+	errlist_init(&errs);
+	assert_int_equal(cfgfile_open(&cf, path, &errs), 0);
+	cfgfile_check_keys(&cf, config_setting_get_member(cfgfile_root(&cf),
+	    "e"), "e", keys);
+	assert_int_equal(errs.count, 3);
+	assert_true(has_error(&errs, path, 2, "e.gaurds",
+	    "unknown key (did you mean 'guards'?)"));
+	assert_true(has_error(&errs, path, 3, "e.rolse",
+	    "unknown key (did you mean 'roles'?)"));
+	assert_true(has_error(&errs, path, 4, "e.colour", "unknown key"));
+	assert_null(strstr(errs.items[2], "did you mean"));
+	cfgfile_close(&cf);
+	errlist_free(&errs);
+	free(path);
+
+	/* fupind.conf: the nearest setting of the table. */
+	expect_errors("control: { sockt = \"/run/x.sock\"; };\n"	 /* 1 */
+		      "databse: { conninfo = \"dbname=y\"; };\n",	 /* 2 */
+	    1, "control.sockt", "(did you mean 'control.socket'?)",
+	    2, "databse.conninfo", "(did you mean 'database.conninfo'?)", -1);
+}
+
+static void
+test_reader_open_errors(void **state)
+{
+	char *missing = xasprintf("%s/absent.conf", tmpdir);
+	char *bad = write_file("a = 1;\n" /* 1 */
+			       "b = ;\n"); /* 2 */
+	struct errlist errs;
+	struct cfgfile cf;
+
+	errlist_init(&errs);
+	assert_int_equal(cfgfile_open(&cf, missing, &errs), -1);
+	cfgfile_close(&cf);
+	assert_true(has_error(&errs, missing, 0, NULL,
+	    "cannot read: No such file"));
+	assert_int_equal(cfgfile_open(&cf, bad, &errs), -1);
+	assert_int_equal(cf.errors, 1);
+	cfgfile_close(&cf);
+	assert_true(has_error(&errs, bad, 2, NULL, "syntax error"));
+	assert_int_equal(errs.count, 2);
+	errlist_free(&errs);
+	free(missing);
+	free(bad);
+}
+
+/* fupinctl's view: the table's defaults, the file's values, its lines. */
+static void
+test_settings_load(void **state)
+{
+	char *path = write_file("\n"					 /* 1 */
+				"control: { socket = \"/tmp/f.sock\"; };\n" /* 2 */
+				"access = ( { role = \"admin\"; } );\n");  /* 3 */
+	char *missing = xasprintf("%s/absent.conf", tmpdir);
+	struct settings set;
+	struct errlist errs;
+
+	errlist_init(&errs);
+	assert_int_equal(settings_load(&set, path, &errs), 0);
+	assert_int_equal(errs.count, 0);
+	assert_string_equal(set.v[SET_CONTROL_SOCKET].s, "/tmp/f.sock");
+	assert_int_equal(set.line[SET_CONTROL_SOCKET], 2);
+	assert_string_equal(set.v[SET_DATABASE_CONNINFO].s, "dbname=fupin");
+	assert_string_equal(set.v[SET_WORKFLOWS_CAMPAIGN].s, "2019");
+	assert_int_equal(set.line[SET_DATABASE_CONNINFO], 0);
+	assert_int_equal(set.v[SET_CONTROL_IDLE_TIMEOUT].n, 300);
+	settings_free(&set);
+
+	assert_int_equal(settings_load(&set, missing, &errs), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(set.v[SET_CONTROL_SOCKET].s,
+	    settings_table[SET_CONTROL_SOCKET].def);
+	settings_free(&set);
+	assert_non_null(setting_find("log.level"));
+	assert_null(setting_find("log.levle"));
+	errlist_free(&errs);
+	free(missing);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -940,6 +1120,10 @@ main(void)
 		cmocka_unit_test(test_keep_static),
 		cmocka_unit_test(test_config_rows),
 		cmocka_unit_test(test_defaults_file),
+		cmocka_unit_test(test_reader_getters),
+		cmocka_unit_test(test_reader_did_you_mean),
+		cmocka_unit_test(test_reader_open_errors),
+		cmocka_unit_test(test_settings_load),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
