@@ -34,6 +34,9 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	[SET_DATABASE_STATEMENT_TIMEOUT] = { "database.statement_timeout",
 	    SETTING_DURATION, "30s", 1, 1, 3600, NULL,
 	    "longest a single statement may run" },
+	[SET_DATABASE_POOL] = { "database.pool", SETTING_INT, "4", 0, 1, 64,
+	    NULL, "connections for requests (plus one for sweeps and "
+	    "deliveries); a township needs 4, a prefecture 16" },
 
 	[SET_CONTROL_SOCKET] = { "control.socket", SETTING_STRING,
 	    "/run/fupin/fupind.sock", 0, 0, 0, NULL,

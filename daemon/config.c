@@ -30,6 +30,7 @@ static const size_t fields[SETTINGS_COUNT] = {
 	[SET_DATABASE_CONNINFO] = OFF(database_conninfo),
 	[SET_DATABASE_SQL_DIR] = OFF(database_sql_dir),
 	[SET_DATABASE_RECONNECT_MAX] = OFF(database_reconnect_max),
+	[SET_DATABASE_POOL] = OFF(database_pool),
 	[SET_DATABASE_STATEMENT_TIMEOUT] = OFF(database_statement_timeout),
 	[SET_CONTROL_SOCKET] = OFF(control_socket),
 	[SET_CONTROL_SOCKET_MODE] = OFF(control_socket_mode),

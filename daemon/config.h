@@ -45,6 +45,7 @@ struct config {
 	char *database_sql_dir;
 	int64_t database_reconnect_max;	  /* seconds */
 	int64_t database_statement_timeout; /* seconds */
+	int64_t database_pool;		  /* request connections */
 
 	char *control_socket;
 	int64_t control_socket_mode;

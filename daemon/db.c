@@ -1,10 +1,20 @@
 /*
- * The asynchronous PostgreSQL connection (see db.h).
+ * The asynchronous PostgreSQL connections (see db.h).
  *
- * Statements run one at a time on the one connection, in the order they
- * were queued; every request that must be atomic is one statement (a SQL
- * function or a single CTE), so no transaction spans two round trips and
- * a lost connection can never leave one half-applied.
+ * A struct db is a small pool: `size` connections sharing one queue of
+ * statements.  A statement goes to the first connection that is up and
+ * idle, in the order statements were queued, so a long statement holds
+ * up one connection and never the others.  Every request that must be
+ * atomic is one statement (a SQL function or a single CTE): no
+ * transaction spans two round trips, and a lost connection can never
+ * leave one half-applied.  Statements that must run in order are chained
+ * by their callers (the next one is queued from the first one's callback).
+ *
+ * Each connection comes up on its own (asynchronous connect, capped and
+ * jittered backoff) and runs its set-up statements before it takes any of
+ * the queue.  Connection 0 also LISTENs.  The pool is up while one
+ * connection is up; only when the last one goes are the queued statements
+ * failed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,10 +34,14 @@ struct db_query {
 	struct db_query *next;
 };
 
-struct db {
-	struct event_base *base;
-	char *conninfo;
-	struct db_callbacks cb;
+/* A FIFO of statements. */
+struct db_queue {
+	struct db_query *head, *tail;
+};
+
+struct db_conn {
+	struct db *db;
+	int index;
 	PGconn *conn;
 	enum db_state state;
 	int sock;
@@ -36,19 +50,32 @@ struct db {
 	struct event *ev_retry;
 	struct event *ev_poll;	/* PQconnectPoll waits on read or write */
 	double backoff;
-	int reconnect_max;
-	int statement_timeout;
-	unsigned long reconnects;
 	int ever_up;
 
-	struct db_query *head, *tail; /* head is in flight when sent */
-	int sent;
+	struct db_queue setup;	/* this connection's own, ahead of the pool's */
+	struct db_query *cur;	/* in flight */
 	PGresult *last;
 };
 
-static void db_connect(struct db *);
-static void db_lost(struct db *, const char *why);
-static void db_send_next(struct db *);
+struct db {
+	struct event_base *base;
+	char *conninfo;
+	struct db_callbacks cb;
+	enum db_state state;	/* the best of the connections' states */
+	int reconnect_max;
+	int statement_timeout;
+	unsigned long reconnects;
+
+	struct db_conn *conns;
+	int size;
+	int started;
+	int reconnecting;	/* a new conninfo: losses are expected */
+	struct db_queue queue;	/* not yet sent */
+};
+
+static void conn_connect(struct db_conn *);
+static void conn_lost(struct db_conn *, const char *why);
+static void conn_dispatch(struct db_conn *);
 
 static void
 query_free(struct db_query *q)
@@ -60,6 +87,55 @@ query_free(struct db_query *q)
 	free(q);
 }
 
+static void
+queue_push(struct db_queue *qu, struct db_query *q)
+{
+	q->next = NULL;
+	if (qu->tail)
+		qu->tail->next = q;
+	else
+		qu->head = q;
+	qu->tail = q;
+}
+
+static struct db_query *
+queue_pop(struct db_queue *qu)
+{
+	struct db_query *q = qu->head;
+
+	if (q != NULL) {
+		qu->head = q->next;
+		if (qu->head == NULL)
+			qu->tail = NULL;
+		q->next = NULL;
+	}
+	return q;
+}
+
+/* Answer every statement of qu with why; the callbacks may queue more. */
+static void
+queue_fail(struct db_queue *qu, const char *why)
+{
+	struct db_query *q;
+
+	while ((q = queue_pop(qu)) != NULL) {
+		q->fn(NULL, why, q->arg);
+		query_free(q);
+	}
+}
+
+static void
+conns_init(struct db *db, int size)
+{
+	db->size = size;
+	db->conns = xcalloc((size_t)size, sizeof(*db->conns));
+	for (int i = 0; i < size; i++) {
+		db->conns[i].db = db;
+		db->conns[i].index = i;
+		db->conns[i].sock = -1;
+	}
+}
+
 struct db *
 db_create(struct event_base *base, const char *conninfo,
     const struct db_callbacks *cb)
@@ -69,47 +145,60 @@ db_create(struct event_base *base, const char *conninfo,
 	db->base = base;
 	db->conninfo = xstrdup(conninfo);
 	db->cb = *cb;
-	db->sock = -1;
 	db->reconnect_max = 30;
 	db->statement_timeout = 30;
+	conns_init(db, 1);
 	return db;
 }
 
-static void
-db_close_events(struct db *db)
+void
+db_set_size(struct db *db, int size)
 {
-	if (db->ev_read) {
-		event_free(db->ev_read);
-		db->ev_read = NULL;
+	if (db->started || size < 1 || size == db->size)
+		return;
+	free(db->conns);
+	conns_init(db, size);
+}
+
+int
+db_size(const struct db *db)
+{
+	return db->size;
+}
+
+static void
+conn_close_events(struct db_conn *c)
+{
+	if (c->ev_read) {
+		event_free(c->ev_read);
+		c->ev_read = NULL;
 	}
-	if (db->ev_write) {
-		event_free(db->ev_write);
-		db->ev_write = NULL;
+	if (c->ev_write) {
+		event_free(c->ev_write);
+		c->ev_write = NULL;
 	}
-	if (db->ev_poll) {
-		event_free(db->ev_poll);
-		db->ev_poll = NULL;
+	if (c->ev_poll) {
+		event_free(c->ev_poll);
+		c->ev_poll = NULL;
 	}
 }
 
-/* Fail every queued statement; used when the connection goes away. */
+/* Answer what this connection had taken: its set-up and the one in flight. */
 static void
-db_fail_all(struct db *db, const char *why)
+conn_fail(struct db_conn *c, const char *why)
 {
-	struct db_query *q;
+	struct db_query *q = c->cur;
 
-	while ((q = db->head) != NULL) {
-		db->head = q->next;
-		if (db->head == NULL)
-			db->tail = NULL;
+	c->cur = NULL;
+	if (c->last) {
+		PQclear(c->last);
+		c->last = NULL;
+	}
+	if (q != NULL) {
 		q->fn(NULL, why, q->arg);
 		query_free(q);
 	}
-	db->sent = 0;
-	if (db->last) {
-		PQclear(db->last);
-		db->last = NULL;
-	}
+	queue_fail(&c->setup, why);
 }
 
 void
@@ -117,12 +206,18 @@ db_free(struct db *db)
 {
 	if (db == NULL)
 		return;
-	db_fail_all(db, "shutting down");
-	db_close_events(db);
-	if (db->ev_retry)
-		event_free(db->ev_retry);
-	if (db->conn)
-		PQfinish(db->conn);
+	for (int i = 0; i < db->size; i++) {
+		struct db_conn *c = &db->conns[i];
+
+		conn_fail(c, "shutting down");
+		conn_close_events(c);
+		if (c->ev_retry)
+			event_free(c->ev_retry);
+		if (c->conn)
+			PQfinish(c->conn);
+	}
+	queue_fail(&db->queue, "shutting down");
+	free(db->conns);
 	free(db->conninfo);
 	free(db);
 }
@@ -149,7 +244,32 @@ db_state_name(const struct db *db)
 int
 db_busy(const struct db *db)
 {
-	return db->head != NULL;
+	if (db->queue.head != NULL)
+		return 1;
+	for (int i = 0; i < db->size; i++)
+		if (db->conns[i].cur != NULL || db->conns[i].setup.head != NULL)
+			return 1;
+	return 0;
+}
+
+int
+db_in_flight(const struct db *db)
+{
+	int n = 0;
+
+	for (int i = 0; i < db->size; i++)
+		n += db->conns[i].cur != NULL;
+	return n;
+}
+
+int
+db_queued(const struct db *db)
+{
+	int n = 0;
+
+	for (const struct db_query *q = db->queue.head; q != NULL; q = q->next)
+		n++;
+	return n;
 }
 
 unsigned long
@@ -165,73 +285,105 @@ db_set_limits(struct db *db, int reconnect_max, int statement_timeout)
 	db->statement_timeout = statement_timeout;
 }
 
+/*
+ * The pool's state is the best of its connections'.  Going down fails
+ * the queue: no connection is left to run it.
+ */
 static void
-set_state(struct db *db, enum db_state st)
+pool_update(struct db *db)
 {
-	if (db->state == st)
+	enum db_state st = DB_DOWN;
+
+	for (int i = 0; i < db->size; i++) {
+		if (db->conns[i].state == DB_UP)
+			st = DB_UP;
+		else if (db->conns[i].state == DB_CONNECTING && st == DB_DOWN)
+			st = DB_CONNECTING;
+	}
+	if (st == db->state)
 		return;
 	db->state = st;
+	if (st != DB_UP)
+		queue_fail(&db->queue, "database unavailable");
 	if (db->cb.state_changed)
 		db->cb.state_changed(st, db->cb.arg);
+}
+
+/* Hand queued statements to every idle connection. */
+static void
+pool_dispatch(struct db *db)
+{
+	for (int i = 0; i < db->size && db->queue.head != NULL; i++)
+		conn_dispatch(&db->conns[i]);
 }
 
 static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
 {
-	db_connect(arg);
+	conn_connect(arg);
 }
 
 /* Capped exponential backoff with +-25% jitter, so that several daemons
  * (or one after each blip) do not hammer a recovering server in step. */
 static void
-schedule_retry(struct db *db)
+schedule_retry(struct db_conn *c)
 {
+	struct db *db = c->db;
 	struct timeval tv;
 	double delay, jitter;
 
-	db->backoff = db->backoff <= 0 ? 0.25 : db->backoff * 2;
-	if (db->backoff > db->reconnect_max)
-		db->backoff = db->reconnect_max;
+	c->backoff = c->backoff <= 0 ? 0.25 : c->backoff * 2;
+	if (c->backoff > db->reconnect_max)
+		c->backoff = db->reconnect_max;
 	jitter = 0.75 + (random() % 1000) / 2000.0;
-	delay = db->backoff * jitter;
+	delay = c->backoff * jitter;
 	tv.tv_sec = (time_t)delay;
 	tv.tv_usec = (suseconds_t)((delay - (double)tv.tv_sec) * 1e6);
-	if (db->ev_retry == NULL)
-		db->ev_retry = evtimer_new(db->base, retry_cb, db);
-	evtimer_add(db->ev_retry, &tv);
+	if (c->ev_retry == NULL)
+		c->ev_retry = evtimer_new(db->base, retry_cb, c);
+	evtimer_add(c->ev_retry, &tv);
 	log_debug("database: next connection attempt in %.1fs", delay);
 }
 
 static void
-db_lost(struct db *db, const char *why)
+conn_lost(struct db_conn *c, const char *why)
 {
 	char msg[512];
+
+	struct db *db = c->db;
+	int was_up = c->state == DB_UP, pool_was_up = db->state == DB_UP;
 
 	snprintf(msg, sizeof(msg), "database unavailable: %s",
 	    why && *why ? why : "connection lost");
 	/* libpq messages end in a newline; logs are one line per event. */
 	msg[strcspn(msg, "\n")] = '\0';
-	if (db->state == DB_UP)
+	conn_close_events(c);
+	if (c->conn) {
+		PQfinish(c->conn);
+		c->conn = NULL;
+	}
+	c->sock = -1;
+	c->state = DB_DOWN;
+	conn_fail(c, msg);
+	pool_update(db);
+	/* One warning per outage, not one per connection of the pool. */
+	if (pool_was_up && db->state != DB_UP && !db->reconnecting)
 		log_warnx("%s", msg);
+	else if (was_up && !db->reconnecting)
+		log_info("database: pool connection %d lost: %s", c->index,
+		    msg);
 	else
 		log_debug("%s", msg);
-	db_close_events(db);
-	if (db->conn) {
-		PQfinish(db->conn);
-		db->conn = NULL;
-	}
-	db->sock = -1;
-	db_fail_all(db, msg);
-	set_state(db, DB_DOWN);
-	schedule_retry(db);
+	schedule_retry(c);
 }
 
 static void
-handle_notifies(struct db *db)
+handle_notifies(struct db_conn *c)
 {
+	struct db *db = c->db;
 	PGnotify *n;
 
-	while ((n = PQnotifies(db->conn)) != NULL) {
+	while ((n = PQnotifies(c->conn)) != NULL) {
 		if (db->cb.notified)
 			db->cb.notified(n->relname, n->extra, db->cb.arg);
 		PQfreemem(n);
@@ -239,85 +391,90 @@ handle_notifies(struct db *db)
 }
 
 static void
-finish_query(struct db *db)
+finish_query(struct db_conn *c)
 {
-	struct db_query *q = db->head;
+	struct db_query *q = c->cur;
+	PGresult *res = c->last;
 
-	db->head = q->next;
-	if (db->head == NULL)
-		db->tail = NULL;
-	db->sent = 0;
-	q->fn(db->last, db->last ? NULL : "no result", q->arg);
-	if (db->last) {
-		PQclear(db->last);
-		db->last = NULL;
-	}
+	c->cur = NULL;
+	c->last = NULL;
+	q->fn(res, res ? NULL : "no result", q->arg);
+	if (res)
+		PQclear(res);
 	query_free(q);
 }
 
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct db *db = arg;
+	struct db_conn *c = arg;
 	PGresult *res;
 
-	if (!PQconsumeInput(db->conn)) {
-		db_lost(db, PQerrorMessage(db->conn));
+	if (!PQconsumeInput(c->conn)) {
+		conn_lost(c, PQerrorMessage(c->conn));
 		return;
 	}
-	handle_notifies(db);
-	while (db->sent && !PQisBusy(db->conn)) {
-		res = PQgetResult(db->conn);
+	handle_notifies(c);
+	while (c->cur && !PQisBusy(c->conn)) {
+		res = PQgetResult(c->conn);
 		if (res == NULL) {
-			finish_query(db);
-			db_send_next(db);
-			/* db_send_next may have lost the connection. */
-			if (db->conn == NULL)
+			finish_query(c);
+			/* The callback may have queued more, or the pool
+			 * may have been torn down under it. */
+			if (c->conn == NULL)
+				return;
+			conn_dispatch(c);
+			if (c->conn == NULL)
 				return;
 			continue;
 		}
 		/* Keep the last result of the statement; earlier ones (there
 		 * is only one for a single statement) are dropped. */
-		if (db->last)
-			PQclear(db->last);
-		db->last = res;
+		if (c->last)
+			PQclear(c->last);
+		c->last = res;
 	}
-	if (PQstatus(db->conn) == CONNECTION_BAD)
-		db_lost(db, PQerrorMessage(db->conn));
+	if (PQstatus(c->conn) == CONNECTION_BAD)
+		conn_lost(c, PQerrorMessage(c->conn));
 }
 
 static void
 write_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct db *db = arg;
-	int r = PQflush(db->conn);
+	struct db_conn *c = arg;
+	int r = PQflush(c->conn);
 
 	if (r < 0)
-		db_lost(db, PQerrorMessage(db->conn));
+		conn_lost(c, PQerrorMessage(c->conn));
 	else if (r > 0)
-		event_add(db->ev_write, NULL);
+		event_add(c->ev_write, NULL);
 }
 
+/* Send this connection's next statement: its own set-up first, then the
+ * pool's queue. */
 static void
-db_send_next(struct db *db)
+conn_dispatch(struct db_conn *c)
 {
-	struct db_query *q = db->head;
+	struct db_query *q;
 	int r;
 
-	if (q == NULL || db->sent || db->state != DB_UP)
+	if (c->cur != NULL || c->state != DB_UP || c->conn == NULL)
 		return;
-	if (q->simple ? !PQsendQuery(db->conn, q->sql) :
-			!PQsendQueryParams(db->conn, q->sql, q->nparams, NULL,
+	if ((q = queue_pop(&c->setup)) == NULL &&
+	    (q = queue_pop(&c->db->queue)) == NULL)
+		return;
+	c->cur = q;
+	if (q->simple ? !PQsendQuery(c->conn, q->sql) :
+			!PQsendQueryParams(c->conn, q->sql, q->nparams, NULL,
 			    (const char *const *)q->values, NULL, NULL, 0)) {
-		db_lost(db, PQerrorMessage(db->conn));
+		conn_lost(c, PQerrorMessage(c->conn));
 		return;
 	}
-	db->sent = 1;
-	r = PQflush(db->conn);
+	r = PQflush(c->conn);
 	if (r < 0)
-		db_lost(db, PQerrorMessage(db->conn));
+		conn_lost(c, PQerrorMessage(c->conn));
 	else if (r > 0)
-		event_add(db->ev_write, NULL);
+		event_add(c->ev_write, NULL);
 }
 
 int
@@ -336,17 +493,11 @@ db_query(struct db *db, const char *sql, int nparams,
 		q->values[i] = values[i] ? xstrdup(values[i]) : NULL;
 	q->fn = fn;
 	q->arg = arg;
-	if (db->tail)
-		db->tail->next = q;
-	else
-		db->head = q;
-	db->tail = q;
-	db_send_next(db);
+	queue_push(&db->queue, q);
+	pool_dispatch(db);
 	return 0;
 }
 
-/* Setup statements of a fresh connection, sent through the queue like
- * any other so the order is kept. */
 static void
 setup_done(const PGresult *res, const char *err, void *arg)
 {
@@ -357,123 +508,125 @@ setup_done(const PGresult *res, const char *err, void *arg)
 }
 
 static void
-queue_front(struct db *db, struct db_query *q)
+setup_push(struct db_conn *c, const char *sql, int simple, const char *param)
 {
-	q->next = db->head;
-	db->head = q;
-	if (db->tail == NULL)
-		db->tail = q;
+	struct db_query *q = xcalloc(1, sizeof(*q));
+
+	q->sql = xstrdup(sql);
+	q->simple = simple;
+	q->values = xcalloc(1, sizeof(char *));
+	if (param != NULL) {
+		q->nparams = 1;
+		q->values[0] = xstrdup(param);
+	}
+	q->fn = setup_done;
+	queue_push(&c->setup, q);
 }
 
 static void
-db_connected(struct db *db)
+conn_connected(struct db_conn *c)
 {
-	static const char *const listen_sql =
-	    "LISTEN fupin_alert; LISTEN fupin_change";
-	struct db_query *q;
+	struct db *db = c->db;
 	char timeout[32];
 
-	db_close_events(db);
-	db->sock = PQsocket(db->conn);
-	PQsetnonblocking(db->conn, 1);
-	db->ev_read = event_new(db->base, db->sock, EV_READ | EV_PERSIST,
-	    read_cb, db);
-	db->ev_write = event_new(db->base, db->sock, EV_WRITE, write_cb, db);
-	event_add(db->ev_read, NULL);
-	db->backoff = 0;
-	log_info("database: connected to %s:%s as %s", PQhost(db->conn),
-	    PQport(db->conn), PQuser(db->conn));
-	if (db->ever_up)
+	conn_close_events(c);
+	c->sock = PQsocket(c->conn);
+	PQsetnonblocking(c->conn, 1);
+	c->ev_read = event_new(db->base, c->sock, EV_READ | EV_PERSIST,
+	    read_cb, c);
+	c->ev_write = event_new(db->base, c->sock, EV_WRITE, write_cb, c);
+	event_add(c->ev_read, NULL);
+	c->backoff = 0;
+	if (c->index == 0)
+		log_info("database: connected to %s:%s as %s%s",
+		    PQhost(c->conn), PQport(c->conn), PQuser(c->conn),
+		    db->size > 1 ? " (first of the pool)" : "");
+	else
+		log_debug("database: pool connection %d connected", c->index);
+	if (c->ever_up)
 		db->reconnects++;
-	db->ever_up = 1;
+	c->ever_up = 1;
 
-	/* LISTEN again after every reconnection (subscriptions die with the
-	 * session), and bound every statement we will send. Both go ahead
-	 * of anything already queued. */
-	q = xcalloc(1, sizeof(*q));
-	q->sql = xstrdup(listen_sql);
-	q->simple = 1;
-	q->fn = setup_done;
-	queue_front(db, q);
-
+	/* Bound every statement we will send; JIT compilation costs more
+	 * than it saves on our short statements (seen: 150 ms of a 300 ms
+	 * sweep).  LISTEN again after every reconnection (subscriptions die
+	 * with the session), on one connection of the pool. */
 	snprintf(timeout, sizeof(timeout), "%ds", db->statement_timeout);
-	q = xcalloc(1, sizeof(*q));
-	/* JIT compilation costs more than it saves on our short statements
-	 * (seen: 150 ms of a 300 ms sweep). */
-	q->sql = xstrdup("SELECT set_config('statement_timeout', $1, false), "
-			 "set_config('TimeZone', 'Asia/Shanghai', false), "
-			 "set_config('jit', 'off', false)");
-	q->nparams = 1;
-	q->values = xcalloc(1, sizeof(char *));
-	q->values[0] = xstrdup(timeout);
-	q->fn = setup_done;
-	queue_front(db, q);
+	setup_push(c, "SELECT set_config('statement_timeout', $1, false), "
+		      "set_config('TimeZone', 'Asia/Shanghai', false), "
+		      "set_config('jit', 'off', false)", 0, timeout);
+	if (c->index == 0)
+		setup_push(c, "LISTEN fupin_alert; LISTEN fupin_change", 1,
+		    NULL);
 
-	db->state = DB_UP;
-	db_send_next(db);
-	if (db->conn == NULL)
+	c->state = DB_UP;
+	conn_dispatch(c);
+	if (c->conn == NULL)
 		return;
-	db->state = DB_CONNECTING;
-	set_state(db, DB_UP);
+	pool_update(db);
+	pool_dispatch(db);
 }
 
 static void poll_cb(evutil_socket_t, short, void *);
 
 static void
-poll_wait(struct db *db, short what)
+poll_wait(struct db_conn *c, short what)
 {
-	if (db->ev_poll)
-		event_free(db->ev_poll);
+	if (c->ev_poll)
+		event_free(c->ev_poll);
 	/* The socket may change between polls (multi-host, SSL retry). */
-	db->sock = PQsocket(db->conn);
-	db->ev_poll = event_new(db->base, db->sock, what, poll_cb, db);
-	event_add(db->ev_poll, NULL);
+	c->sock = PQsocket(c->conn);
+	c->ev_poll = event_new(c->db->base, c->sock, what, poll_cb, c);
+	event_add(c->ev_poll, NULL);
 }
 
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct db *db = arg;
+	struct db_conn *c = arg;
 
-	switch (PQconnectPoll(db->conn)) {
+	switch (PQconnectPoll(c->conn)) {
 	case PGRES_POLLING_READING:
-		poll_wait(db, EV_READ);
+		poll_wait(c, EV_READ);
 		break;
 	case PGRES_POLLING_WRITING:
-		poll_wait(db, EV_WRITE);
+		poll_wait(c, EV_WRITE);
 		break;
 	case PGRES_POLLING_OK:
-		db_connected(db);
+		conn_connected(c);
 		break;
 	default:
-		db_lost(db, PQerrorMessage(db->conn));
+		conn_lost(c, PQerrorMessage(c->conn));
 		break;
 	}
 }
 
 static void
-db_connect(struct db *db)
+conn_connect(struct db_conn *c)
 {
-	if (db->conn)
+	if (c->conn)
 		return;
-	set_state(db, DB_CONNECTING);
-	db->conn = PQconnectStart(db->conninfo);
-	if (db->conn == NULL) {
-		db_lost(db, "out of memory");
+	c->state = DB_CONNECTING;
+	pool_update(c->db);
+	c->conn = PQconnectStart(c->db->conninfo);
+	if (c->conn == NULL) {
+		conn_lost(c, "out of memory");
 		return;
 	}
-	if (PQstatus(db->conn) == CONNECTION_BAD) {
-		db_lost(db, PQerrorMessage(db->conn));
+	if (PQstatus(c->conn) == CONNECTION_BAD) {
+		conn_lost(c, PQerrorMessage(c->conn));
 		return;
 	}
 	/* Before the first poll libpq wants the socket writable. */
-	poll_wait(db, EV_WRITE);
+	poll_wait(c, EV_WRITE);
 }
 
 void
 db_start(struct db *db)
 {
-	db_connect(db);
+	db->started = 1;
+	for (int i = 0; i < db->size; i++)
+		conn_connect(&db->conns[i]);
 }
 
 void
@@ -484,12 +637,16 @@ db_set_conninfo(struct db *db, const char *conninfo)
 	free(db->conninfo);
 	db->conninfo = xstrdup(conninfo);
 	log_info("database: connection string changed, reconnecting");
-	if (db->conn != NULL) {
-		db->state = DB_CONNECTING; /* not a loss worth a warning */
-		db_lost(db, "connection string changed");
+	db->reconnecting = 1;
+	for (int i = 0; i < db->size; i++) {
+		struct db_conn *c = &db->conns[i];
+
+		if (c->conn != NULL)
+			conn_lost(c, "connection string changed");
+		if (c->ev_retry)
+			event_del(c->ev_retry);
+		c->backoff = 0;
+		conn_connect(c);
 	}
-	if (db->ev_retry)
-		event_del(db->ev_retry);
-	db->backoff = 0;
-	db_connect(db);
+	db->reconnecting = 0;
 }

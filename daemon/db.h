@@ -1,9 +1,14 @@
 /*
- * PostgreSQL from the event loop without ever blocking it: asynchronous
- * connect (PQconnectStart/PQconnectPoll), one statement in flight at a
- * time with a queue behind it, LISTEN/NOTIFY, and reconnection on a capped,
- * jittered backoff. Multi-host conninfo works because libpq walks the
- * hosts itself during PQconnectPoll.
+ * PostgreSQL from the event loop without ever blocking it: a pool of
+ * asynchronous connections (PQconnectStart/PQconnectPoll) sharing one
+ * queue, one statement in flight per connection, LISTEN/NOTIFY, and
+ * reconnection on a capped, jittered backoff. Multi-host conninfo works
+ * because libpq walks the hosts itself during PQconnectPoll.
+ *
+ * Statements start in the order they were queued but may finish in any
+ * order when the pool has more than one connection: a caller that needs
+ * one statement to follow another queues the second from the first's
+ * callback.
  */
 #ifndef FUPIN_DB_H
 #define FUPIN_DB_H
@@ -32,6 +37,9 @@ struct db_callbacks {
 struct db *db_create(struct event_base *, const char *conninfo,
     const struct db_callbacks *);
 void db_free(struct db *);
+/* Connections in the pool (1 by default); only before db_start. */
+void db_set_size(struct db *, int size);
+int db_size(const struct db *);
 void db_start(struct db *);
 /* Takes effect at the next (re)connection; reconnects now if it changed. */
 void db_set_conninfo(struct db *, const char *);
@@ -40,6 +48,9 @@ enum db_state db_state(const struct db *);
 const char *db_state_name(const struct db *);
 /* Statements queued or running. */
 int db_busy(const struct db *);
+/* Statements running, and waiting for a connection. */
+int db_in_flight(const struct db *);
+int db_queued(const struct db *);
 unsigned long db_reconnects(const struct db *);
 
 /*

@@ -128,6 +128,8 @@ campaign_json(void)
 	    "calendar", items, "states", states);
 }
 
+static void sync_days(void);
+
 static void
 sync_done(const PGresult *res, const char *err, void *arg)
 {
@@ -141,6 +143,9 @@ sync_done(const PGresult *res, const char *err, void *arg)
 	}
 	log_info("engine: campaign %s synchronised (%s)", fp->campaign->name,
 	    PQgetvalue(res, 0, 0));
+	/* The days refer to the campaign row: queued only now, since the
+	 * pool may run two queued statements at once. */
+	sync_days();
 }
 
 int
@@ -149,8 +154,8 @@ engine_campaign_ready(void)
 	return campaign_synced;
 }
 
-/* The last statement of a synchronisation (they run in order on one
- * connection): now requests may be answered and sweeps may run. */
+/* The last statement of a synchronisation, queued by sync_done: now
+ * requests may be answered and sweeps may run. */
 static void
 days_done(const PGresult *res, const char *err, void *arg)
 {
@@ -211,10 +216,16 @@ sync_campaign(void)
 		params, sync_done, NULL) == 0)
 		in_flight++;
 	free(text);
-	j = calendar_days_json();
-	text = json_dumps(j, JSON_COMPACT);
+}
+
+static void
+sync_days(void)
+{
+	json_t *j = calendar_days_json();
+	char *text = json_dumps(j, JSON_COMPACT);
+	const char *params[1] = { text };
+
 	json_decref(j);
-	params[0] = text;
 	if (db_query(fp->db, "SELECT fupin.sync_calendar_days($1::jsonb)", 1,
 		params, days_done, NULL) == 0)
 		in_flight++;

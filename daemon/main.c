@@ -462,9 +462,9 @@ main(int argc, char **argv)
 	}
 	errlist_free(&errs);
 
-	/* Two connections: requests are answered on one while sweeps and
-	 * deliveries, which may take seconds on a large register, run on
-	 * the other. */
+	/* Requests are answered on a pool of connections (database.pool)
+	 * while sweeps and deliveries, which may take seconds on a large
+	 * register, run on a connection of their own. */
 	{
 		struct db_callbacks cb = { db_state_changed, db_notified, NULL };
 		struct db_callbacks bg = { db_bg_state_changed, db_notified,
@@ -480,6 +480,7 @@ main(int argc, char **argv)
 	deadline_init();
 	notify_init();
 	clock_on_change(fp->clock, clock_changed, NULL);
+	db_set_size(fp->db, (int)cfg->database_pool);
 	db_start(fp->db);
 	db_start(fp->db_bg);
 
