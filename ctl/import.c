@@ -33,6 +33,7 @@
 #include "csv.h"
 #include "fupinctl.h"
 #include "util.h"
+#include "value.h"
 
 #define IMPORT_MAX_FILE (1024L * 1024 * 1024)
 #define IMPORT_MAX_COLUMNS 16
@@ -381,239 +382,47 @@ import_trim(char *s)
 	return s;
 }
 
-static int
-import_days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-		30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return days[m - 1];
-}
-
-/* The value of n (at most 9) digits, or -1. */
-static int
-import_digits(const char *s, size_t n)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* A real calendar date from 1900 to 2100. */
-static int
-import_date_ok(int y, int m, int d)
-{
-	return y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 &&
-	    d <= import_days_in_month(y, m);
-}
-
-static int
-import_parse_int(const char *s, long *out)
-{
-	char *end;
-
-	if (*s == '\0' || strspn(s, "0123456789") != strlen(s) ||
-	    strlen(s) > 9)
-		return -1;
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return errno == 0 && *end == '\0' ? 0 : -1;
-}
-
-static const struct {
-	const char *word;
-	const char *code;
-} import_category_words[] = {
-	{ "poor", "poor" }, { "建档立卡贫困户", "poor" }, { "贫困户", "poor" },
-	{ "未脱贫户", "poor" },
-	{ "lifted", "lifted" }, { "脱贫户", "lifted" },
-	{ "已脱贫户", "lifted" },
-	{ "relapsed", "relapsed" }, { "返贫户", "relapsed" },
-	{ "marginal", "marginal" }, { "边缘户", "marginal" },
-	{ "边缘易致贫户", "marginal" },
-	{ "monitoring", "monitoring" }, { "脱贫监测户", "monitoring" },
-	{ "监测户", "monitoring" }, { "脱贫不稳定户", "monitoring" },
-	{ "ordinary", "ordinary" }, { "一般农户", "ordinary" },
-	{ "一般户", "ordinary" },
-};
-
-static const struct {
-	const char *word;
-	const char *value;
-} import_bool_words[] = {
-	{ "1", "t" }, { "0", "f" }, { "是", "t" }, { "否", "f" },
-	{ "true", "t" }, { "false", "f" }, { "yes", "t" }, { "no", "f" },
-	{ "t", "t" }, { "f", "f" }, { "y", "t" }, { "n", "f" },
-};
-
-static const struct {
-	const char *word;
-	const char *code;
-} import_change_words[] = {
-	{ "increase", "increase" }, { "自然增加", "increase" },
-	{ "增加", "increase" },
-	{ "decrease", "decrease" }, { "自然减少", "decrease" },
-	{ "减少", "decrease" },
-};
+static const struct value_range import_size_range = { 1, 50,
+	VALUE_REQUIRED, NULL };
+static const struct value_range import_year_range = { 1980, 2100,
+	VALUE_EMPTY_NULL, "a year" };
 
 /*
  * Check one value of column c and replace *val by its normal form (a code
- * word, "t"/"f", or NULL for empty). scratch holds at least 32 bytes for
+ * word, "t"/"f", or NULL for empty). scratch holds VALUE_SCRATCH bytes for
  * forms that are not the input itself. Returns NULL or why it is bad.
  */
 static const char *
-import_value(const struct import_column *c, char **val, char *scratch,
-    char *why, size_t whylen)
+import_value(const struct import_column *c, char **val,
+    char scratch[VALUE_SCRATCH], char *why, size_t whylen)
 {
-	char *s = *val;
-	size_t len = strlen(s);
-	long n;
-
 	switch (c->type) {
 	case IT_ID:
-		if (len == 0)
-			return "required";
-		if (strpbrk(s, " \t\r\n\v\f") != NULL)
-			return "must not contain white space";
-		if (len > 64)
-			return "longer than 64 bytes";
-		return NULL;
+		return value_id(*val);
 	case IT_TEXT:
-		return len == 0 ? "required" : NULL;
+		return value_text(val, VALUE_REQUIRED);
 	case IT_OPTTEXT:
-		if (len == 0)
-			*val = NULL;
-		return NULL;
+		return value_text(val, VALUE_EMPTY_NULL);
 	case IT_BLANKTEXT:
-		return NULL;
+		return value_text(val, VALUE_EMPTY_KEEP);
 	case IT_SIZE:
-		if (len == 0)
-			return "required";
-		if (import_parse_int(s, &n) != 0) {
-			snprintf(why, whylen, "'%s' is not a whole number", s);
-			return why;
-		}
-		if (n < 1 || n > 50)
-			return "must be between 1 and 50";
-		snprintf(scratch, 32, "%ld", n);
-		*val = scratch;
-		return NULL;
+		return value_integer(val, &import_size_range, scratch, why,
+		    whylen);
 	case IT_YEAR:
-		if (len == 0) {
-			*val = NULL;
-			return NULL;
-		}
-		if (import_parse_int(s, &n) != 0 || n < 1980 || n > 2100) {
-			snprintf(why, whylen, "'%s' is not a year (1980-2100)",
-			    s);
-			return why;
-		}
-		return NULL;
-	case IT_MONEY: {
-		size_t ints, decs = 0;
-
-		if (len == 0) {
-			*val = NULL;
-			return NULL;
-		}
-		if (s[0] == '-')
-			return "must not be negative";
-		ints = strspn(s, "0123456789");
-		if (s[ints] == '.')
-			decs = strspn(s + ints + 1, "0123456789");
-		if (ints == 0 || ints > 10 ||
-		    (s[ints] == '.' ? ints + 1 + decs != len || decs == 0 :
-				      ints != len)) {
-			snprintf(why, whylen, "'%s' is not an amount in yuan",
-			    s);
-			return why;
-		}
-		if (decs > 2)
-			return "more than 2 decimals";
-		return NULL;
-	}
+		return value_integer(val, &import_year_range, scratch, why,
+		    whylen);
+	case IT_MONEY:
+		return value_money(val, why, whylen);
 	case IT_BOOL:
-		if (len == 0)
-			return "required (1 or 0)";
-		for (size_t i = 0; i < nitems(import_bool_words); i++)
-			if (strcasecmp(s, import_bool_words[i].word) == 0) {
-				*val = (char *)import_bool_words[i].value;
-				return NULL;
-			}
-		snprintf(why, whylen, "'%s' is not 1 or 0", s);
-		return why;
+		return value_code(val, &value_flags, why, whylen);
 	case IT_CATEGORY:
-		if (len == 0)
-			return "required";
-		for (size_t i = 0; i < nitems(import_category_words); i++)
-			if (strcasecmp(s, import_category_words[i].word) == 0) {
-				*val = (char *)import_category_words[i].code;
-				return NULL;
-			}
-		snprintf(why, whylen, "unknown category '%s' (poor, lifted, "
-		    "relapsed, marginal, monitoring, ordinary)", s);
-		return why;
+		return value_code(val, &value_categories, why, whylen);
 	case IT_DATE:
-		if (len == 0) {
-			*val = NULL;
-			return NULL;
-		}
-		if (len != 10 || s[4] != '-' || s[7] != '-' ||
-		    !import_date_ok(import_digits(s, 4),
-			import_digits(s + 5, 2), import_digits(s + 8, 2))) {
-			snprintf(why, whylen, "'%s' is not a date YYYY-MM-DD",
-			    s);
-			return why;
-		}
-		return NULL;
-	case IT_PERSON_ID: {
-		static const int weight[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3,
-			7, 9, 10, 5, 8, 4, 2 };
-		int sum = 0;
-
-		if (len == 0)
-			return "required";
-		if (len != 18 || strspn(s, "0123456789") < 17 ||
-		    strchr("0123456789Xx", s[17]) == NULL) {
-			snprintf(why, whylen, "'%s' is not 17 digits and a "
-			    "check character", s);
-			return why;
-		}
-		if (s[17] == 'x')
-			s[17] = 'X';
-		for (int i = 0; i < 17; i++)
-			sum += (s[i] - '0') * weight[i];
-		if ("10X98765432"[sum % 11] != s[17]) {
-			snprintf(why, whylen, "check character of %s should "
-			    "be %c", s, "10X98765432"[sum % 11]);
-			return why;
-		}
-		if (!import_date_ok(import_digits(s + 6, 4),
-		    import_digits(s + 10, 2), import_digits(s + 12, 2))) {
-			snprintf(why, whylen, "%s holds no valid birth date",
-			    s);
-			return why;
-		}
-		return NULL;
-	}
+		return value_date(val, why, whylen);
+	case IT_PERSON_ID:
+		return value_person_id(val, why, whylen);
 	case IT_CHANGE:
-		if (len == 0)
-			return NULL;
-		for (size_t i = 0; i < nitems(import_change_words); i++)
-			if (strcasecmp(s, import_change_words[i].word) == 0) {
-				*val = (char *)import_change_words[i].code;
-				return NULL;
-			}
-		snprintf(why, whylen, "'%s' is not increase or decrease "
-		    "(自然增加/自然减少)", s);
-		return why;
+		return value_code(val, &value_changes, why, whylen);
 	}
 	return "unknown column type";
 }
@@ -748,7 +557,7 @@ import_row(struct import *im, struct csv *csv)
 {
 	const struct import_kind *k = im->kind;
 	char *val[IMPORT_MAX_COLUMNS];
-	char scratch[IMPORT_MAX_COLUMNS][32], why[256], linebuf[16];
+	char scratch[IMPORT_MAX_COLUMNS][VALUE_SCRATCH], why[256], linebuf[16];
 	size_t before = im->nerrors, f;
 	int line = csv->line, earlier;
 
