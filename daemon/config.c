@@ -17,6 +17,7 @@
 #include "config.h"
 #include "isotime.h"
 #include "log.h"
+#include "role.h"
 
 enum cfg_type { T_STRING, T_INT, T_MODE, T_FLOAT, T_DURATION, T_ENUM };
 
@@ -124,8 +125,6 @@ static const struct cfg_setting settings[] = {
 	    "syslog identifier" },
 };
 
-static const char *const access_roles[] = { "admin", "township", "city",
-	"village", NULL };
 
 #define FIELD(cfg, s, type) ((type *)((char *)(cfg) + (s)->offset))
 
@@ -328,7 +327,7 @@ load_access(struct config *cfg, config_setting_t *list, const char *path,
 		config_setting_lookup_string(e, "village", &village);
 		config_setting_lookup_string(e, "token", &token);
 		config_setting_lookup_string(e, "name", &name);
-		if (role == NULL || enum_index(access_roles, role) < 0) {
+		if (role == NULL || !role_valid(role)) {
 			errlist_add(errs, file, line, "access.role",
 			    "role must be admin, township, city or village");
 			continue;

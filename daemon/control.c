@@ -47,37 +47,6 @@ struct control {
 	int idle_timeout;
 };
 
-const char *
-role_name(enum role r)
-{
-	switch (r) {
-	case ROLE_VILLAGE:
-		return "village";
-	case ROLE_CITY:
-		return "city";
-	case ROLE_TOWNSHIP:
-		return "township";
-	case ROLE_ADMIN:
-		return "admin";
-	default:
-		return "none";
-	}
-}
-
-enum role
-role_from_name(const char *s)
-{
-	if (strcmp(s, "admin") == 0)
-		return ROLE_ADMIN;
-	if (strcmp(s, "township") == 0)
-		return ROLE_TOWNSHIP;
-	if (strcmp(s, "city") == 0)
-		return ROLE_CITY;
-	if (strcmp(s, "village") == 0)
-		return ROLE_VILLAGE;
-	return ROLE_NONE;
-}
-
 /* The role of a Unix peer: the access list, or, without one, root and
  * the daemon's own user as admin. */
 static void

@@ -12,11 +12,9 @@
 #include <jansson.h>
 
 #include "fupind.h"
+#include "role.h"
 
 #define CTL_MAX_LINE 4096
-
-/* Roles in increasing order of what they may see and do. */
-enum role { ROLE_NONE, ROLE_VILLAGE, ROLE_CITY, ROLE_TOWNSHIP, ROLE_ADMIN };
 
 struct client {
 	struct bufferevent *bev;
@@ -49,8 +47,6 @@ void control_apply_config(struct control *, const struct config *);
 void client_reply(struct client *, json_t *answer);
 void client_error(struct client *, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-const char *role_name(enum role);
-enum role role_from_name(const char *);
 
 struct sockaddr;
 struct sockaddr_storage;

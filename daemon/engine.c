@@ -454,28 +454,6 @@ cmd_household(struct client *c, struct cmd_args *a)
 	    3, params, household_filter, NULL);
 }
 
-const char *
-engine_roles_text(unsigned roles, char *buf, size_t len)
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = { { WF_ROLE_VILLAGE, "village" },
-		{ WF_ROLE_TOWNSHIP, "township" }, { WF_ROLE_CITY, "city" } };
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < nitems(names); i++) {
-		if (!(roles & names[i].bit))
-			continue;
-		if (buf[0] != '\0')
-			strncat(buf, ", ", len - strlen(buf) - 1);
-		strncat(buf, names[i].name, len - strlen(buf) - 1);
-	}
-	if (buf[0] == '\0')
-		strlcpy_safe(buf, "admin", len);
-	return buf;
-}
-
 json_t *
 engine_event_entries(const struct wf *w, const char *name, const char *role)
 {
@@ -492,7 +470,7 @@ engine_event_entries(const struct wf *w, const char *name, const char *role)
 		    "guards", strings_json(ev->guards, ev->nguards), "note",
 		    ev->note, "data_entry", ev->data_entry, "allowed",
 		    wf_role_allowed(ev, role), "roles",
-		    engine_roles_text(ev->roles, roles, sizeof(roles)));
+		    role_mask_text(ev->roles, roles, sizeof(roles)));
 		if (ev->not_before != NULL) {
 			const struct cal_item *it = cal_find(fp->campaign->cal,
 			    ev->not_before);

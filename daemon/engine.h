@@ -48,7 +48,5 @@ struct json_t *engine_event_entries(const struct wf *w, const char *name,
     const char *role);
 /* The data-entry lock moment, or INT64_MIN when the campaign has none. */
 long long engine_lock_moment(void);
-/* "village, township" from WF_ROLE_* bits, into buf. */
-const char *engine_roles_text(unsigned roles, char *buf, size_t len);
 
 #endif

@@ -69,7 +69,7 @@ cmd_member(struct client *c, struct cmd_args *a)
 		char roles[64];
 
 		client_error(c, "forbidden", "member changes are for %s; you are "
-		    "%s", engine_roles_text(creating->roles, roles,
+		    "%s", role_mask_text(creating->roles, roles,
 			sizeof(roles)), role_name(c->role));
 		return;
 	}
