@@ -304,65 +304,23 @@ deadline_db_down(void)
 
 /* ---- verbs ---- */
 
-struct verb_call {
-	struct client *client;
-	int sweep_after;
-};
-
+/* An extension moves deadlines: answer once the sweep at the new
+ * deadlines has run, so that a script's next request sees its alerts. */
 static void
-verb_done(const PGresult *res, const char *err, void *arg)
+extend_answer(struct client *c, json_t *answer)
 {
-	struct verb_call *vc = arg;
-	json_t *answer;
-	json_error_t jerr;
-
-	if (res == NULL) {
-		client_error(vc->client, "unavailable", "%s", err);
-	} else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		client_error(vc->client, "internal", "the database refused: %s",
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-	} else if ((answer = json_loads(PQgetvalue(res, 0, 0), 0, &jerr)) ==
-	    NULL) {
-		client_error(vc->client, "internal", "bad database answer");
-	} else {
-		if (vc->sweep_after &&
-		    json_is_true(json_object_get(answer, "ok"))) {
-			log_notice("deadline: %s extended for %s until %s by %s",
-			    json_string_value(json_object_get(answer,
-				"deadline")),
-			    json_string_value(json_object_get(answer,
-				"village")),
-			    json_string_value(json_object_get(answer, "until")),
-			    vc->client->principal);
-			deadline_reply_after_sweep(vc->client, answer);
-		} else
-			client_reply(vc->client, answer);
-	}
-	free(vc);
-}
-
-static void
-verb_sql(struct client *c, const char *sql, int n, const char *const *params,
-    int sweep_after)
-{
-	struct verb_call *vc;
-
-	if (!fp->schema_ok) {
-		client_error(c, "unavailable",
-		    "the database is unavailable; try again shortly");
+	if (!json_is_true(json_object_get(answer, "ok"))) {
+		client_reply(c, answer);
 		return;
 	}
-	vc = xcalloc(1, sizeof(*vc));
-	vc->client = c;
-	vc->sweep_after = sweep_after;
-	if (db_query(fp->db, sql, n, params, verb_done, vc) < 0) {
-		free(vc);
-		client_error(c, "unavailable",
-		    "the database is unavailable; try again shortly");
-	}
+	log_notice("deadline: %s extended for %s until %s by %s",
+	    json_string_value(json_object_get(answer, "deadline")),
+	    json_string_value(json_object_get(answer, "village")),
+	    json_string_value(json_object_get(answer, "until")), c->principal);
+	deadline_reply_after_sweep(c, answer);
 }
 
-void
+static void
 cmd_alerts(struct client *c, struct cmd_args *a)
 {
 	const char *params[3];
@@ -382,11 +340,20 @@ cmd_alerts(struct client *c, struct cmd_args *a)
 	params[0] = c->role == ROLE_VILLAGE ? c->village : NULL;
 	params[1] = nbuf;
 	params[2] = ALERTS_LANGUAGE_NAME(fp->cfg);
-	verb_sql(c, "SELECT fupin.alerts($1, $2::int, $3)::text", 3, params,
-	    0);
+	engine_call_sql(c, "SELECT fupin.alerts($1, $2::int, $3)::text", 3,
+	    params, NULL, NULL);
 }
 
-void
+const struct cmd_entry cmd_alerts_entry = {
+	.name = "ALERTS",
+	.args = { 0, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_alerts,
+	.usage = "ALERTS [N]",
+	.help = "the last N alerts (20 by default)",
+};
+
+static void
 cmd_extend(struct client *c, struct cmd_args *a)
 {
 	json_t *p;
@@ -408,6 +375,16 @@ cmd_extend(struct client *c, struct cmd_args *a)
 	text = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	params[0] = text;
-	verb_sql(c, "SELECT fupin.extend($1::jsonb)::text", 1, params, 1);
+	engine_call_sql(c, "SELECT fupin.extend($1::jsonb)::text", 1, params,
+	    extend_answer, NULL);
 	free(text);
 }
+
+const struct cmd_entry cmd_extend_entry = {
+	.name = "EXTEND",
+	.args = { 4, -1 },
+	.role = ROLE_TOWNSHIP,
+	.exec = cmd_extend,
+	.usage = "EXTEND VILLAGE DEADLINE UNTIL REASON",
+	.help = "grant a village more time on a deadline, with the reason",
+};

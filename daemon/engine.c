@@ -16,7 +16,7 @@
 
 #include "calendar.h"
 #include "campaign.h"
-#include "cmd_verbs.h"
+#include "cmd.h"
 #include "deadline.h"
 #include "engine.h"
 #include "fupind.h"
@@ -261,11 +261,9 @@ engine_idle(void)
 
 /* ---- answering from a jsonb statement ---- */
 
-typedef void answer_filter(struct client *, json_t *answer);
-
 struct call {
 	struct client *client;
-	answer_filter *filter; /* may veto or trim the answer; NULL: pass */
+	engine_answer_fn *filter; /* may veto or trim the answer; NULL: pass */
 	char *metric;	       /* transitions label on success, or NULL */
 };
 
@@ -319,10 +317,9 @@ done:
 	free(call);
 }
 
-/* Send sql (whose one column is a jsonb answer) for client c. */
-static void
-call_sql(struct client *c, const char *sql, int n, const char *const *params,
-    answer_filter *filter, const char *metric)
+void
+engine_call_sql(struct client *c, const char *sql, int n,
+    const char *const *params, engine_answer_fn *filter, const char *metric)
 {
 	struct call *call;
 
@@ -347,13 +344,6 @@ call_sql(struct client *c, const char *sql, int n, const char *const *params,
 	in_flight++;
 }
 
-void
-engine_call_sql(struct client *c, const char *sql, int n,
-    const char *const *params, const char *metric)
-{
-	call_sql(c, sql, n, params, NULL, metric);
-}
-
 /* The village a request may look at: a village client sees its own only. */
 static int
 scope_village(struct client *c, const char *asked, const char **out)
@@ -373,19 +363,28 @@ scope_village(struct client *c, const char *asked, const char **out)
 
 /* ---- verbs ---- */
 
-void
+static void
 cmd_calendar(struct client *c, struct cmd_args *a)
 {
 	char now[ISO_BUFSIZE];
 	const char *params[3] = { fp->campaign->name,
 		moment_text(clock_now(fp->clock), now), "3 days" };
 
-	call_sql(c, "SELECT fupin.calendar($1, $2::timestamptz, "
+	engine_call_sql(c, "SELECT fupin.calendar($1, $2::timestamptz, "
 		    "$3::interval)::text",
 	    3, params, NULL, NULL);
 }
 
-void
+const struct cmd_entry cmd_calendar_entry = {
+	.name = "CALENDAR",
+	.args = { 0, 0 },
+	.role = ROLE_NONE,
+	.exec = cmd_calendar,
+	.usage = "CALENDAR",
+	.help = "every stage, window and task with its status",
+};
+
+static void
 cmd_status(struct client *c, struct cmd_args *a)
 {
 	char now[ISO_BUFSIZE], *text;
@@ -402,13 +401,22 @@ cmd_status(struct client *c, struct cmd_args *a)
 	params[1] = village;
 	params[2] = moment_text(clock_now(fp->clock), now);
 	params[3] = text;
-	call_sql(c, "SELECT fupin.status($1, $2, $3::timestamptz, $4::jsonb)"
+	engine_call_sql(c, "SELECT fupin.status($1, $2, $3::timestamptz, $4::jsonb)"
 		    "::text",
 	    4, params, NULL, NULL);
 	free(text);
 }
 
-void
+const struct cmd_entry cmd_status_entry = {
+	.name = "STATUS",
+	.args = { 0, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_status,
+	.usage = "STATUS [VILLAGE]",
+	.help = "households per workflow and state, overdue, next deadline",
+};
+
+static void
 cmd_overdue(struct client *c, struct cmd_args *a)
 {
 	char now[ISO_BUFSIZE];
@@ -421,10 +429,19 @@ cmd_overdue(struct client *c, struct cmd_args *a)
 	params[1] = village;
 	params[2] = moment_text(clock_now(fp->clock), now);
 	params[3] = OVERDUE_MAX_ROWS;
-	call_sql(c, "SELECT fupin.overdue($1, $2, $3::timestamptz, $4::int)"
+	engine_call_sql(c, "SELECT fupin.overdue($1, $2, $3::timestamptz, $4::int)"
 		    "::text",
 	    4, params, NULL, NULL);
 }
+
+const struct cmd_entry cmd_overdue_entry = {
+	.name = "OVERDUE",
+	.args = { 0, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_overdue,
+	.usage = "OVERDUE [VILLAGE]",
+	.help = "households that missed a deadline",
+};
 
 static void
 household_filter(struct client *c, json_t *answer)
@@ -442,17 +459,26 @@ household_filter(struct client *c, json_t *answer)
 	client_reply(c, answer);
 }
 
-void
+static void
 cmd_household(struct client *c, struct cmd_args *a)
 {
 	char now[ISO_BUFSIZE];
 	const char *params[3] = { fp->campaign->name, a->argv[1],
 		moment_text(clock_now(fp->clock), now) };
 
-	call_sql(c, "SELECT fupin.household_info($1, $2, $3::timestamptz)"
+	engine_call_sql(c, "SELECT fupin.household_info($1, $2, $3::timestamptz)"
 		    "::text",
 	    3, params, household_filter, NULL);
 }
+
+const struct cmd_entry cmd_household_entry = {
+	.name = "HOUSEHOLD",
+	.args = { 1, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_household,
+	.usage = "HOUSEHOLD ID",
+	.help = "a household, its procedures and their full history",
+};
 
 json_t *
 engine_event_entries(const struct wf *w, const char *name, const char *role)
@@ -489,7 +515,7 @@ engine_event_entries(const struct wf *w, const char *name, const char *role)
 	return entries;
 }
 
-void
+static void
 cmd_advance(struct client *c, struct cmd_args *a)
 {
 	const struct wf *w = wf_find(fp->campaign->wf, a->argv[2]);
@@ -553,15 +579,25 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	free(target);
 	params[0] = text;
 	metric = xasprintf("%s/%s", w->name, a->argv[3]);
-	call_sql(c, "SELECT fupin.advance($1::jsonb)::text", 1, params, NULL,
+	engine_call_sql(c, "SELECT fupin.advance($1::jsonb)::text", 1, params, NULL,
 	    metric);
 	free(metric);
 	free(text);
 }
 
+const struct cmd_entry cmd_advance_entry = {
+	.name = "ADVANCE",
+	.args = { 3, -1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_advance,
+	.usage = "ADVANCE ID WORKFLOW EVENT [NOTE]",
+	.help = "record a step: e.g. ADVANCE H001 exit publish (ID may be "
+	    "HOUSEHOLD/PERSON_ID for member changes)",
+};
+
 /* ---- data quality ---- */
 
-void
+static void
 cmd_analyze(struct client *c, struct cmd_args *a)
 {
 	const struct cal_item *it = cal_find(fp->campaign->cal, "analysis");
@@ -583,12 +619,22 @@ cmd_analyze(struct client *c, struct cmd_args *a)
 	text = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	params[0] = text;
-	call_sql(c, "SELECT fupin.analyze($1::jsonb)::text", 1, params, NULL,
+	engine_call_sql(c, "SELECT fupin.analyze($1::jsonb)::text", 1, params, NULL,
 	    NULL);
 	free(text);
 }
 
-void
+const struct cmd_entry cmd_analyze_entry = {
+	.name = "ANALYZE",
+	.args = { 0, 0 },
+	.role = ROLE_TOWNSHIP,
+	.exec = cmd_analyze,
+	.usage = "ANALYZE",
+	.help = "run the data-quality rules (from the analysis window on); each "
+	    "new problem starts a rectify procedure",
+};
+
+static void
 cmd_problems(struct client *c, struct cmd_args *a)
 {
 	const char *village;
@@ -599,6 +645,15 @@ cmd_problems(struct client *c, struct cmd_args *a)
 	params[0] = fp->campaign->name;
 	params[1] = village;
 	params[2] = OVERDUE_MAX_ROWS;
-	call_sql(c, "SELECT fupin.problems($1, $2, $3::int)::text", 3, params,
+	engine_call_sql(c, "SELECT fupin.problems($1, $2, $3::int)::text", 3, params,
 	    NULL, NULL);
 }
+
+const struct cmd_entry cmd_problems_entry = {
+	.name = "PROBLEMS",
+	.args = { 0, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_problems,
+	.usage = "PROBLEMS [VILLAGE]",
+	.help = "the problem list and where each problem's rectification stands",
+};

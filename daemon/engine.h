@@ -27,17 +27,21 @@ int engine_campaign_ready(void);
 int engine_idle(void);
 
 struct client;
+struct json_t;
+/* Given a verb's answer (it owns it): veto it, trim it or reply later. */
+typedef void engine_answer_fn(struct client *, struct json_t *answer);
 /*
- * For verbs outside engine.c: send sql, whose one column is a jsonb
- * answer, and reply with it to c (or "unavailable" while the campaign is
- * not in the database). metric, if not NULL, counts a transition on
- * success. Parameters are copied.
+ * The one way a verb asks the database: send sql, whose one column is a
+ * jsonb answer, with params (copied) on the request connection, and reply
+ * to c with the answer, through filter if not NULL; a failure becomes the
+ * error answer ("unavailable" while the campaign is not in the database,
+ * "internal" when the database refused, "unknown" for no row). metric, if
+ * not NULL, counts a transition on success.
  */
 void engine_call_sql(struct client *c, const char *sql, int n,
-    const char *const *params, const char *metric);
+    const char *const *params, engine_answer_fn *filter, const char *metric);
 
 struct wf;
-struct json_t;
 /*
  * What the files say about every entry of event `name` of workflow w,
  * keyed by the state it may be sent in ("" for the creating entry), in the

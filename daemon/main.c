@@ -16,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "campaign.h"
+#include "cmd.h"
 #include "control.h"
 #include "deadline.h"
 #include "notify.h"
@@ -325,6 +326,9 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "migrate", no_argument, NULL, 'M' },
 		{ "describe", no_argument, NULL, 'D' },
+		/* Not in usage(): for the tests that check the manual page
+		 * and the shell completion against the command table. */
+		{ "list-verbs", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -358,6 +362,9 @@ main(int argc, char **argv)
 		case 'D':
 			describe = 1;
 			break;
+		case 'L':
+			cmd_list(stdout);
+			return 0;
 		case 'V':
 			printf("fupind %s\n", FUPIN_VERSION);
 			return 0;

@@ -21,7 +21,7 @@
 
 #include "calendar.h"
 #include "campaign.h"
-#include "cmd_verbs.h"
+#include "cmd.h"
 #include "engine.h"
 #include "fupind.h"
 #include "isotime.h"
@@ -29,11 +29,9 @@
 
 #define MEMBER_WORKFLOW "member"
 
-static const char *const member_usage =
-    "usage: MEMBER HOUSEHOLD ADD PERSON_ID NAME RELATION BIRTH_DATE "
-    "[REASON] | MEMBER HOUSEHOLD REMOVE PERSON_ID DATE REASON";
+extern const struct cmd_entry cmd_member_entry;
 
-void
+static void
 cmd_member(struct client *c, struct cmd_args *a)
 {
 	const struct wf *w = wf_find(fp->campaign->wf, MEMBER_WORKFLOW);
@@ -49,7 +47,7 @@ cmd_member(struct client *c, struct cmd_args *a)
 	else if (strcasecmp(a->argv[2], "REMOVE") == 0 && a->argc >= 6)
 		add = 0;
 	else {
-		client_error(c, "usage", "%s", member_usage);
+		client_error(c, "usage", "usage: %s", cmd_member_entry.usage);
 		return;
 	}
 	if (w == NULL) {
@@ -116,7 +114,18 @@ cmd_member(struct client *c, struct cmd_args *a)
 	params[0] = text;
 	metric = xasprintf("%s/%s", w->name, event);
 	engine_call_sql(c, "SELECT fupin.member_change($1::jsonb)::text", 1,
-	    params, metric);
+	    params, NULL, metric);
 	free(metric);
 	free(text);
 }
+
+const struct cmd_entry cmd_member_entry = {
+	.name = "MEMBER",
+	.args = { 4, -1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_member,
+	.usage = "MEMBER HOUSEHOLD ADD PERSON_ID NAME RELATION BIRTH_DATE [REASON] "
+	    "| MEMBER HOUSEHOLD REMOVE PERSON_ID DATE REASON",
+	.help = "record a natural member change (birth, marriage, death); it is "
+	    "then reported: ADVANCE HOUSEHOLD/PERSON_ID member enter",
+};
