@@ -137,7 +137,7 @@ static void
 cmd_ping(struct client *c, struct cmd_args *a)
 {
 	client_reply(c, json_pack("{s:b, s:s, s:b, s:s}", "ok", 1, "database",
-			    db_state_name(fp->db), "schema", fp->schema_ok,
+			    db_state_name(fupind->db), "schema", fupind->schema_ok,
 			    "role", role_name(c->role)));
 }
 
@@ -157,9 +157,9 @@ cmd_now(struct client *c, struct cmd_args *a)
 	char buf[ISO_BUFSIZE];
 
 	client_reply(c, json_pack("{s:b, s:s, s:s}", "ok", 1, "now",
-			    iso_format(clock_now(fp->clock),
+			    iso_format(clock_now(fupind->clock),
 				ISO_SHANGHAI_OFFSET, buf, sizeof(buf)),
-			    "clock", clock_mode_name(fp->clock)));
+			    "clock", clock_mode_name(fupind->clock)));
 }
 
 const struct cmd_entry cmd_now_entry = {
@@ -238,10 +238,10 @@ cmd_clock(struct client *c, struct cmd_args *a)
 	char buf[ISO_BUFSIZE];
 	int64_t t;
 
-	if (clock_mode(fp->clock) != CLOCK_MANUAL) {
+	if (clock_mode(fupind->clock) != CLOCK_MANUAL) {
 		client_error(c, "clock",
 		    "the clock is %s; CLOCK works on a manual clock only",
-		    clock_mode_name(fp->clock));
+		    clock_mode_name(fupind->clock));
 		return;
 	}
 	if (strcasecmp(a->argv[1], "ADVANCE") == 0) {
@@ -253,7 +253,7 @@ cmd_clock(struct client *c, struct cmd_args *a)
 			    a->argv[2]);
 			return;
 		}
-		t = clock_now(fp->clock) + d;
+		t = clock_now(fupind->clock) + d;
 	} else if (strcasecmp(a->argv[1], "SET") == 0) {
 		if (iso_parse(a->argv[2], ISO_SHANGHAI_OFFSET, &t) < 0) {
 			client_error(c, "usage",
@@ -265,9 +265,9 @@ cmd_clock(struct client *c, struct cmd_args *a)
 		    "usage: CLOCK ADVANCE DURATION | CLOCK SET ISO");
 		return;
 	}
-	if (clock_set(fp->clock, t) < 0) {
+	if (clock_set(fupind->clock, t) < 0) {
 		client_error(c, "clock", "the clock never goes back (now %s)",
-		    iso_format(clock_now(fp->clock), ISO_SHANGHAI_OFFSET, buf,
+		    iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET, buf,
 			sizeof(buf)));
 		return;
 	}
@@ -294,13 +294,13 @@ cmd_config(struct client *c, struct cmd_args *a)
 	json_t *items = json_array();
 	struct config_row row;
 
-	for (size_t i = 0; config_row(fp->cfg, i, &row); i++)
+	for (size_t i = 0; config_row(fupind->cfg, i, &row); i++)
 		json_array_append_new(items,
 		    json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", row.name,
 			"value", row.value, "default", row.def, "type",
 			row.type, "reloadable", row.reloadable));
 	client_reply(c, json_pack("{s:b, s:s, s:o}", "ok", 1, "file",
-			    fp->cfg->path, "settings", items));
+			    fupind->cfg->path, "settings", items));
 }
 
 const struct cmd_entry cmd_config_entry = {
@@ -319,7 +319,7 @@ metrics_answer(void *arg)
 	json_t *m = metrics_json();
 
 	json_object_set_new(m, "ok", json_true());
-	json_object_set_new(m, "database", json_string(db_state_name(fp->db)));
+	json_object_set_new(m, "database", json_string(db_state_name(fupind->db)));
 	client_reply(c, m);
 }
 

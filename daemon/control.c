@@ -34,7 +34,6 @@
 #include "metrics.h"
 
 struct control {
-	struct fupind *d;
 	struct evconnlistener *unix_listener;
 	struct evconnlistener *tcp_listener;
 	struct http *http;
@@ -52,7 +51,7 @@ struct control {
 static void
 assign_unix_role(struct control *ctl, struct client *c)
 {
-	const struct config *cfg = ctl->d->cfg;
+	const struct config *cfg = fupind->cfg;
 
 	for (size_t i = 0; i < cfg->naccess; i++) {
 		const struct access_entry *a = &cfg->access[i];
@@ -300,7 +299,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct client *c;
 	struct timeval tv;
 
-	if (ctl->d->stopping || ctl->nclients >= ctl->max_clients) {
+	if (fupind->stopping || ctl->nclients >= ctl->max_clients) {
 		static const char busy[] =
 		    "{\"ok\":false,\"error\":\"busy\",\"message\":"
 		    "\"too many clients; try again shortly\"}\n";
@@ -315,7 +314,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
 	c->id = ++ctl->next_id;
-	c->bev = bufferevent_socket_new(ctl->d->base, fd,
+	c->bev = bufferevent_socket_new(fupind->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		log_warnx("control: cannot set up a client");
@@ -418,7 +417,7 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	}
 	unlink(path);
 	old = umask(0777 & ~(mode_t)mode);
-	l = evconnlistener_new_bind(ctl->d->base, accept_cb, ctl,
+	l = evconnlistener_new_bind(fupind->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
 	    (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
@@ -488,14 +487,14 @@ listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
 	int len;
 	struct evconnlistener *l;
 
-	if (control_parse_listen(ctl->d->cfg, "control.listen", spec, &ss,
+	if (control_parse_listen(fupind->cfg, "control.listen", spec, &ss,
 		&len, errs) < 0)
 		return NULL;
-	l = evconnlistener_new_bind(ctl->d->base, accept_cb, ctl,
+	l = evconnlistener_new_bind(fupind->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
 	    128, (struct sockaddr *)&ss, len);
 	if (l == NULL) {
-		errlist_add(errs, ctl->d->cfg->path, 0, "control.listen",
+		errlist_add(errs, fupind->cfg->path, 0, "control.listen",
 		    "cannot listen on %s: %s", spec, strerror(errno));
 		return NULL;
 	}
@@ -504,33 +503,32 @@ listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
 }
 
 struct control *
-control_create(struct fupind *d, struct errlist *errs)
+control_create(struct errlist *errs)
 {
 	struct control *ctl = xcalloc(1, sizeof(*ctl));
 
-	ctl->d = d;
-	control_apply_config(ctl, d->cfg);
-	ctl->socket_path = xstrdup(d->cfg->control_socket);
+	control_apply_config(ctl, fupind->cfg);
+	ctl->socket_path = xstrdup(fupind->cfg->control_socket);
 	ctl->unix_listener = listen_unix(ctl, ctl->socket_path,
-	    (int)d->cfg->control_socket_mode, errs);
+	    (int)fupind->cfg->control_socket_mode, errs);
 	if (ctl->unix_listener == NULL)
 		goto fail;
-	if (d->cfg->control_listen[0] != '\0') {
-		ctl->tcp_listener = listen_tcp(ctl, d->cfg->control_listen,
+	if (fupind->cfg->control_listen[0] != '\0') {
+		ctl->tcp_listener = listen_tcp(ctl, fupind->cfg->control_listen,
 		    errs);
 		if (ctl->tcp_listener == NULL)
 			goto fail;
 	}
-	if (d->cfg->control_http[0] != '\0') {
-		ctl->http = http_create(d, d->cfg->control_http, errs);
+	if (fupind->cfg->control_http[0] != '\0') {
+		ctl->http = http_create(fupind->cfg->control_http, errs);
 		if (ctl->http == NULL)
 			goto fail;
 	}
 	log_info("control: listening on %s%s%s%s%s", ctl->socket_path,
 	    ctl->tcp_listener ? ", tcp " : "",
-	    ctl->tcp_listener ? d->cfg->control_listen : "",
-	    ctl->http ? ", http " : "", ctl->http ? d->cfg->control_http : "");
-	metrics_refresh_start(d);
+	    ctl->tcp_listener ? fupind->cfg->control_listen : "",
+	    ctl->http ? ", http " : "", ctl->http ? fupind->cfg->control_http : "");
+	metrics_refresh_start();
 	return ctl;
 fail:
 	control_free(ctl);

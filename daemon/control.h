@@ -35,7 +35,7 @@ struct client {
 	struct client *next, *prev;
 };
 
-struct control *control_create(struct fupind *, struct errlist *);
+struct control *control_create(struct errlist *);
 void control_free(struct control *);
 /* Stop accepting clients (graceful stop). */
 void control_close_listeners(struct control *);

@@ -11,16 +11,21 @@
 
 #include <stddef.h>
 
-void engine_init(void);
-void engine_free(void);
+struct engine_callbacks {
+	/* The campaign is stored in the database (after each connection):
+	 * requests may be answered and background work may start. */
+	void (*campaign_synced)(void *arg);
+	void *arg;
+};
+
+/* The callbacks are copied. */
+void engine_init(const struct engine_callbacks *);
 /* The database is up and its schema current / it went away. */
 void engine_db_ready(void);
 void engine_db_down(void);
 /* Configuration or campaign reloaded. */
 void engine_reconfigure(void);
 void engine_notified(const char *channel, const char *payload);
-/* Graceful stop: start no new work. */
-void engine_stop(void);
 /* The campaign is stored in the database (requests may be answered). */
 int engine_campaign_ready(void);
 /* Nothing of ours is running (statements, notify commands). */

@@ -34,7 +34,7 @@ extern const struct cmd_entry cmd_member_entry;
 static void
 cmd_member(struct client *c, struct cmd_args *a)
 {
-	const struct wf *w = wf_find(fp->campaign->wf, MEMBER_WORKFLOW);
+	const struct wf *w = wf_find(fupind->campaign->wf, MEMBER_WORKFLOW);
 	const struct wf_event *creating;
 	const char *event, *params[1];
 	char now[ISO_BUFSIZE], lockbuf[ISO_BUFSIZE], *text, *metric;
@@ -52,7 +52,7 @@ cmd_member(struct client *c, struct cmd_args *a)
 	}
 	if (w == NULL) {
 		client_error(c, "unknown", "campaign %s has no %s workflow",
-		    fp->campaign->name, MEMBER_WORKFLOW);
+		    fupind->campaign->name, MEMBER_WORKFLOW);
 		return;
 	}
 	event = add ? "report_increase" : "report_decrease";
@@ -77,13 +77,13 @@ cmd_member(struct client *c, struct cmd_args *a)
 		json_array_append_new(applies_to,
 		    json_string(w->applies_to[i]));
 	p = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:{}, s:[]}",
-	    "campaign", fp->campaign->name, "change",
+	    "campaign", fupind->campaign->name, "change",
 	    add ? "increase" : "decrease", "household", a->argv[1],
 	    "person_id", a->argv[3], "entries",
 	    engine_event_entries(w, event, role_name(c->role)), "actor",
 	    c->principal, "role",
 	    role_name(c->role), "now",
-	    iso_format(clock_now(fp->clock), ISO_SHANGHAI_OFFSET, now,
+	    iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET, now,
 		sizeof(now)),
 	    "min_days", "final");
 	json_object_set_new(p, "applies_to", w->napplies_to ? applies_to :
