@@ -26,6 +26,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "addr.h"
 #include "auth.h"
 #include "cmd.h"
 #include "control.h"
@@ -390,13 +391,11 @@ listen_unix(struct control *ctl, const char *path, int mode,
     struct errlist *errs)
 {
 	struct sockaddr_un sun;
+	socklen_t sunlen;
 	struct evconnlistener *l;
 	mode_t old;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy_safe(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
+	if (addr_unix(path, &sun, &sunlen) < 0) {
 		errlist_add(errs, path, 0, "control.socket", "path too long");
 		return NULL;
 	}
@@ -405,8 +404,8 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	{
 		int s = socket(AF_UNIX, SOCK_STREAM, 0);
 
-		if (s >= 0 && connect(s, (struct sockaddr *)&sun,
-				  sizeof(sun)) == 0) {
+		if (s >= 0 && connect(s, (struct sockaddr *)&sun, sunlen) ==
+		    0) {
 			close(s);
 			errlist_add(errs, path, 0, "control.socket",
 			    "another fupind is already listening there");
@@ -419,7 +418,7 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	old = umask(0777 & ~(mode_t)mode);
 	l = evconnlistener_new_bind(fupind->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
-	    (struct sockaddr *)&sun, sizeof(sun));
+	    (struct sockaddr *)&sun, (int)sunlen);
 	umask(old);
 	if (l == NULL) {
 		errlist_add(errs, path, 0, "control.socket", "cannot listen: %s",
@@ -431,22 +430,6 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	return l;
 }
 
-int
-control_is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-	}
-	return 0;
-}
-
 /*
  * "host:port" of key into ss. Tokens and metrics cross the network in
  * clear text, so an address other than loopback (including the wildcard
@@ -455,21 +438,16 @@ control_is_loopback(const struct sockaddr *sa)
  */
 int
 control_parse_listen(const struct config *cfg, const char *key,
-    const char *spec, struct sockaddr_storage *ss, int *len,
+    const char *spec, struct sockaddr_storage *ss, socklen_t *len,
     struct errlist *errs)
 {
-	*len = sizeof(*ss);
-	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)ss, len) < 0 ||
-	    (ss->ss_family == AF_INET &&
-		((struct sockaddr_in *)ss)->sin_port == 0) ||
-	    (ss->ss_family == AF_INET6 &&
-		((struct sockaddr_in6 *)ss)->sin6_port == 0)) {
+	if (addr_parse(spec, ss, len) < 0) {
 		errlist_add(errs, cfg->path, 0, key,
 		    "\"%s\" is not address:port (such as 127.0.0.1:7070)",
 		    spec);
 		return -1;
 	}
-	if (!control_is_loopback((struct sockaddr *)ss) &&
+	if (!addr_is_loopback((struct sockaddr *)ss) &&
 	    !cfg->control_listen_remote) {
 		errlist_add(errs, cfg->path, 0, key,
 		    "%s is not a loopback address; set "
@@ -484,7 +462,7 @@ static struct evconnlistener *
 listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
 {
 	struct sockaddr_storage ss;
-	int len;
+	socklen_t len;
 	struct evconnlistener *l;
 
 	if (control_parse_listen(fupind->cfg, "control.listen", spec, &ss,
@@ -492,7 +470,7 @@ listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
 		return NULL;
 	l = evconnlistener_new_bind(fupind->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, (struct sockaddr *)&ss, len);
+	    128, (struct sockaddr *)&ss, (int)len);
 	if (l == NULL) {
 		errlist_add(errs, fupind->cfg->path, 0, "control.listen",
 		    "cannot listen on %s: %s", spec, strerror(errno));

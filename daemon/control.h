@@ -7,6 +7,7 @@
 #ifndef FUPIN_CONTROL_H
 #define FUPIN_CONTROL_H
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -48,12 +49,11 @@ void client_reply(struct client *, json_t *answer);
 void client_error(struct client *, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-struct sockaddr;
 struct sockaddr_storage;
-int control_is_loopback(const struct sockaddr *);
-/* Parse the address:port of setting key; a non-loopback address needs
- * control.listen_remote. -1 with errs filled. */
+/* Parse the address:port of setting key (addr_parse); a non-loopback
+ * address needs control.listen_remote. -1 with errs filled. */
 int control_parse_listen(const struct config *, const char *key,
-    const char *spec, struct sockaddr_storage *, int *len, struct errlist *);
+    const char *spec, struct sockaddr_storage *, socklen_t *len,
+    struct errlist *);
 
 #endif

@@ -231,8 +231,8 @@ sweep_start(void)
 	char *text;
 	const char *params[1];
 
-	if (!fupind->schema_ok || fupind->stopping || db_state(fupind->db_bg) != DB_UP ||
-	    !resumed)
+	if (!fupind->schema_ok || fupind->stopping ||
+	    db_state(fupind->db_bg) != DB_UP || !resumed)
 		return;
 	if (sweeping) {
 		sweep_again = 1;

@@ -87,7 +87,7 @@ struct http *
 http_create(const char *spec, struct errlist *errs)
 {
 	struct sockaddr_storage ss;
-	int len;
+	socklen_t len;
 	struct http *h;
 	struct evconnlistener *l;
 
@@ -100,7 +100,7 @@ http_create(const char *spec, struct errlist *errs)
 		goto fail_alloc;
 	l = evconnlistener_new_bind(fupind->base, NULL, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, (struct sockaddr *)&ss, len);
+	    128, (struct sockaddr *)&ss, (int)len);
 	if (l == NULL) {
 		errlist_add(errs, fupind->cfg->path, 0, "control.http",
 		    "cannot listen on %s: %s", spec, strerror(errno));
