@@ -326,8 +326,10 @@ main(int argc, char **argv)
 		{ "migrate", no_argument, NULL, 'M' },
 		{ "describe", no_argument, NULL, 'D' },
 		/* Not in usage(): for the tests that check the manual page
-		 * and the shell completion against the command table. */
+		 * and the shell completion against the command table, and
+		 * the SQL's guards against the guard table. */
 		{ "list-verbs", no_argument, NULL, 'L' },
+		{ "list-guards", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -363,6 +365,11 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			cmd_list(stdout);
+			return 0;
+		case 'G':
+			for (size_t i = 0; wf_guard_name(i) != NULL; i++)
+				printf("%s\t%s\n", wf_guard_name(i),
+				    wf_guard_describe(wf_guard_name(i)));
 			return 0;
 		case 'V':
 			printf("fupind %s\n", FUPIN_VERSION);
