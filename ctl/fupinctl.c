@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "fupinctl.h"
 #include "settings.h"
 #include "util.h"
@@ -104,17 +105,15 @@ static int
 connect_socket(const char *path)
 {
 	struct sockaddr_un sun;
+	socklen_t len;
 	int fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy_safe(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
+	if (addr_unix(path, &sun, &len) < 0) {
 		fprintf(stderr, "fupinctl: socket path too long: %s\n", path);
 		return -1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, len) < 0) {
 		fprintf(stderr,
 		    "fupinctl: cannot reach fupind at %s: %s\n"
 		    "(is fupind running? try -s SOCKET or -c FILE)\n",
@@ -131,26 +130,18 @@ static int
 connect_tcp(const char *spec)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	char *host = xstrdup(spec), *port, *h = host;
+	char host[256], port[32];
 	int fd = -1, rc;
 
-	port = strrchr(host, ':');
-	if (port == NULL) {
+	if (addr_split(spec, host, sizeof(host), port, sizeof(port)) < 0) {
 		fprintf(stderr, "fupinctl: -a wants ADDRESS:PORT, not %s\n",
 		    spec);
-		free(host);
 		return -1;
-	}
-	*port++ = '\0';
-	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-		h[strlen(h) - 1] = '\0';
-		h++;
 	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
-	if ((rc = getaddrinfo(h, port, &hints, &res)) != 0) {
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
 		fprintf(stderr, "fupinctl: %s: %s\n", spec, gai_strerror(rc));
-		free(host);
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -166,7 +157,6 @@ connect_tcp(const char *spec)
 		fprintf(stderr, "fupinctl: cannot reach fupind at %s: %s\n",
 		    spec, strerror(errno));
 	freeaddrinfo(res);
-	free(host);
 	return fd;
 }
 

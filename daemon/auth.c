@@ -241,7 +241,7 @@ job_finished(struct auth_job *j)
 			   "answering in %ld ms",
 		    (unsigned long long)c->id, c->principal, c->auth_failures,
 		    ms);
-		j->timer = evtimer_new(fp->base, answer_failure_cb, j);
+		j->timer = evtimer_new(fupind->base, answer_failure_cb, j);
 		if (j->timer == NULL) {
 			job_free(j);
 			client_error(c, "forbidden", "bad token");
@@ -285,7 +285,7 @@ auth_start(void)
 		log_warn("auth: eventfd");
 		return -1;
 	}
-	A.ev = event_new(fp->base, A.efd, EV_READ | EV_PERSIST, efd_cb, NULL);
+	A.ev = event_new(fupind->base, A.efd, EV_READ | EV_PERSIST, efd_cb, NULL);
 	if (A.ev == NULL || event_add(A.ev, NULL) < 0)
 		goto fail;
 	A.stop = 0;
@@ -306,7 +306,7 @@ fail:
 void
 auth_request(struct client *c, const char *token)
 {
-	const struct config *cfg = fp->cfg;
+	const struct config *cfg = fupind->cfg;
 	struct auth_job *j;
 
 	if (auth_start() < 0) {

@@ -1,8 +1,8 @@
 /*
- * The command table and the verbs that need nothing but the daemon's own
- * state (PING, NOW, HELP, QUIT, CLOCK, CONFIG, METRICS). Verbs that ask
- * the database live with their subsystem (engine, calendar, alert) and
- * are listed here.
+ * The command table (see cmd.h), the dispatcher, and the verbs that need
+ * nothing but the daemon's own state: PING, NOW, HELP, QUIT, AUTH, CLOCK,
+ * CONFIG, METRICS. Verbs that ask the database are defined with their
+ * subsystem and go through engine_call_sql.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,74 +10,81 @@
 
 #include "auth.h"
 #include "cmd.h"
-#include "cmd_verbs.h"
 #include "deadline.h"
 #include "isotime.h"
 #include "log.h"
 #include "metrics.h"
 
-static void cmd_ping(struct client *, struct cmd_args *);
-static void cmd_now(struct client *, struct cmd_args *);
-static void cmd_help(struct client *, struct cmd_args *);
-static void cmd_quit(struct client *, struct cmd_args *);
-static void cmd_clock(struct client *, struct cmd_args *);
-static void cmd_config(struct client *, struct cmd_args *);
-static void cmd_metrics(struct client *, struct cmd_args *);
-static void cmd_auth(struct client *, struct cmd_args *);
+extern const struct cmd_entry cmd_ping_entry;
+extern const struct cmd_entry cmd_now_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_quit_entry;
+extern const struct cmd_entry cmd_auth_entry;
+extern const struct cmd_entry cmd_calendar_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_overdue_entry;
+extern const struct cmd_entry cmd_household_entry;
+extern const struct cmd_entry cmd_advance_entry;
+extern const struct cmd_entry cmd_member_entry;
+extern const struct cmd_entry cmd_analyze_entry;
+extern const struct cmd_entry cmd_problems_entry;
+extern const struct cmd_entry cmd_alerts_entry;
+extern const struct cmd_entry cmd_extend_entry;
+extern const struct cmd_entry cmd_clock_entry;
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_metrics_entry;
 
-static const struct cmd commands[] = {
-	{ "PING", ROLE_NONE, 0, 0, cmd_ping, "PING",
-	    "is the daemon alive; also the database state" },
-	{ "NOW", ROLE_NONE, 0, 0, cmd_now, "NOW", "the daemon's clock" },
-	{ "HELP", ROLE_NONE, 0, 1, cmd_help, "HELP [VERB]",
-	    "the verbs you may use, or one verb's usage" },
-	{ "QUIT", ROLE_NONE, 0, 0, cmd_quit, "QUIT", "close the connection" },
-	{ "AUTH", ROLE_NONE, 1, 1, cmd_auth, "AUTH TOKEN",
-	    "on the TCP listener: take the role your token belongs to" },
-	CMD_VERBS_ENGINE
-	{ "ALERTS", ROLE_VILLAGE, 0, 1, cmd_alerts, "ALERTS [N]",
-	    "the last N alerts (20 by default)" },
-	{ "EXTEND", ROLE_TOWNSHIP, 4, -1, cmd_extend,
-	    "EXTEND VILLAGE DEADLINE UNTIL REASON",
-	    "grant a village more time on a deadline, with the reason" },
-	{ "CLOCK", ROLE_ADMIN, 2, 2, cmd_clock,
-	    "CLOCK ADVANCE DURATION | CLOCK SET ISO",
-	    "move the manual clock forward (30m, 6h, 2d) or to a moment" },
-	{ "CONFIG", ROLE_ADMIN, 0, 0, cmd_config, "CONFIG",
-	    "every setting: value, default, reloadable" },
-	{ "METRICS", ROLE_VILLAGE, 0, 0, cmd_metrics, "METRICS",
-	    "counters and gauges" },
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_ping_entry,
+	&cmd_now_entry,
+	&cmd_help_entry,
+	&cmd_quit_entry,
+	&cmd_auth_entry,
+	&cmd_calendar_entry,
+	&cmd_status_entry,
+	&cmd_overdue_entry,
+	&cmd_household_entry,
+	&cmd_advance_entry,
+	&cmd_member_entry,
+	&cmd_analyze_entry,
+	&cmd_problems_entry,
+	&cmd_alerts_entry,
+	&cmd_extend_entry,
+	&cmd_clock_entry,
+	&cmd_config_entry,
+	&cmd_metrics_entry,
+	NULL
 };
 
-const struct cmd *
-cmd_table(size_t *n)
-{
-	*n = nitems(commands);
-	return commands;
-}
-
-const struct cmd *
+const struct cmd_entry *
 cmd_find(const char *verb)
 {
-	for (size_t i = 0; i < nitems(commands); i++)
-		if (strcasecmp(commands[i].verb, verb) == 0)
-			return &commands[i];
+	for (size_t i = 0; cmd_table[i] != NULL; i++)
+		if (strcasecmp(cmd_table[i]->name, verb) == 0)
+			return cmd_table[i];
 	return NULL;
+}
+
+void
+cmd_list(FILE *f)
+{
+	for (size_t i = 0; cmd_table[i] != NULL; i++)
+		fprintf(f, "%s\t%s\t%s\n", cmd_table[i]->name,
+		    role_name(cmd_table[i]->role), cmd_table[i]->usage);
 }
 
 /* What a TCP client may do before AUTH. */
 static int
-before_auth(const struct cmd *cmd)
+before_auth(const struct cmd_entry *cmd)
 {
-	return cmd->handler == cmd_ping || cmd->handler == cmd_help ||
-	    cmd->handler == cmd_quit || cmd->handler == cmd_auth;
+	return (cmd->flags & CMD_BEFORE_AUTH) != 0;
 }
 
 void
 cmd_dispatch(struct client *c, char *line)
 {
 	struct cmd_args args;
-	const struct cmd *cmd;
+	const struct cmd_entry *cmd;
 	int rc = cmd_split(line, &args);
 
 	if (rc == -1) {
@@ -98,28 +105,28 @@ cmd_dispatch(struct client *c, char *line)
 		    args.argv[0]);
 		goto done;
 	}
-	c->verb = cmd->verb;
+	c->verb = cmd->name;
 	if (c->tcp && c->role == ROLE_NONE && !before_auth(cmd)) {
 		client_error(c, "forbidden",
-		    "send AUTH TOKEN first (%s needs the %s role)", cmd->verb,
-		    role_name(cmd->min_role > ROLE_VILLAGE ? cmd->min_role :
-							     ROLE_VILLAGE));
+		    "send AUTH TOKEN first (%s needs the %s role)", cmd->name,
+		    role_name(cmd->role > ROLE_VILLAGE ? cmd->role :
+							 ROLE_VILLAGE));
 		goto done;
 	}
-	if (c->role < cmd->min_role) {
+	if (c->role < cmd->role) {
 		client_error(c, "forbidden", "%s needs the %s role; you are %s",
-		    cmd->verb, role_name(cmd->min_role), role_name(c->role));
+		    cmd->name, role_name(cmd->role), role_name(c->role));
 		goto done;
 	}
-	if (args.argc - 1 < cmd->min_args ||
-	    (cmd->max_args >= 0 && args.argc - 1 > cmd->max_args)) {
+	if (args.argc - 1 < cmd->args.lower ||
+	    (cmd->args.upper >= 0 && args.argc - 1 > cmd->args.upper)) {
 		client_error(c, "usage", "usage: %s", cmd->usage);
 		goto done;
 	}
 	log_debug("control: client %llu (%s): %s", (unsigned long long)c->id,
-	    c->principal, cmd->verb);
+	    c->principal, cmd->name);
 	/* Handlers copy what they keep: args dies when we return. */
-	cmd->handler(c, &args);
+	cmd->exec(c, &args);
 done:
 	/* The line may hold a token: leave no copy behind. */
 	explicit_bzero(args.copy, strlen(args.copy));
@@ -130,9 +137,19 @@ static void
 cmd_ping(struct client *c, struct cmd_args *a)
 {
 	client_reply(c, json_pack("{s:b, s:s, s:b, s:s}", "ok", 1, "database",
-			    db_state_name(fp->db), "schema", fp->schema_ok,
+			    db_state_name(fupind->db), "schema", fupind->schema_ok,
 			    "role", role_name(c->role)));
 }
+
+const struct cmd_entry cmd_ping_entry = {
+	.name = "PING",
+	.args = { 0, 0 },
+	.role = ROLE_NONE,
+	.flags = CMD_BEFORE_AUTH,
+	.exec = cmd_ping,
+	.usage = "PING",
+	.help = "is the daemon alive; also the database state",
+};
 
 static void
 cmd_now(struct client *c, struct cmd_args *a)
@@ -140,10 +157,19 @@ cmd_now(struct client *c, struct cmd_args *a)
 	char buf[ISO_BUFSIZE];
 
 	client_reply(c, json_pack("{s:b, s:s, s:s}", "ok", 1, "now",
-			    iso_format(clock_now(fp->clock),
+			    iso_format(clock_now(fupind->clock),
 				ISO_SHANGHAI_OFFSET, buf, sizeof(buf)),
-			    "clock", clock_mode_name(fp->clock)));
+			    "clock", clock_mode_name(fupind->clock)));
 }
+
+const struct cmd_entry cmd_now_entry = {
+	.name = "NOW",
+	.args = { 0, 0 },
+	.role = ROLE_NONE,
+	.exec = cmd_now,
+	.usage = "NOW",
+	.help = "the daemon's clock",
+};
 
 static void
 cmd_help(struct client *c, struct cmd_args *a)
@@ -151,7 +177,7 @@ cmd_help(struct client *c, struct cmd_args *a)
 	json_t *verbs = json_array();
 
 	if (a->argc == 2) {
-		const struct cmd *cmd = cmd_find(a->argv[1]);
+		const struct cmd_entry *cmd = cmd_find(a->argv[1]);
 
 		json_decref(verbs);
 		if (cmd == NULL) {
@@ -160,23 +186,34 @@ cmd_help(struct client *c, struct cmd_args *a)
 			return;
 		}
 		client_reply(c, json_pack("{s:b, s:s, s:s, s:s, s:s}", "ok", 1,
-				    "verb", cmd->verb, "usage", cmd->usage,
+				    "verb", cmd->name, "usage", cmd->usage,
 				    "help", cmd->help, "role",
-				    role_name(cmd->min_role)));
+				    role_name(cmd->role)));
 		return;
 	}
-	for (size_t i = 0; i < nitems(commands); i++) {
-		if (c->role < commands[i].min_role ||
-		    (c->tcp && c->role == ROLE_NONE &&
-			!before_auth(&commands[i])))
+	for (size_t i = 0; cmd_table[i] != NULL; i++) {
+		const struct cmd_entry *cmd = cmd_table[i];
+
+		if (c->role < cmd->role ||
+		    (c->tcp && c->role == ROLE_NONE && !before_auth(cmd)))
 			continue;
 		json_array_append_new(verbs,
-		    json_pack("{s:s, s:s, s:s}", "verb", commands[i].verb,
-			"usage", commands[i].usage, "help", commands[i].help));
+		    json_pack("{s:s, s:s, s:s}", "verb", cmd->name, "usage",
+			cmd->usage, "help", cmd->help));
 	}
 	client_reply(c, json_pack("{s:b, s:s, s:o}", "ok", 1, "role",
 			    role_name(c->role), "verbs", verbs));
 }
+
+const struct cmd_entry cmd_help_entry = {
+	.name = "HELP",
+	.args = { 0, 1 },
+	.role = ROLE_NONE,
+	.flags = CMD_BEFORE_AUTH,
+	.exec = cmd_help,
+	.usage = "HELP [VERB]",
+	.help = "the verbs you may use, or one verb's usage",
+};
 
 static void
 cmd_quit(struct client *c, struct cmd_args *a)
@@ -185,16 +222,26 @@ cmd_quit(struct client *c, struct cmd_args *a)
 	client_reply(c, json_pack("{s:b}", "ok", 1));
 }
 
+const struct cmd_entry cmd_quit_entry = {
+	.name = "QUIT",
+	.args = { 0, 0 },
+	.role = ROLE_NONE,
+	.flags = CMD_BEFORE_AUTH,
+	.exec = cmd_quit,
+	.usage = "QUIT",
+	.help = "close the connection",
+};
+
 static void
 cmd_clock(struct client *c, struct cmd_args *a)
 {
 	char buf[ISO_BUFSIZE];
 	int64_t t;
 
-	if (clock_mode(fp->clock) != CLOCK_MANUAL) {
+	if (clock_mode(fupind->clock) != CLOCK_MANUAL) {
 		client_error(c, "clock",
 		    "the clock is %s; CLOCK works on a manual clock only",
-		    clock_mode_name(fp->clock));
+		    clock_mode_name(fupind->clock));
 		return;
 	}
 	if (strcasecmp(a->argv[1], "ADVANCE") == 0) {
@@ -206,7 +253,7 @@ cmd_clock(struct client *c, struct cmd_args *a)
 			    a->argv[2]);
 			return;
 		}
-		t = clock_now(fp->clock) + d;
+		t = clock_now(fupind->clock) + d;
 	} else if (strcasecmp(a->argv[1], "SET") == 0) {
 		if (iso_parse(a->argv[2], ISO_SHANGHAI_OFFSET, &t) < 0) {
 			client_error(c, "usage",
@@ -218,9 +265,9 @@ cmd_clock(struct client *c, struct cmd_args *a)
 		    "usage: CLOCK ADVANCE DURATION | CLOCK SET ISO");
 		return;
 	}
-	if (clock_set(fp->clock, t) < 0) {
+	if (clock_set(fupind->clock, t) < 0) {
 		client_error(c, "clock", "the clock never goes back (now %s)",
-		    iso_format(clock_now(fp->clock), ISO_SHANGHAI_OFFSET, buf,
+		    iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET, buf,
 			sizeof(buf)));
 		return;
 	}
@@ -232,20 +279,38 @@ cmd_clock(struct client *c, struct cmd_args *a)
 					  buf));
 }
 
+const struct cmd_entry cmd_clock_entry = {
+	.name = "CLOCK",
+	.args = { 2, 2 },
+	.role = ROLE_ADMIN,
+	.exec = cmd_clock,
+	.usage = "CLOCK ADVANCE DURATION | CLOCK SET ISO",
+	.help = "move the manual clock forward (30m, 6h, 2d) or to a moment",
+};
+
 static void
 cmd_config(struct client *c, struct cmd_args *a)
 {
 	json_t *items = json_array();
 	struct config_row row;
 
-	for (size_t i = 0; config_row(fp->cfg, i, &row); i++)
+	for (size_t i = 0; config_row(fupind->cfg, i, &row); i++)
 		json_array_append_new(items,
 		    json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", row.name,
 			"value", row.value, "default", row.def, "type",
 			row.type, "reloadable", row.reloadable));
 	client_reply(c, json_pack("{s:b, s:s, s:o}", "ok", 1, "file",
-			    fp->cfg->path, "settings", items));
+			    fupind->cfg->path, "settings", items));
 }
+
+const struct cmd_entry cmd_config_entry = {
+	.name = "CONFIG",
+	.args = { 0, 0 },
+	.role = ROLE_ADMIN,
+	.exec = cmd_config,
+	.usage = "CONFIG",
+	.help = "every setting: value, default, reloadable",
+};
 
 static void
 metrics_answer(void *arg)
@@ -254,7 +319,7 @@ metrics_answer(void *arg)
 	json_t *m = metrics_json();
 
 	json_object_set_new(m, "ok", json_true());
-	json_object_set_new(m, "database", json_string(db_state_name(fp->db)));
+	json_object_set_new(m, "database", json_string(db_state_name(fupind->db)));
 	client_reply(c, m);
 }
 
@@ -264,6 +329,15 @@ cmd_metrics(struct client *c, struct cmd_args *a)
 	/* The database's gauges as of now, then the answer. */
 	metrics_refresh(metrics_answer, c);
 }
+
+const struct cmd_entry cmd_metrics_entry = {
+	.name = "METRICS",
+	.args = { 0, 0 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_metrics,
+	.usage = "METRICS",
+	.help = "counters and gauges",
+};
 
 static void
 cmd_auth(struct client *c, struct cmd_args *a)
@@ -276,3 +350,13 @@ cmd_auth(struct client *c, struct cmd_args *a)
 	}
 	auth_request(c, a->argv[1]);
 }
+
+const struct cmd_entry cmd_auth_entry = {
+	.name = "AUTH",
+	.args = { 1, 1 },
+	.role = ROLE_NONE,
+	.flags = CMD_BEFORE_AUTH,
+	.exec = cmd_auth,
+	.usage = "AUTH TOKEN",
+	.help = "on the TCP listener: take the role your token belongs to",
+};

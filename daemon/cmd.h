@@ -1,9 +1,15 @@
 /*
- * The status protocol's command table: verb, the least role that may use
- * it, handler, usage and help line. The same table answers HELP.
+ * The status protocol's command table. Each verb is one struct cmd_entry,
+ * defined next to its handler in the file of the subsystem it asks
+ * (cmd.c for the daemon's own state, engine.c, deadline.c, member.c), and
+ * listed once in cmd_table. The table checks words and roles before a
+ * handler runs, answers HELP and prints `fupind --list-verbs`, from which
+ * the manual page and the shell completion are checked.
  */
 #ifndef FUPIN_CMD_H
 #define FUPIN_CMD_H
+
+#include <stdio.h>
 
 #include "control.h"
 
@@ -16,25 +22,35 @@ struct cmd_args {
 	const char *rest[CMD_MAX_ARGS]; /* the line from argv[i] on */
 };
 
-struct cmd {
-	const char *verb;
-	enum role min_role;
-	int min_args, max_args; /* not counting the verb; -1: no limit */
-	/* Answers through client_reply/client_error, now or later. */
-	void (*handler)(struct client *, struct cmd_args *);
+struct cmd_entry {
+	const char *name;
+	struct {
+		int lower;
+		int upper; /* -1: no limit */
+	} args;	   /* words after the verb */
+	enum role role; /* the least role that may use it */
+#define CMD_BEFORE_AUTH 0x1 /* a TCP client may use it before AUTH */
+	int flags;
+	/* Answers through client_reply/client_error, now or later; copies
+	 * what it keeps of args. */
+	void (*exec)(struct client *, struct cmd_args *);
 	const char *usage;
 	const char *help;
 };
+
+/* Every verb, in HELP's order; NULL-terminated. */
+extern const struct cmd_entry *const cmd_table[];
 
 /* Split line into words: args->copy is a copy the caller frees, argv[]
  * points into line (which is cut up). 0, or -1 for too many words, -2 for
  * none. Pure, for the fuzz target. */
 int cmd_split(char *line, struct cmd_args *args);
-const struct cmd *cmd_find(const char *verb);
+const struct cmd_entry *cmd_find(const char *verb);
 
 /* Parse and run one request line (already checked for length, NUL bytes
  * and UTF-8). */
 void cmd_dispatch(struct client *, char *line);
-const struct cmd *cmd_table(size_t *n);
+/* The table as text, one verb a line: NAME<TAB>ROLE<TAB>USAGE. */
+void cmd_list(FILE *);
 
 #endif

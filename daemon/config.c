@@ -17,6 +17,7 @@
 #include "config.h"
 #include "isotime.h"
 #include "log.h"
+#include "role.h"
 #include "settings.h"
 
 /*
@@ -59,18 +60,6 @@ static const size_t fields[SETTINGS_COUNT] = {
 	[SET_LOG_LEVEL] = OFF(log_level),
 	[SET_LOG_IDENT] = OFF(log_ident),
 };
-
-static const char *const access_roles[] = { "admin", "township", "city",
-	"village", NULL };
-
-static int
-enum_index(const char *const *choices, const char *v)
-{
-	for (int i = 0; choices[i] != NULL; i++)
-		if (strcasecmp(choices[i], v) == 0)
-			return i;
-	return -1;
-}
 
 #define FIELD(cfg, i, type) ((type *)((char *)(cfg) + fields[i]))
 
@@ -181,7 +170,7 @@ load_access(struct config *cfg, struct cfgfile *cf,
 		cfgfile_check_keys(cf, e, "access", access_keys);
 		/* A role of another type is a wrong role, said once. */
 		config_setting_lookup_string(e, "role", &role);
-		if (role == NULL || enum_index(access_roles, role) < 0) {
+		if (role == NULL || !role_valid(role)) {
 			cfgfile_error(cf, e, NULL, "access.role",
 			    "role must be admin, township, city or village");
 			continue;

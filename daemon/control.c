@@ -26,6 +26,7 @@
 #include <event2/bufferevent.h>
 #include <event2/listener.h>
 
+#include "addr.h"
 #include "auth.h"
 #include "cmd.h"
 #include "control.h"
@@ -34,7 +35,6 @@
 #include "metrics.h"
 
 struct control {
-	struct fupind *d;
 	struct evconnlistener *unix_listener;
 	struct evconnlistener *tcp_listener;
 	struct http *http;
@@ -47,43 +47,12 @@ struct control {
 	int idle_timeout;
 };
 
-const char *
-role_name(enum role r)
-{
-	switch (r) {
-	case ROLE_VILLAGE:
-		return "village";
-	case ROLE_CITY:
-		return "city";
-	case ROLE_TOWNSHIP:
-		return "township";
-	case ROLE_ADMIN:
-		return "admin";
-	default:
-		return "none";
-	}
-}
-
-enum role
-role_from_name(const char *s)
-{
-	if (strcmp(s, "admin") == 0)
-		return ROLE_ADMIN;
-	if (strcmp(s, "township") == 0)
-		return ROLE_TOWNSHIP;
-	if (strcmp(s, "city") == 0)
-		return ROLE_CITY;
-	if (strcmp(s, "village") == 0)
-		return ROLE_VILLAGE;
-	return ROLE_NONE;
-}
-
 /* The role of a Unix peer: the access list, or, without one, root and
  * the daemon's own user as admin. */
 static void
 assign_unix_role(struct control *ctl, struct client *c)
 {
-	const struct config *cfg = ctl->d->cfg;
+	const struct config *cfg = fupind->cfg;
 
 	for (size_t i = 0; i < cfg->naccess; i++) {
 		const struct access_entry *a = &cfg->access[i];
@@ -331,7 +300,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct client *c;
 	struct timeval tv;
 
-	if (ctl->d->stopping || ctl->nclients >= ctl->max_clients) {
+	if (fupind->stopping || ctl->nclients >= ctl->max_clients) {
 		static const char busy[] =
 		    "{\"ok\":false,\"error\":\"busy\",\"message\":"
 		    "\"too many clients; try again shortly\"}\n";
@@ -346,7 +315,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
 	c->id = ++ctl->next_id;
-	c->bev = bufferevent_socket_new(ctl->d->base, fd,
+	c->bev = bufferevent_socket_new(fupind->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		log_warnx("control: cannot set up a client");
@@ -422,13 +391,11 @@ listen_unix(struct control *ctl, const char *path, int mode,
     struct errlist *errs)
 {
 	struct sockaddr_un sun;
+	socklen_t sunlen;
 	struct evconnlistener *l;
 	mode_t old;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy_safe(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
+	if (addr_unix(path, &sun, &sunlen) < 0) {
 		errlist_add(errs, path, 0, "control.socket", "path too long");
 		return NULL;
 	}
@@ -437,8 +404,8 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	{
 		int s = socket(AF_UNIX, SOCK_STREAM, 0);
 
-		if (s >= 0 && connect(s, (struct sockaddr *)&sun,
-				  sizeof(sun)) == 0) {
+		if (s >= 0 && connect(s, (struct sockaddr *)&sun, sunlen) ==
+		    0) {
 			close(s);
 			errlist_add(errs, path, 0, "control.socket",
 			    "another fupind is already listening there");
@@ -449,9 +416,9 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	}
 	unlink(path);
 	old = umask(0777 & ~(mode_t)mode);
-	l = evconnlistener_new_bind(ctl->d->base, accept_cb, ctl,
+	l = evconnlistener_new_bind(fupind->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
-	    (struct sockaddr *)&sun, sizeof(sun));
+	    (struct sockaddr *)&sun, (int)sunlen);
 	umask(old);
 	if (l == NULL) {
 		errlist_add(errs, path, 0, "control.socket", "cannot listen: %s",
@@ -463,22 +430,6 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	return l;
 }
 
-int
-control_is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-	}
-	return 0;
-}
-
 /*
  * "host:port" of key into ss. Tokens and metrics cross the network in
  * clear text, so an address other than loopback (including the wildcard
@@ -487,21 +438,16 @@ control_is_loopback(const struct sockaddr *sa)
  */
 int
 control_parse_listen(const struct config *cfg, const char *key,
-    const char *spec, struct sockaddr_storage *ss, int *len,
+    const char *spec, struct sockaddr_storage *ss, socklen_t *len,
     struct errlist *errs)
 {
-	*len = sizeof(*ss);
-	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)ss, len) < 0 ||
-	    (ss->ss_family == AF_INET &&
-		((struct sockaddr_in *)ss)->sin_port == 0) ||
-	    (ss->ss_family == AF_INET6 &&
-		((struct sockaddr_in6 *)ss)->sin6_port == 0)) {
+	if (addr_parse(spec, ss, len) < 0) {
 		errlist_add(errs, cfg->path, 0, key,
 		    "\"%s\" is not address:port (such as 127.0.0.1:7070)",
 		    spec);
 		return -1;
 	}
-	if (!control_is_loopback((struct sockaddr *)ss) &&
+	if (!addr_is_loopback((struct sockaddr *)ss) &&
 	    !cfg->control_listen_remote) {
 		errlist_add(errs, cfg->path, 0, key,
 		    "%s is not a loopback address; set "
@@ -516,17 +462,17 @@ static struct evconnlistener *
 listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
 {
 	struct sockaddr_storage ss;
-	int len;
+	socklen_t len;
 	struct evconnlistener *l;
 
-	if (control_parse_listen(ctl->d->cfg, "control.listen", spec, &ss,
+	if (control_parse_listen(fupind->cfg, "control.listen", spec, &ss,
 		&len, errs) < 0)
 		return NULL;
-	l = evconnlistener_new_bind(ctl->d->base, accept_cb, ctl,
+	l = evconnlistener_new_bind(fupind->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, (struct sockaddr *)&ss, len);
+	    128, (struct sockaddr *)&ss, (int)len);
 	if (l == NULL) {
-		errlist_add(errs, ctl->d->cfg->path, 0, "control.listen",
+		errlist_add(errs, fupind->cfg->path, 0, "control.listen",
 		    "cannot listen on %s: %s", spec, strerror(errno));
 		return NULL;
 	}
@@ -535,33 +481,32 @@ listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
 }
 
 struct control *
-control_create(struct fupind *d, struct errlist *errs)
+control_create(struct errlist *errs)
 {
 	struct control *ctl = xcalloc(1, sizeof(*ctl));
 
-	ctl->d = d;
-	control_apply_config(ctl, d->cfg);
-	ctl->socket_path = xstrdup(d->cfg->control_socket);
+	control_apply_config(ctl, fupind->cfg);
+	ctl->socket_path = xstrdup(fupind->cfg->control_socket);
 	ctl->unix_listener = listen_unix(ctl, ctl->socket_path,
-	    (int)d->cfg->control_socket_mode, errs);
+	    (int)fupind->cfg->control_socket_mode, errs);
 	if (ctl->unix_listener == NULL)
 		goto fail;
-	if (d->cfg->control_listen[0] != '\0') {
-		ctl->tcp_listener = listen_tcp(ctl, d->cfg->control_listen,
+	if (fupind->cfg->control_listen[0] != '\0') {
+		ctl->tcp_listener = listen_tcp(ctl, fupind->cfg->control_listen,
 		    errs);
 		if (ctl->tcp_listener == NULL)
 			goto fail;
 	}
-	if (d->cfg->control_http[0] != '\0') {
-		ctl->http = http_create(d, d->cfg->control_http, errs);
+	if (fupind->cfg->control_http[0] != '\0') {
+		ctl->http = http_create(fupind->cfg->control_http, errs);
 		if (ctl->http == NULL)
 			goto fail;
 	}
 	log_info("control: listening on %s%s%s%s%s", ctl->socket_path,
 	    ctl->tcp_listener ? ", tcp " : "",
-	    ctl->tcp_listener ? d->cfg->control_listen : "",
-	    ctl->http ? ", http " : "", ctl->http ? d->cfg->control_http : "");
-	metrics_refresh_start(d);
+	    ctl->tcp_listener ? fupind->cfg->control_listen : "",
+	    ctl->http ? ", http " : "", ctl->http ? fupind->cfg->control_http : "");
+	metrics_refresh_start();
 	return ctl;
 fail:
 	control_free(ctl);

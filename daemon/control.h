@@ -7,16 +7,15 @@
 #ifndef FUPIN_CONTROL_H
 #define FUPIN_CONTROL_H
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <jansson.h>
 
 #include "fupind.h"
+#include "role.h"
 
 #define CTL_MAX_LINE 4096
-
-/* Roles in increasing order of what they may see and do. */
-enum role { ROLE_NONE, ROLE_VILLAGE, ROLE_CITY, ROLE_TOWNSHIP, ROLE_ADMIN };
 
 struct client {
 	struct bufferevent *bev;
@@ -37,7 +36,7 @@ struct client {
 	struct client *next, *prev;
 };
 
-struct control *control_create(struct fupind *, struct errlist *);
+struct control *control_create(struct errlist *);
 void control_free(struct control *);
 /* Stop accepting clients (graceful stop). */
 void control_close_listeners(struct control *);
@@ -49,15 +48,12 @@ void control_apply_config(struct control *, const struct config *);
 void client_reply(struct client *, json_t *answer);
 void client_error(struct client *, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-const char *role_name(enum role);
-enum role role_from_name(const char *);
 
-struct sockaddr;
 struct sockaddr_storage;
-int control_is_loopback(const struct sockaddr *);
-/* Parse the address:port of setting key; a non-loopback address needs
- * control.listen_remote. -1 with errs filled. */
+/* Parse the address:port of setting key (addr_parse); a non-loopback
+ * address needs control.listen_remote. -1 with errs filled. */
 int control_parse_listen(const struct config *, const char *key,
-    const char *spec, struct sockaddr_storage *, int *len, struct errlist *);
+    const char *spec, struct sockaddr_storage *, socklen_t *len,
+    struct errlist *);
 
 #endif

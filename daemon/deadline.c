@@ -69,8 +69,8 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 void
 deadline_init(void)
 {
-	ev_timer = evtimer_new(fp->base, timer_cb, NULL);
-	ev_soon = evtimer_new(fp->base, timer_cb, NULL);
+	ev_timer = evtimer_new(fupind->base, timer_cb, NULL);
+	ev_soon = evtimer_new(fupind->base, timer_cb, NULL);
 }
 
 void
@@ -103,7 +103,7 @@ deadline_reply_after_sweep(struct client *c, json_t *answer)
 {
 	struct waiter *w;
 
-	if (!fp->schema_ok || fp->stopping) {
+	if (!fupind->schema_ok || fupind->stopping) {
 		/* No sweep can run now; it will when the database is back. */
 		json_object_set_new(answer, "swept", json_false());
 		client_reply(c, answer);
@@ -127,13 +127,13 @@ arm_timer(int64_t next_at)
 	if (next_at == INT64_MAX)
 		delay = SWEEP_MAX_SLEEP;
 	else {
-		delay = clock_real_delay(fp->clock, next_at);
+		delay = clock_real_delay(fupind->clock, next_at);
 		if (delay < 0)
 			return; /* manual clock: CLOCK moves time and sweeps */
 		if (delay > SWEEP_MAX_SLEEP)
 			delay = SWEEP_MAX_SLEEP;
 	}
-	if (clock_mode(fp->clock) == CLOCK_MANUAL)
+	if (clock_mode(fupind->clock) == CLOCK_MANUAL)
 		return;
 	tv.tv_sec = (time_t)delay;
 	tv.tv_usec = (suseconds_t)((delay - (double)tv.tv_sec) * 1e6);
@@ -143,7 +143,7 @@ arm_timer(int64_t next_at)
 json_t *
 deadline_alert_params(void)
 {
-	const struct config *cfg = fp->cfg;
+	const struct config *cfg = fupind->cfg;
 	json_t *reminders = json_array(), *ladder = json_array();
 	char now[ISO_BUFSIZE], caught[ISO_BUFSIZE], digest[32];
 
@@ -161,8 +161,8 @@ deadline_alert_params(void)
 	snprintf(digest, sizeof(digest), "%02d:%02d", cfg->digest_minute / 60,
 	    cfg->digest_minute % 60);
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:[s], s:[s]}",
-	    "campaign", fp->campaign->name, "now",
-	    moment(clock_now(fp->clock), now), "caught_up_at",
+	    "campaign", fupind->campaign->name, "now",
+	    moment(clock_now(fupind->clock), now), "caught_up_at",
 	    moment(caught_up_at, caught), "reminders", reminders, "ladder",
 	    ladder, "digest_at", digest, "recipients_reminder", "village_team",
 	    "recipients_overdue", "village_team");
@@ -231,8 +231,8 @@ sweep_start(void)
 	char *text;
 	const char *params[1];
 
-	if (!fp->schema_ok || fp->stopping || db_state(fp->db_bg) != DB_UP ||
-	    !resumed)
+	if (!fupind->schema_ok || fupind->stopping ||
+	    db_state(fupind->db_bg) != DB_UP || !resumed)
 		return;
 	if (sweeping) {
 		sweep_again = 1;
@@ -242,7 +242,7 @@ sweep_start(void)
 	text = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	params[0] = text;
-	if (db_query(fp->db_bg, "SELECT fupin.sweep($1::jsonb)::text", 1, params,
+	if (db_query(fupind->db_bg, "SELECT fupin.sweep($1::jsonb)::text", 1, params,
 		sweep_done, NULL) == 0) {
 		sweeping = 1;
 		/* Those waiting now are answered when this sweep is done. */
@@ -265,29 +265,29 @@ resume_done(const PGresult *res, const char *err, void *arg)
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
 	    !PQgetisnull(res, 0, 0) &&
 	    iso_parse(PQgetvalue(res, 0, 0), 0, &last) == 0 &&
-	    last > clock_now(fp->clock) && clock_resume(fp->clock, last) == 0)
+	    last > clock_now(fupind->clock) && clock_resume(fupind->clock, last) == 0)
 		log_notice("clock: resumed at %s, where the last run left it",
 		    moment(last, buf));
 	resumed = 1;
 	/* What fell due before this moment, while we or the database were
 	 * down, fires now marked late. */
-	caught_up_at = clock_now(fp->clock);
+	caught_up_at = clock_now(fupind->clock);
 	sweep_start();
 }
 
 void
 deadline_db_ready(void)
 {
-	const char *params[1] = { fp->campaign->name };
+	const char *params[1] = { fupind->campaign->name };
 
 	resumed = 0;
-	if (clock_mode(fp->clock) == CLOCK_REAL) {
+	if (clock_mode(fupind->clock) == CLOCK_REAL) {
 		resumed = 1;
-		caught_up_at = clock_now(fp->clock);
+		caught_up_at = clock_now(fupind->clock);
 		sweep_start();
 		return;
 	}
-	db_query(fp->db_bg,
+	db_query(fupind->db_bg,
 	    "SELECT to_char(last_now AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM fupin.daemon_state "
 	    "WHERE campaign_id = $1",
@@ -304,65 +304,23 @@ deadline_db_down(void)
 
 /* ---- verbs ---- */
 
-struct verb_call {
-	struct client *client;
-	int sweep_after;
-};
-
+/* An extension moves deadlines: answer once the sweep at the new
+ * deadlines has run, so that a script's next request sees its alerts. */
 static void
-verb_done(const PGresult *res, const char *err, void *arg)
+extend_answer(struct client *c, json_t *answer)
 {
-	struct verb_call *vc = arg;
-	json_t *answer;
-	json_error_t jerr;
-
-	if (res == NULL) {
-		client_error(vc->client, "unavailable", "%s", err);
-	} else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		client_error(vc->client, "internal", "the database refused: %s",
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-	} else if ((answer = json_loads(PQgetvalue(res, 0, 0), 0, &jerr)) ==
-	    NULL) {
-		client_error(vc->client, "internal", "bad database answer");
-	} else {
-		if (vc->sweep_after &&
-		    json_is_true(json_object_get(answer, "ok"))) {
-			log_notice("deadline: %s extended for %s until %s by %s",
-			    json_string_value(json_object_get(answer,
-				"deadline")),
-			    json_string_value(json_object_get(answer,
-				"village")),
-			    json_string_value(json_object_get(answer, "until")),
-			    vc->client->principal);
-			deadline_reply_after_sweep(vc->client, answer);
-		} else
-			client_reply(vc->client, answer);
-	}
-	free(vc);
-}
-
-static void
-verb_sql(struct client *c, const char *sql, int n, const char *const *params,
-    int sweep_after)
-{
-	struct verb_call *vc;
-
-	if (!fp->schema_ok) {
-		client_error(c, "unavailable",
-		    "the database is unavailable; try again shortly");
+	if (!json_is_true(json_object_get(answer, "ok"))) {
+		client_reply(c, answer);
 		return;
 	}
-	vc = xcalloc(1, sizeof(*vc));
-	vc->client = c;
-	vc->sweep_after = sweep_after;
-	if (db_query(fp->db, sql, n, params, verb_done, vc) < 0) {
-		free(vc);
-		client_error(c, "unavailable",
-		    "the database is unavailable; try again shortly");
-	}
+	log_notice("deadline: %s extended for %s until %s by %s",
+	    json_string_value(json_object_get(answer, "deadline")),
+	    json_string_value(json_object_get(answer, "village")),
+	    json_string_value(json_object_get(answer, "until")), c->principal);
+	deadline_reply_after_sweep(c, answer);
 }
 
-void
+static void
 cmd_alerts(struct client *c, struct cmd_args *a)
 {
 	const char *params[3];
@@ -381,12 +339,21 @@ cmd_alerts(struct client *c, struct cmd_args *a)
 	snprintf(nbuf, sizeof(nbuf), "%ld", n);
 	params[0] = c->role == ROLE_VILLAGE ? c->village : NULL;
 	params[1] = nbuf;
-	params[2] = ALERTS_LANGUAGE_NAME(fp->cfg);
-	verb_sql(c, "SELECT fupin.alerts($1, $2::int, $3)::text", 3, params,
-	    0);
+	params[2] = ALERTS_LANGUAGE_NAME(fupind->cfg);
+	engine_call_sql(c, "SELECT fupin.alerts($1, $2::int, $3)::text", 3,
+	    params, NULL, NULL);
 }
 
-void
+const struct cmd_entry cmd_alerts_entry = {
+	.name = "ALERTS",
+	.args = { 0, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_alerts,
+	.usage = "ALERTS [N]",
+	.help = "the last N alerts (20 by default)",
+};
+
+static void
 cmd_extend(struct client *c, struct cmd_args *a)
 {
 	json_t *p;
@@ -401,13 +368,23 @@ cmd_extend(struct client *c, struct cmd_args *a)
 		return;
 	}
 	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "campaign",
-	    fp->campaign->name, "village", a->argv[1], "deadline", a->argv[2],
+	    fupind->campaign->name, "village", a->argv[1], "deadline", a->argv[2],
 	    "until", moment(t, until), "reason", a->rest[4], "actor",
 	    c->principal, "role", role_name(c->role), "now",
-	    moment(clock_now(fp->clock), now));
+	    moment(clock_now(fupind->clock), now));
 	text = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	params[0] = text;
-	verb_sql(c, "SELECT fupin.extend($1::jsonb)::text", 1, params, 1);
+	engine_call_sql(c, "SELECT fupin.extend($1::jsonb)::text", 1, params,
+	    extend_answer, NULL);
 	free(text);
 }
+
+const struct cmd_entry cmd_extend_entry = {
+	.name = "EXTEND",
+	.args = { 4, -1 },
+	.role = ROLE_TOWNSHIP,
+	.exec = cmd_extend,
+	.usage = "EXTEND VILLAGE DEADLINE UNTIL REASON",
+	.help = "grant a village more time on a deadline, with the reason",
+};

@@ -2,8 +2,8 @@
  * The deadline engine: one timer, armed for the next moment anything can
  * fall due (the database computes it), and a sweep that writes every alert
  * due by now into the outbox in one transaction. Also the verbs that read
- * or change deadlines and alerts: ALERTS, EXTEND, and CLOCK's wait for the
- * sweep at the new moment.
+ * or change deadlines and alerts (ALERTS, EXTEND, in the command table)
+ * and CLOCK's wait for the sweep at the new moment.
  */
 #ifndef FUPIN_DEADLINE_H
 #define FUPIN_DEADLINE_H
@@ -22,8 +22,5 @@ int deadline_idle(void);
 /* The alert settings as fupin.sweep and fupin.next_alert read them (with
  * the campaign and the clock's now); caller owns it. */
 json_t *deadline_alert_params(void);
-
-void cmd_alerts(struct client *, struct cmd_args *);
-void cmd_extend(struct client *, struct cmd_args *);
 
 #endif

@@ -16,7 +16,7 @@
 
 #include "calendar.h"
 #include "campaign.h"
-#include "cmd_verbs.h"
+#include "cmd.h"
 #include "deadline.h"
 #include "engine.h"
 #include "fupind.h"
@@ -25,20 +25,16 @@
 #include "metrics.h"
 #include "workflow.h"
 
-static int engine_stopping;
+static struct engine_callbacks callbacks;
 static int campaign_synced;
 static int in_flight; /* our statements not yet answered */
 
 #define OVERDUE_MAX_ROWS "1000"
 
 void
-engine_init(void)
+engine_init(const struct engine_callbacks *cb)
 {
-}
-
-void
-engine_free(void)
-{
+	callbacks = *cb;
 }
 
 static char *
@@ -50,12 +46,12 @@ moment_text(int64_t t, char *buf)
 long long
 engine_lock_moment(void)
 {
-	const struct wf_campaign *wc = wf_campaign(fp->campaign->wf);
+	const struct wf_campaign *wc = wf_campaign(fupind->campaign->wf);
 	const struct cal_item *it;
 
 	if (wc->data_entry_lock == NULL)
 		return INT64_MIN;
-	it = cal_find(fp->campaign->cal, wc->data_entry_lock);
+	it = cal_find(fupind->campaign->cal, wc->data_entry_lock);
 	return it ? it->due : INT64_MIN;
 }
 
@@ -84,8 +80,8 @@ strings_json(const char *const *s, size_t n)
 static json_t *
 campaign_json(void)
 {
-	const struct wf_campaign *wc = wf_campaign(fp->campaign->wf);
-	struct cal *cal = fp->campaign->cal;
+	const struct wf_campaign *wc = wf_campaign(fupind->campaign->wf);
+	struct cal *cal = fupind->campaign->cal;
 	json_t *items = json_array(), *states = json_array();
 	char buf[ISO_BUFSIZE], lockbuf[ISO_BUFSIZE], nowbuf[ISO_BUFSIZE];
 	int64_t lock = engine_lock_moment();
@@ -101,8 +97,8 @@ campaign_json(void)
 		    json_null() : json_string(moment_text(it->opens, buf)));
 		json_array_append_new(items, o);
 	}
-	for (size_t i = 0; i < wf_count(fp->campaign->wf); i++) {
-		const struct wf *w = wf_at(fp->campaign->wf, i);
+	for (size_t i = 0; i < wf_count(fupind->campaign->wf); i++) {
+		const struct wf *w = wf_at(fupind->campaign->wf, i);
 
 		for (size_t k = 0; k < w->nstates; k++) {
 			const struct wf_state *st = &w->states[k];
@@ -124,7 +120,7 @@ campaign_json(void)
 	    "income_from", wc->income_from, "income_to", wc->income_to,
 	    "notice_min_days", wc->notice_min_days, "lock_at",
 	    lock == INT64_MIN ? "infinity" : moment_text(lock, lockbuf), "now",
-	    moment_text(clock_now(fp->clock), nowbuf), "actor", "fupind",
+	    moment_text(clock_now(fupind->clock), nowbuf), "actor", "fupind",
 	    "calendar", items, "states", states);
 }
 
@@ -138,10 +134,10 @@ sync_done(const PGresult *res, const char *err, void *arg)
 		return; /* connection lost: synced again on reconnection */
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warnx("engine: cannot store campaign %s in the database: %s",
-		    fp->campaign->name, PQresultErrorMessage(res));
+		    fupind->campaign->name, PQresultErrorMessage(res));
 		return;
 	}
-	log_info("engine: campaign %s synchronised (%s)", fp->campaign->name,
+	log_info("engine: campaign %s synchronised (%s)", fupind->campaign->name,
 	    PQgetvalue(res, 0, 0));
 	/* The days refer to the campaign row: queued only now, since the
 	 * pool may run two queued statements at once. */
@@ -164,12 +160,13 @@ days_done(const PGresult *res, const char *err, void *arg)
 		return;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_warnx("engine: cannot store the holidays of campaign %s: %s",
-		    fp->campaign->name, PQresultErrorMessage(res));
+		    fupind->campaign->name, PQresultErrorMessage(res));
 		return;
 	}
 	if (!campaign_synced) {
 		campaign_synced = 1;
-		fupind_campaign_synced();
+		if (callbacks.campaign_synced != NULL)
+			callbacks.campaign_synced(callbacks.arg);
 	}
 }
 
@@ -178,7 +175,7 @@ days_done(const PGresult *res, const char *err, void *arg)
 static json_t *
 calendar_days_json(void)
 {
-	struct cal *cal = fp->campaign->cal;
+	struct cal *cal = fupind->campaign->cal;
 	json_t *days = json_array();
 	int64_t first = cal_day(cal, cal_start(cal)) - 60, last = first;
 	char buf[16];
@@ -200,7 +197,7 @@ calendar_days_json(void)
 		json_array_append_new(days, json_pack("{s:s, s:b}", "day", buf,
 						"working", working));
 	}
-	return json_pack("{s:s, s:o}", "campaign", fp->campaign->name, "days",
+	return json_pack("{s:s, s:o}", "campaign", fupind->campaign->name, "days",
 	    days);
 }
 
@@ -212,7 +209,7 @@ sync_campaign(void)
 	const char *params[1] = { text };
 
 	json_decref(j);
-	if (db_query(fp->db, "SELECT fupin.sync_campaign($1::jsonb)::text", 1,
+	if (db_query(fupind->db, "SELECT fupin.sync_campaign($1::jsonb)::text", 1,
 		params, sync_done, NULL) == 0)
 		in_flight++;
 	free(text);
@@ -226,7 +223,7 @@ sync_days(void)
 	const char *params[1] = { text };
 
 	json_decref(j);
-	if (db_query(fp->db, "SELECT fupin.sync_calendar_days($1::jsonb)", 1,
+	if (db_query(fupind->db, "SELECT fupin.sync_calendar_days($1::jsonb)", 1,
 		params, days_done, NULL) == 0)
 		in_flight++;
 	free(text);
@@ -247,7 +244,7 @@ engine_db_down(void)
 void
 engine_reconfigure(void)
 {
-	if (fp->schema_ok && db_state(fp->db) == DB_UP)
+	if (fupind->schema_ok && db_state(fupind->db) == DB_UP)
 		sync_campaign();
 }
 
@@ -258,12 +255,6 @@ engine_notified(const char *channel, const char *payload)
 	    payload ? payload : "");
 }
 
-void
-engine_stop(void)
-{
-	engine_stopping = 1;
-}
-
 int
 engine_idle(void)
 {
@@ -272,11 +263,9 @@ engine_idle(void)
 
 /* ---- answering from a jsonb statement ---- */
 
-typedef void answer_filter(struct client *, json_t *answer);
-
 struct call {
 	struct client *client;
-	answer_filter *filter; /* may veto or trim the answer; NULL: pass */
+	engine_answer_fn *filter; /* may veto or trim the answer; NULL: pass */
 	char *metric;	       /* transitions label on success, or NULL */
 };
 
@@ -330,17 +319,16 @@ done:
 	free(call);
 }
 
-/* Send sql (whose one column is a jsonb answer) for client c. */
-static void
-call_sql(struct client *c, const char *sql, int n, const char *const *params,
-    answer_filter *filter, const char *metric)
+void
+engine_call_sql(struct client *c, const char *sql, int n,
+    const char *const *params, engine_answer_fn *filter, const char *metric)
 {
 	struct call *call;
 
-	if (!fp->schema_ok || !campaign_synced) {
+	if (!fupind->schema_ok || !campaign_synced) {
 		client_error(c, "unavailable",
 		    "the database is %s; try again shortly",
-		    db_state(fp->db) == DB_UP ? "being prepared" :
+		    db_state(fupind->db) == DB_UP ? "being prepared" :
 						"unavailable");
 		return;
 	}
@@ -348,7 +336,7 @@ call_sql(struct client *c, const char *sql, int n, const char *const *params,
 	call->client = c;
 	call->filter = filter;
 	call->metric = metric ? xstrdup(metric) : NULL;
-	if (db_query(fp->db, sql, n, params, call_done, call) < 0) {
+	if (db_query(fupind->db, sql, n, params, call_done, call) < 0) {
 		free(call->metric);
 		free(call);
 		client_error(c, "unavailable",
@@ -356,13 +344,6 @@ call_sql(struct client *c, const char *sql, int n, const char *const *params,
 		return;
 	}
 	in_flight++;
-}
-
-void
-engine_call_sql(struct client *c, const char *sql, int n,
-    const char *const *params, const char *metric)
-{
-	call_sql(c, sql, n, params, NULL, metric);
 }
 
 /* The village a request may look at: a village client sees its own only. */
@@ -384,19 +365,28 @@ scope_village(struct client *c, const char *asked, const char **out)
 
 /* ---- verbs ---- */
 
-void
+static void
 cmd_calendar(struct client *c, struct cmd_args *a)
 {
 	char now[ISO_BUFSIZE];
-	const char *params[3] = { fp->campaign->name,
-		moment_text(clock_now(fp->clock), now), "3 days" };
+	const char *params[3] = { fupind->campaign->name,
+		moment_text(clock_now(fupind->clock), now), "3 days" };
 
-	call_sql(c, "SELECT fupin.calendar($1, $2::timestamptz, "
+	engine_call_sql(c, "SELECT fupin.calendar($1, $2::timestamptz, "
 		    "$3::interval)::text",
 	    3, params, NULL, NULL);
 }
 
-void
+const struct cmd_entry cmd_calendar_entry = {
+	.name = "CALENDAR",
+	.args = { 0, 0 },
+	.role = ROLE_NONE,
+	.exec = cmd_calendar,
+	.usage = "CALENDAR",
+	.help = "every stage, window and task with its status",
+};
+
+static void
 cmd_status(struct client *c, struct cmd_args *a)
 {
 	char now[ISO_BUFSIZE], *text;
@@ -409,17 +399,26 @@ cmd_status(struct client *c, struct cmd_args *a)
 	alerts = deadline_alert_params();
 	text = json_dumps(alerts, JSON_COMPACT);
 	json_decref(alerts);
-	params[0] = fp->campaign->name;
+	params[0] = fupind->campaign->name;
 	params[1] = village;
-	params[2] = moment_text(clock_now(fp->clock), now);
+	params[2] = moment_text(clock_now(fupind->clock), now);
 	params[3] = text;
-	call_sql(c, "SELECT fupin.status($1, $2, $3::timestamptz, $4::jsonb)"
+	engine_call_sql(c, "SELECT fupin.status($1, $2, $3::timestamptz, $4::jsonb)"
 		    "::text",
 	    4, params, NULL, NULL);
 	free(text);
 }
 
-void
+const struct cmd_entry cmd_status_entry = {
+	.name = "STATUS",
+	.args = { 0, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_status,
+	.usage = "STATUS [VILLAGE]",
+	.help = "households per workflow and state, overdue, next deadline",
+};
+
+static void
 cmd_overdue(struct client *c, struct cmd_args *a)
 {
 	char now[ISO_BUFSIZE];
@@ -428,14 +427,23 @@ cmd_overdue(struct client *c, struct cmd_args *a)
 
 	if (scope_village(c, a->argc > 1 ? a->argv[1] : NULL, &village) < 0)
 		return;
-	params[0] = fp->campaign->name;
+	params[0] = fupind->campaign->name;
 	params[1] = village;
-	params[2] = moment_text(clock_now(fp->clock), now);
+	params[2] = moment_text(clock_now(fupind->clock), now);
 	params[3] = OVERDUE_MAX_ROWS;
-	call_sql(c, "SELECT fupin.overdue($1, $2, $3::timestamptz, $4::int)"
+	engine_call_sql(c, "SELECT fupin.overdue($1, $2, $3::timestamptz, $4::int)"
 		    "::text",
 	    4, params, NULL, NULL);
 }
+
+const struct cmd_entry cmd_overdue_entry = {
+	.name = "OVERDUE",
+	.args = { 0, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_overdue,
+	.usage = "OVERDUE [VILLAGE]",
+	.help = "households that missed a deadline",
+};
 
 static void
 household_filter(struct client *c, json_t *answer)
@@ -453,39 +461,26 @@ household_filter(struct client *c, json_t *answer)
 	client_reply(c, answer);
 }
 
-void
+static void
 cmd_household(struct client *c, struct cmd_args *a)
 {
 	char now[ISO_BUFSIZE];
-	const char *params[3] = { fp->campaign->name, a->argv[1],
-		moment_text(clock_now(fp->clock), now) };
+	const char *params[3] = { fupind->campaign->name, a->argv[1],
+		moment_text(clock_now(fupind->clock), now) };
 
-	call_sql(c, "SELECT fupin.household_info($1, $2, $3::timestamptz)"
+	engine_call_sql(c, "SELECT fupin.household_info($1, $2, $3::timestamptz)"
 		    "::text",
 	    3, params, household_filter, NULL);
 }
 
-const char *
-engine_roles_text(unsigned roles, char *buf, size_t len)
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = { { WF_ROLE_VILLAGE, "village" },
-		{ WF_ROLE_TOWNSHIP, "township" }, { WF_ROLE_CITY, "city" } };
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < nitems(names); i++) {
-		if (!(roles & names[i].bit))
-			continue;
-		if (buf[0] != '\0')
-			strncat(buf, ", ", len - strlen(buf) - 1);
-		strncat(buf, names[i].name, len - strlen(buf) - 1);
-	}
-	if (buf[0] == '\0')
-		strlcpy_safe(buf, "admin", len);
-	return buf;
-}
+const struct cmd_entry cmd_household_entry = {
+	.name = "HOUSEHOLD",
+	.args = { 1, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_household,
+	.usage = "HOUSEHOLD ID",
+	.help = "a household, its procedures and their full history",
+};
 
 json_t *
 engine_event_entries(const struct wf *w, const char *name, const char *role)
@@ -503,9 +498,9 @@ engine_event_entries(const struct wf *w, const char *name, const char *role)
 		    "guards", strings_json(ev->guards, ev->nguards), "note",
 		    ev->note, "data_entry", ev->data_entry, "allowed",
 		    wf_role_allowed(ev, role), "roles",
-		    engine_roles_text(ev->roles, roles, sizeof(roles)));
+		    role_mask_text(ev->roles, roles, sizeof(roles)));
 		if (ev->not_before != NULL) {
-			const struct cal_item *it = cal_find(fp->campaign->cal,
+			const struct cal_item *it = cal_find(fupind->campaign->cal,
 			    ev->not_before);
 			if (it != NULL)
 				json_object_set_new(e, "opens_at",
@@ -522,11 +517,11 @@ engine_event_entries(const struct wf *w, const char *name, const char *role)
 	return entries;
 }
 
-void
+static void
 cmd_advance(struct client *c, struct cmd_args *a)
 {
-	const struct wf *w = wf_find(fp->campaign->wf, a->argv[2]);
-	const struct wf_campaign *wc = wf_campaign(fp->campaign->wf);
+	const struct wf *w = wf_find(fupind->campaign->wf, a->argv[2]);
+	const struct wf_campaign *wc = wf_campaign(fupind->campaign->wf);
 	json_t *p, *min_days, *finals;
 	char now[ISO_BUFSIZE], lock[ISO_BUFSIZE], *target, *subject, *text,
 	    *metric;
@@ -561,12 +556,12 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	}
 	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, "
 		      "s:o, s:o, s:o, s:o, s:o}",
-	    "campaign", fp->campaign->name, "workflow", w->name, "scope",
+	    "campaign", fupind->campaign->name, "workflow", w->name, "scope",
 	    w->scope == WF_SCOPE_VILLAGE ? "village" : "household", "target",
 	    target, "subject", subject ? subject : "", "event", a->argv[3],
 	    "entries", engine_event_entries(w, a->argv[3], role_name(c->role)), "actor",
 	    c->principal, "role", role_name(c->role), "now",
-	    moment_text(clock_now(fp->clock), now), "min_days", min_days,
+	    moment_text(clock_now(fupind->clock), now), "min_days", min_days,
 	    "final", finals, "relapse_reasons",
 	    labels_json(wc->relapse_reasons, wc->nrelapse_reasons),
 	    "marginal_risks",
@@ -586,19 +581,29 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	free(target);
 	params[0] = text;
 	metric = xasprintf("%s/%s", w->name, a->argv[3]);
-	call_sql(c, "SELECT fupin.advance($1::jsonb)::text", 1, params, NULL,
+	engine_call_sql(c, "SELECT fupin.advance($1::jsonb)::text", 1, params, NULL,
 	    metric);
 	free(metric);
 	free(text);
 }
 
+const struct cmd_entry cmd_advance_entry = {
+	.name = "ADVANCE",
+	.args = { 3, -1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_advance,
+	.usage = "ADVANCE ID WORKFLOW EVENT [NOTE]",
+	.help = "record a step: e.g. ADVANCE H001 exit publish (ID may be "
+	    "HOUSEHOLD/PERSON_ID for member changes)",
+};
+
 /* ---- data quality ---- */
 
-void
+static void
 cmd_analyze(struct client *c, struct cmd_args *a)
 {
-	const struct cal_item *it = cal_find(fp->campaign->cal, "analysis");
-	int64_t now = clock_now(fp->clock);
+	const struct cal_item *it = cal_find(fupind->campaign->cal, "analysis");
+	int64_t now = clock_now(fupind->clock);
 	char nowbuf[ISO_BUFSIZE], opens[ISO_BUFSIZE], *text;
 	const char *params[1];
 	json_t *p;
@@ -610,18 +615,28 @@ cmd_analyze(struct client *c, struct cmd_args *a)
 		    moment_text(it->opens, opens));
 		return;
 	}
-	p = json_pack("{s:s, s:s, s:s, s:s}", "campaign", fp->campaign->name,
+	p = json_pack("{s:s, s:s, s:s, s:s}", "campaign", fupind->campaign->name,
 	    "now", moment_text(now, nowbuf), "actor", c->principal, "role",
 	    role_name(c->role));
 	text = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	params[0] = text;
-	call_sql(c, "SELECT fupin.analyze($1::jsonb)::text", 1, params, NULL,
+	engine_call_sql(c, "SELECT fupin.analyze($1::jsonb)::text", 1, params, NULL,
 	    NULL);
 	free(text);
 }
 
-void
+const struct cmd_entry cmd_analyze_entry = {
+	.name = "ANALYZE",
+	.args = { 0, 0 },
+	.role = ROLE_TOWNSHIP,
+	.exec = cmd_analyze,
+	.usage = "ANALYZE",
+	.help = "run the data-quality rules (from the analysis window on); each "
+	    "new problem starts a rectify procedure",
+};
+
+static void
 cmd_problems(struct client *c, struct cmd_args *a)
 {
 	const char *village;
@@ -629,9 +644,18 @@ cmd_problems(struct client *c, struct cmd_args *a)
 
 	if (scope_village(c, a->argc > 1 ? a->argv[1] : NULL, &village) < 0)
 		return;
-	params[0] = fp->campaign->name;
+	params[0] = fupind->campaign->name;
 	params[1] = village;
 	params[2] = OVERDUE_MAX_ROWS;
-	call_sql(c, "SELECT fupin.problems($1, $2, $3::int)::text", 3, params,
+	engine_call_sql(c, "SELECT fupin.problems($1, $2, $3::int)::text", 3, params,
 	    NULL, NULL);
 }
+
+const struct cmd_entry cmd_problems_entry = {
+	.name = "PROBLEMS",
+	.args = { 0, 1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_problems,
+	.usage = "PROBLEMS [VILLAGE]",
+	.help = "the problem list and where each problem's rectification stands",
+};

@@ -11,33 +11,42 @@
 
 #include <stddef.h>
 
-void engine_init(void);
-void engine_free(void);
+struct engine_callbacks {
+	/* The campaign is stored in the database (after each connection):
+	 * requests may be answered and background work may start. */
+	void (*campaign_synced)(void *arg);
+	void *arg;
+};
+
+/* The callbacks are copied. */
+void engine_init(const struct engine_callbacks *);
 /* The database is up and its schema current / it went away. */
 void engine_db_ready(void);
 void engine_db_down(void);
 /* Configuration or campaign reloaded. */
 void engine_reconfigure(void);
 void engine_notified(const char *channel, const char *payload);
-/* Graceful stop: start no new work. */
-void engine_stop(void);
 /* The campaign is stored in the database (requests may be answered). */
 int engine_campaign_ready(void);
 /* Nothing of ours is running (statements, notify commands). */
 int engine_idle(void);
 
 struct client;
+struct json_t;
+/* Given a verb's answer (it owns it): veto it, trim it or reply later. */
+typedef void engine_answer_fn(struct client *, struct json_t *answer);
 /*
- * For verbs outside engine.c: send sql, whose one column is a jsonb
- * answer, and reply with it to c (or "unavailable" while the campaign is
- * not in the database). metric, if not NULL, counts a transition on
- * success. Parameters are copied.
+ * The one way a verb asks the database: send sql, whose one column is a
+ * jsonb answer, with params (copied) on the request connection, and reply
+ * to c with the answer, through filter if not NULL; a failure becomes the
+ * error answer ("unavailable" while the campaign is not in the database,
+ * "internal" when the database refused, "unknown" for no row). metric, if
+ * not NULL, counts a transition on success.
  */
 void engine_call_sql(struct client *c, const char *sql, int n,
-    const char *const *params, const char *metric);
+    const char *const *params, engine_answer_fn *filter, const char *metric);
 
 struct wf;
-struct json_t;
 /*
  * What the files say about every entry of event `name` of workflow w,
  * keyed by the state it may be sent in ("" for the creating entry), in the
@@ -48,7 +57,5 @@ struct json_t *engine_event_entries(const struct wf *w, const char *name,
     const char *role);
 /* The data-entry lock moment, or INT64_MIN when the campaign has none. */
 long long engine_lock_moment(void);
-/* "village, township" from WF_ROLE_* bits, into buf. */
-const char *engine_roles_text(unsigned roles, char *buf, size_t len);
 
 #endif

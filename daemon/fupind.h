@@ -1,7 +1,9 @@
 /*
- * The daemon's shared state: one instance, built by main.c. Subsystems
- * reach the configuration, the clock and the database through it; the
- * configuration and workflow pointers are swapped whole on reload.
+ * The daemon's shared state: one instance, the global `fupind`, built and
+ * freed by main.c. Every subsystem reaches the configuration, the clock,
+ * the database and the campaign through it, and only through it (none
+ * keeps a copy of the pointer or of its members); the configuration and
+ * campaign pointers are swapped whole on reload.
  */
 #ifndef FUPIN_FUPIND_H
 #define FUPIN_FUPIND_H
@@ -31,10 +33,6 @@ struct fupind {
 	int64_t started_at;	/* campaign clock at start */
 };
 
-extern struct fupind *fp;
-
-/* The engine stored the campaign in the database: background work (sweeps,
- * deliveries) may start once the second connection is up too. */
-void fupind_campaign_synced(void);
+extern struct fupind *fupind;
 
 #endif

@@ -11,6 +11,7 @@
 #include <event2/listener.h>
 
 #include "control.h"
+#include "fupind.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -22,7 +23,6 @@
 #define HTTP_TIMEOUT 10
 
 struct http {
-	struct fupind *d;
 	struct evhttp *eh;
 };
 
@@ -46,7 +46,6 @@ reply_text(struct evhttp_request *req, int code, const char *reason,
 static void
 request_cb(struct evhttp_request *req, void *arg)
 {
-	struct http *h = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
 	    req));
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
@@ -67,14 +66,14 @@ request_cb(struct evhttp_request *req, void *arg)
 		    "text/plain; version=0.0.4; charset=utf-8", text);
 		free(text);
 	} else if (strcmp(path, "/healthz") == 0) {
-		int up = h->d->db != NULL && db_state(h->d->db) == DB_UP;
+		int up = fupind->db != NULL && db_state(fupind->db) == DB_UP;
 		char *text;
 
-		if (up && h->d->schema_ok)
+		if (up && fupind->schema_ok)
 			reply_text(req, HTTP_OK, "OK", "text/plain", "ok\n");
 		else {
 			text = xasprintf("unhealthy: database %s%s\n",
-			    h->d->db ? db_state_name(h->d->db) : "down",
+			    fupind->db ? db_state_name(fupind->db) : "down",
 			    up ? ", schema not current" : "");
 			reply_text(req, 503, "Service Unavailable",
 			    "text/plain", text);
@@ -85,26 +84,25 @@ request_cb(struct evhttp_request *req, void *arg)
 }
 
 struct http *
-http_create(struct fupind *d, const char *spec, struct errlist *errs)
+http_create(const char *spec, struct errlist *errs)
 {
 	struct sockaddr_storage ss;
-	int len;
+	socklen_t len;
 	struct http *h;
 	struct evconnlistener *l;
 
-	if (control_parse_listen(d->cfg, "control.http", spec, &ss, &len,
+	if (control_parse_listen(fupind->cfg, "control.http", spec, &ss, &len,
 		errs) < 0)
 		return NULL;
 	h = xcalloc(1, sizeof(*h));
-	h->d = d;
-	h->eh = evhttp_new(d->base);
+	h->eh = evhttp_new(fupind->base);
 	if (h->eh == NULL)
 		goto fail_alloc;
-	l = evconnlistener_new_bind(d->base, NULL, NULL,
+	l = evconnlistener_new_bind(fupind->base, NULL, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, (struct sockaddr *)&ss, len);
+	    128, (struct sockaddr *)&ss, (int)len);
 	if (l == NULL) {
-		errlist_add(errs, d->cfg->path, 0, "control.http",
+		errlist_add(errs, fupind->cfg->path, 0, "control.http",
 		    "cannot listen on %s: %s", spec, strerror(errno));
 		goto fail;
 	}
@@ -120,7 +118,7 @@ http_create(struct fupind *d, const char *spec, struct errlist *errs)
 	evhttp_set_gencb(h->eh, request_cb, h);
 	return h;
 fail_alloc:
-	errlist_add(errs, d->cfg->path, 0, "control.http",
+	errlist_add(errs, fupind->cfg->path, 0, "control.http",
 	    "cannot set up the HTTP listener");
 fail:
 	http_free(h);

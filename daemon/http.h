@@ -7,13 +7,11 @@
 #ifndef FUPIN_HTTP_H
 #define FUPIN_HTTP_H
 
-#include "fupind.h"
-
+struct errlist;
 struct http;
 
 /* Listen on "address:port"; NULL with errs filled. */
-struct http *http_create(struct fupind *, const char *spec,
-    struct errlist *errs);
+struct http *http_create(const char *spec, struct errlist *errs);
 void http_free(struct http *);
 
 #endif

@@ -16,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "campaign.h"
+#include "cmd.h"
 #include "control.h"
 #include "deadline.h"
 #include "notify.h"
@@ -28,7 +29,7 @@
 #include "wfdoc.h"
 #include "workflow.h"
 
-struct fupind *fp;
+struct fupind *fupind;
 
 /* A sweep of a large register may take longer than a request. */
 #define BG_TIMEOUT_FACTOR 10
@@ -115,26 +116,26 @@ reload(void)
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading configuration");
 	errlist_init(&errs);
 	errlist_init(&warnings);
-	if (check_all(fp->cfg->path, &cfg, &camp, &errs) > 0) {
+	if (check_all(fupind->cfg->path, &cfg, &camp, &errs) > 0) {
 		log_errors("reload failed, keeping the running configuration",
 		    &errs);
 		metrics_count("reloads", "failed", 1);
 		goto done;
 	}
-	config_keep_static(cfg, fp->cfg, &warnings);
+	config_keep_static(cfg, fupind->cfg, &warnings);
 	log_errors("reload", &warnings);
-	config_free(fp->cfg);
-	fp->cfg = cfg;
-	campaign_free(fp->campaign);
-	fp->campaign = camp;
+	config_free(fupind->cfg);
+	fupind->cfg = cfg;
+	campaign_free(fupind->campaign);
+	fupind->campaign = camp;
 	apply_logging(cfg);
-	control_apply_config(fp->control, cfg);
-	db_set_limits(fp->db, (int)cfg->database_reconnect_max,
+	control_apply_config(fupind->control, cfg);
+	db_set_limits(fupind->db, (int)cfg->database_reconnect_max,
 	    (int)cfg->database_statement_timeout);
-	db_set_limits(fp->db_bg, (int)cfg->database_reconnect_max,
+	db_set_limits(fupind->db_bg, (int)cfg->database_reconnect_max,
 	    (int)cfg->database_statement_timeout * BG_TIMEOUT_FACTOR);
-	db_set_conninfo(fp->db, cfg->database_conninfo);
-	db_set_conninfo(fp->db_bg, cfg->database_conninfo);
+	db_set_conninfo(fupind->db, cfg->database_conninfo);
+	db_set_conninfo(fupind->db_bg, cfg->database_conninfo);
 	engine_reconfigure();
 	deadline_sweep_soon();
 	notify_kick();
@@ -153,10 +154,10 @@ stop_check_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* Finish what was accepted: answers being computed and statements
 	 * already sent. */
-	if (control_idle(fp->control) && !db_busy(fp->db) &&
-	    !db_busy(fp->db_bg) &&
+	if (control_idle(fupind->control) && !db_busy(fupind->db) &&
+	    !db_busy(fupind->db_bg) &&
 	    engine_idle() && deadline_idle() && notify_idle()) {
-		event_base_loopbreak(fp->base);
+		event_base_loopbreak(fupind->base);
 		return;
 	}
 	evtimer_add(ev_stop_check, &tv);
@@ -167,21 +168,20 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	switch (sig) {
 	case SIGHUP:
-		if (!fp->stopping)
+		if (!fupind->stopping)
 			reload();
 		break;
 	case SIGTERM:
 	case SIGINT:
-		if (fp->stopping) {
+		if (fupind->stopping) {
 			log_notice("second signal: stopping at once");
 			exit(1);
 		}
-		fp->stopping = 1;
+		fupind->stopping = 1;
 		log_notice("stopping (signal %d); finishing in-flight work",
 		    (int)sig);
 		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
-		control_close_listeners(fp->control);
-		engine_stop();
+		control_close_listeners(fupind->control);
 		stop_check_cb(-1, 0, NULL);
 		break;
 	}
@@ -217,38 +217,38 @@ schema_checked(const PGresult *res, const char *err, void *arg)
 		goto retry;
 	}
 	version = atoi(PQgetvalue(res, 0, 0));
-	if (version != fp->schema_version) {
+	if (version != fupind->schema_version) {
 		log_warnx("database: schema is at version %d, this fupind "
 			  "needs %d; run fupind --migrate",
-		    version, fp->schema_version);
+		    version, fupind->schema_version);
 		goto retry;
 	}
-	if (strcmp(PQgetvalue(res, 0, 1), fp->schema_functions) != 0) {
+	if (strcmp(PQgetvalue(res, 0, 1), fupind->schema_functions) != 0) {
 		log_warnx("database: its functions differ from %s/functions; "
-			  "run fupind --migrate", fp->cfg->database_sql_dir);
+			  "run fupind --migrate", fupind->cfg->database_sql_dir);
 		goto retry;
 	}
-	fp->schema_ok = 1;
+	fupind->schema_ok = 1;
 	engine_db_ready(); /* background work starts once it synced */
-	if (!fp->ready) {
-		fp->ready = 1;
+	if (!fupind->ready) {
+		fupind->ready = 1;
 		sd_notify(0, "READY=1\nSTATUS=running");
 		log_notice("ready: database up, schema version %d", version);
 	}
 	return;
 retry:
-	fp->schema_ok = 0;
+	fupind->schema_ok = 0;
 	sd_notifyf(0, "STATUS=waiting for schema version %d",
-	    fp->schema_version);
+	    fupind->schema_version);
 	evtimer_add(ev_schema_retry, &tv);
 }
 
 static void
 schema_check(void)
 {
-	if (db_state(fp->db) != DB_UP)
+	if (db_state(fupind->db) != DB_UP)
 		return;
-	db_query(fp->db, migrate_current_sql, 0, NULL, schema_checked, NULL);
+	db_query(fupind->db, migrate_current_sql, 0, NULL, schema_checked, NULL);
 }
 
 /* Background work (sweeps, deliveries) starts once both connections are
@@ -256,8 +256,8 @@ schema_check(void)
 static void
 background_maybe_start(void)
 {
-	if (fp->schema_ok && engine_campaign_ready() &&
-	    db_state(fp->db_bg) == DB_UP) {
+	if (fupind->schema_ok && engine_campaign_ready() &&
+	    db_state(fupind->db_bg) == DB_UP) {
 		deadline_db_ready();
 		notify_kick();
 	}
@@ -269,18 +269,18 @@ db_state_changed(enum db_state st, void *arg)
 	metrics_gauge_set("database_up", NULL, st == DB_UP);
 	if (st == DB_UP) {
 		metrics_gauge_set("database_reconnects", NULL,
-		    (double)(db_reconnects(fp->db) + db_reconnects(fp->db_bg)));
+		    (double)(db_reconnects(fupind->db) + db_reconnects(fupind->db_bg)));
 		schema_check();
 	} else if (st == DB_DOWN) {
-		fp->schema_ok = 0;
+		fupind->schema_ok = 0;
 		engine_db_down();
-		if (fp->ready)
+		if (fupind->ready)
 			sd_notify(0, "STATUS=database unavailable; retrying");
 	}
 }
 
-void
-fupind_campaign_synced(void)
+static void
+campaign_synced(void *arg)
 {
 	background_maybe_start();
 }
@@ -330,6 +330,11 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "migrate", no_argument, NULL, 'M' },
 		{ "describe", no_argument, NULL, 'D' },
+		/* Not in usage(): for the tests that check the manual page
+		 * and the shell completion against the command table, and
+		 * the SQL's guards against the guard table. */
+		{ "list-verbs", no_argument, NULL, 'L' },
+		{ "list-guards", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -363,6 +368,14 @@ main(int argc, char **argv)
 		case 'D':
 			describe = 1;
 			break;
+		case 'L':
+			cmd_list(stdout);
+			return 0;
+		case 'G':
+			for (size_t i = 0; wf_guard_name(i) != NULL; i++)
+				printf("%s\t%s\n", wf_guard_name(i),
+				    wf_guard_describe(wf_guard_name(i)));
+			return 0;
 		case 'V':
 			printf("fupind %s\n", FUPIN_VERSION);
 			return 0;
@@ -415,16 +428,16 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	fp = xcalloc(1, sizeof(*fp));
-	fp->cfg = cfg;
-	fp->campaign = camp;
+	fupind = xcalloc(1, sizeof(*fupind));
+	fupind->cfg = cfg;
+	fupind->campaign = camp;
 	apply_logging(cfg);
 	log_init(cfg->log_ident, foreground);
-	fp->schema_version = migrate_latest(cfg->database_sql_dir);
-	if (fp->schema_version < 0)
+	fupind->schema_version = migrate_latest(cfg->database_sql_dir);
+	if (fupind->schema_version < 0)
 		fatalx("cannot read migrations in %s", cfg->database_sql_dir);
-	fp->schema_functions = migrate_functions_digest(cfg->database_sql_dir);
-	if (fp->schema_functions == NULL)
+	fupind->schema_functions = migrate_functions_digest(cfg->database_sql_dir);
+	if (fupind->schema_functions == NULL)
 		fatalx("cannot read %s/functions", cfg->database_sql_dir);
 	{
 		struct timespec ts;
@@ -434,29 +447,29 @@ main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	fp->base = event_base_new();
-	if (fp->base == NULL)
+	fupind->base = event_base_new();
+	if (fupind->base == NULL)
 		fatalx("cannot create the event loop");
 	for (size_t i = 0; i < nitems(sigs); i++) {
-		sig_events[i] = evsignal_new(fp->base, sigs[i], signal_cb, NULL);
+		sig_events[i] = evsignal_new(fupind->base, sigs[i], signal_cb, NULL);
 		evsignal_add(sig_events[i], NULL);
 	}
-	ev_stop_check = evtimer_new(fp->base, stop_check_cb, NULL);
-	ev_schema_retry = evtimer_new(fp->base, schema_retry_cb, NULL);
+	ev_stop_check = evtimer_new(fupind->base, stop_check_cb, NULL);
+	ev_schema_retry = evtimer_new(fupind->base, schema_retry_cb, NULL);
 
-	fp->clock = clock_create(cfg->clock_mode, cfg->clock_start_at,
+	fupind->clock = clock_create(cfg->clock_mode, cfg->clock_start_at,
 	    cfg->clock_rate);
 	{
 		char buf[ISO_BUFSIZE];
 		log_notice("fupind %s starting; clock %s at %s", FUPIN_VERSION,
-		    clock_mode_name(fp->clock),
-		    iso_format(clock_now(fp->clock), ISO_SHANGHAI_OFFSET, buf,
+		    clock_mode_name(fupind->clock),
+		    iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET, buf,
 			sizeof(buf)));
 	}
 
 	errlist_init(&errs);
-	fp->control = control_create(fp, &errs);
-	if (fp->control == NULL) {
+	fupind->control = control_create(&errs);
+	if (fupind->control == NULL) {
 		log_errors("control", &errs);
 		fatalx("cannot open the status socket %s", cfg->control_socket);
 	}
@@ -469,50 +482,53 @@ main(int argc, char **argv)
 		struct db_callbacks cb = { db_state_changed, db_notified, NULL };
 		struct db_callbacks bg = { db_bg_state_changed, db_notified,
 			NULL };
-		fp->db = db_create(fp->base, cfg->database_conninfo, &cb);
-		fp->db_bg = db_create(fp->base, cfg->database_conninfo, &bg);
+		fupind->db = db_create(fupind->base, cfg->database_conninfo, &cb);
+		fupind->db_bg = db_create(fupind->base, cfg->database_conninfo, &bg);
 	}
-	db_set_limits(fp->db, (int)cfg->database_reconnect_max,
+	db_set_limits(fupind->db, (int)cfg->database_reconnect_max,
 	    (int)cfg->database_statement_timeout);
-	db_set_limits(fp->db_bg, (int)cfg->database_reconnect_max,
+	db_set_limits(fupind->db_bg, (int)cfg->database_reconnect_max,
 	    (int)cfg->database_statement_timeout * BG_TIMEOUT_FACTOR);
-	engine_init();
+	{
+		struct engine_callbacks cb = { campaign_synced, NULL };
+
+		engine_init(&cb);
+	}
 	deadline_init();
 	notify_init();
-	clock_on_change(fp->clock, clock_changed, NULL);
-	db_set_size(fp->db, (int)cfg->database_pool);
-	db_start(fp->db);
-	db_start(fp->db_bg);
+	clock_on_change(fupind->clock, clock_changed, NULL);
+	db_set_size(fupind->db, (int)cfg->database_pool);
+	db_start(fupind->db);
+	db_start(fupind->db_bg);
 
 	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
 		struct timeval tv = { (time_t)(wd_usec / 2000000),
 			(suseconds_t)(wd_usec / 2 % 1000000) };
-		ev_watchdog = event_new(fp->base, -1, EV_PERSIST, watchdog_cb,
+		ev_watchdog = event_new(fupind->base, -1, EV_PERSIST, watchdog_cb,
 		    NULL);
 		event_add(ev_watchdog, &tv);
 	}
 
-	event_base_dispatch(fp->base);
+	event_base_dispatch(fupind->base);
 
 	log_notice("stopped");
 	notify_free();
 	deadline_free();
-	engine_free();
-	control_free(fp->control);
-	db_free(fp->db_bg);
-	db_free(fp->db);
+	control_free(fupind->control);
+	db_free(fupind->db_bg);
+	db_free(fupind->db);
 	for (size_t i = 0; i < nitems(sigs); i++)
 		event_free(sig_events[i]);
 	event_free(ev_stop_check);
 	event_free(ev_schema_retry);
 	if (ev_watchdog)
 		event_free(ev_watchdog);
-	event_base_free(fp->base);
-	clock_free(fp->clock);
-	campaign_free(fp->campaign);
-	config_free(fp->cfg);
+	event_base_free(fupind->base);
+	clock_free(fupind->clock);
+	campaign_free(fupind->campaign);
+	config_free(fupind->cfg);
 	metrics_reset();
-	free(fp->schema_functions);
-	free(fp);
+	free(fupind->schema_functions);
+	free(fupind);
 	return 0;
 }

@@ -21,7 +21,7 @@
 
 #include "calendar.h"
 #include "campaign.h"
-#include "cmd_verbs.h"
+#include "cmd.h"
 #include "engine.h"
 #include "fupind.h"
 #include "isotime.h"
@@ -29,14 +29,12 @@
 
 #define MEMBER_WORKFLOW "member"
 
-static const char *const member_usage =
-    "usage: MEMBER HOUSEHOLD ADD PERSON_ID NAME RELATION BIRTH_DATE "
-    "[REASON] | MEMBER HOUSEHOLD REMOVE PERSON_ID DATE REASON";
+extern const struct cmd_entry cmd_member_entry;
 
-void
+static void
 cmd_member(struct client *c, struct cmd_args *a)
 {
-	const struct wf *w = wf_find(fp->campaign->wf, MEMBER_WORKFLOW);
+	const struct wf *w = wf_find(fupind->campaign->wf, MEMBER_WORKFLOW);
 	const struct wf_event *creating;
 	const char *event, *params[1];
 	char now[ISO_BUFSIZE], lockbuf[ISO_BUFSIZE], *text, *metric;
@@ -49,12 +47,12 @@ cmd_member(struct client *c, struct cmd_args *a)
 	else if (strcasecmp(a->argv[2], "REMOVE") == 0 && a->argc >= 6)
 		add = 0;
 	else {
-		client_error(c, "usage", "%s", member_usage);
+		client_error(c, "usage", "usage: %s", cmd_member_entry.usage);
 		return;
 	}
 	if (w == NULL) {
 		client_error(c, "unknown", "campaign %s has no %s workflow",
-		    fp->campaign->name, MEMBER_WORKFLOW);
+		    fupind->campaign->name, MEMBER_WORKFLOW);
 		return;
 	}
 	event = add ? "report_increase" : "report_decrease";
@@ -69,7 +67,7 @@ cmd_member(struct client *c, struct cmd_args *a)
 		char roles[64];
 
 		client_error(c, "forbidden", "member changes are for %s; you are "
-		    "%s", engine_roles_text(creating->roles, roles,
+		    "%s", role_mask_text(creating->roles, roles,
 			sizeof(roles)), role_name(c->role));
 		return;
 	}
@@ -79,13 +77,13 @@ cmd_member(struct client *c, struct cmd_args *a)
 		json_array_append_new(applies_to,
 		    json_string(w->applies_to[i]));
 	p = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:{}, s:[]}",
-	    "campaign", fp->campaign->name, "change",
+	    "campaign", fupind->campaign->name, "change",
 	    add ? "increase" : "decrease", "household", a->argv[1],
 	    "person_id", a->argv[3], "entries",
 	    engine_event_entries(w, event, role_name(c->role)), "actor",
 	    c->principal, "role",
 	    role_name(c->role), "now",
-	    iso_format(clock_now(fp->clock), ISO_SHANGHAI_OFFSET, now,
+	    iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET, now,
 		sizeof(now)),
 	    "min_days", "final");
 	json_object_set_new(p, "applies_to", w->napplies_to ? applies_to :
@@ -116,7 +114,18 @@ cmd_member(struct client *c, struct cmd_args *a)
 	params[0] = text;
 	metric = xasprintf("%s/%s", w->name, event);
 	engine_call_sql(c, "SELECT fupin.member_change($1::jsonb)::text", 1,
-	    params, metric);
+	    params, NULL, metric);
 	free(metric);
 	free(text);
 }
+
+const struct cmd_entry cmd_member_entry = {
+	.name = "MEMBER",
+	.args = { 4, -1 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_member,
+	.usage = "MEMBER HOUSEHOLD ADD PERSON_ID NAME RELATION BIRTH_DATE [REASON] "
+	    "| MEMBER HOUSEHOLD REMOVE PERSON_ID DATE REASON",
+	.help = "record a natural member change (birth, marriage, death); it is "
+	    "then reported: ADVANCE HOUSEHOLD/PERSON_ID member enter",
+};

@@ -209,7 +209,6 @@ struct waiter {
 };
 
 static struct {
-	struct fupind *d;
 	struct event *timer;
 	int in_flight;
 	int again; /* asked while in flight: the answer may be stale */
@@ -288,21 +287,21 @@ refresh_now(void)
 {
 	char now[ISO_BUFSIZE];
 	const char *params[2];
-	struct fupind *d = R.d;
 
 	if (R.in_flight) {
 		R.again = R.waiters != NULL;
 		return;
 	}
-	if (d == NULL || d->db == NULL || !d->schema_ok ||
-	    d->campaign == NULL) {
+	/* Not started, or stopped: answer from what we have. */
+	if (R.timer == NULL || fupind == NULL || fupind->db == NULL ||
+	    !fupind->schema_ok || fupind->campaign == NULL) {
 		answer_waiters();
 		return;
 	}
-	params[0] = d->campaign->name;
-	params[1] = iso_format(clock_now(d->clock), ISO_SHANGHAI_OFFSET, now,
-	    sizeof(now));
-	if (db_query(d->db, refresh_sql, 2, params, refresh_done,
+	params[0] = fupind->campaign->name;
+	params[1] = iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET,
+	    now, sizeof(now));
+	if (db_query(fupind->db, refresh_sql, 2, params, refresh_done,
 		(void *)(uintptr_t)R.generation) < 0) {
 		answer_waiters();
 		return;
@@ -317,14 +316,13 @@ refresh_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-metrics_refresh_start(struct fupind *d)
+metrics_refresh_start(void)
 {
 	struct timeval tv = { METRICS_REFRESH_SECONDS, 0 };
 
-	R.d = d;
 	if (R.timer != NULL)
 		return;
-	R.timer = event_new(d->base, -1, EV_PERSIST, refresh_cb, NULL);
+	R.timer = event_new(fupind->base, -1, EV_PERSIST, refresh_cb, NULL);
 	if (R.timer == NULL || event_add(R.timer, &tv) < 0)
 		log_warnx("metrics: cannot arm the refresh timer");
 }
@@ -344,7 +342,6 @@ metrics_refresh_stop(void)
 	R.waiters = NULL;
 	R.generation++;
 	R.in_flight = 0;
-	R.d = NULL;
 }
 
 void

@@ -25,8 +25,7 @@ void metrics_gauge_zero(const char *name);
  * METRICS_REFRESH_SECONDS while the daemon runs, and on demand.
  */
 #define METRICS_REFRESH_SECONDS 15
-struct fupind;
-void metrics_refresh_start(struct fupind *);
+void metrics_refresh_start(void);
 /* Stop the timer; waiting callbacks are dropped, never called. */
 void metrics_refresh_stop(void);
 /* Refresh now, then call done(arg), also when the database is not up. */

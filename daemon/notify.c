@@ -63,10 +63,10 @@ notify_init(void)
 
 	gethostname(host, sizeof(host) - 1);
 	snprintf(who, sizeof(who), "%s:%d", host, (int)getpid());
-	ev_sigchld = evsignal_new(fp->base, SIGCHLD, sigchld_cb, NULL);
+	ev_sigchld = evsignal_new(fupind->base, SIGCHLD, sigchld_cb, NULL);
 	evsignal_add(ev_sigchld, NULL);
-	ev_retry = evtimer_new(fp->base, retry_cb, NULL);
-	ev_hours = evtimer_new(fp->base, retry_cb, NULL);
+	ev_retry = evtimer_new(fupind->base, retry_cb, NULL);
+	ev_hours = evtimer_new(fupind->base, retry_cb, NULL);
 }
 
 static void
@@ -121,10 +121,10 @@ backoff(int attempts)
 {
 	double d = 1.0;
 
-	for (int i = 1; i < attempts && d < fp->cfg->notify_retry_max; i++)
+	for (int i = 1; i < attempts && d < fupind->cfg->notify_retry_max; i++)
 		d *= 2;
-	if (d > fp->cfg->notify_retry_max)
-		d = (double)fp->cfg->notify_retry_max;
+	if (d > fupind->cfg->notify_retry_max)
+		d = (double)fupind->cfg->notify_retry_max;
 	return d * (0.75 + (random() % 1000) / 2000.0);
 }
 
@@ -138,7 +138,7 @@ retry_in(double d)
 	struct timeval now, at, pending;
 
 	if (evtimer_pending(ev_retry, &pending)) {
-		event_base_gettimeofday_cached(fp->base, &now);
+		event_base_gettimeofday_cached(fupind->base, &now);
 		evutil_timeradd(&now, &tv, &at);
 		if (evutil_timercmp(&pending, &at, <=))
 			return;
@@ -175,7 +175,7 @@ record_result(long long id, int ok, const char *error, int attempts)
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
 	if (ok) {
 		metrics_count("alerts_delivered", NULL, 1);
-		r = db_query(fp->db_bg,
+		r = db_query(fupind->db_bg,
 		    "UPDATE fupin.alert SET delivered_at = now(), "
 		    "claimed_until = NULL, last_error = NULL "
 		    "WHERE alert_id = $1::bigint AND delivered_at IS NULL",
@@ -190,7 +190,7 @@ record_result(long long id, int ok, const char *error, int attempts)
 		log_warnx("notify: alert %lld not delivered (%s); retry in "
 			  "%.1fs",
 		    id, error, d);
-		r = db_query(fp->db_bg,
+		r = db_query(fupind->db_bg,
 		    "UPDATE fupin.alert SET claimed_until = NULL, "
 		    "last_error = $2, next_attempt_at = now() + "
 		    "make_interval(secs => $3::double precision) "
@@ -248,7 +248,7 @@ child_exited(struct child *ch, int status)
 
 	if (ch->timed_out)
 		snprintf(why, sizeof(why), "timed out after %llds",
-		    (long long)fp->cfg->notify_timeout);
+		    (long long)fupind->cfg->notify_timeout);
 	else if (WIFEXITED(status))
 		snprintf(why, sizeof(why), "exit status %d",
 		    WEXITSTATUS(status));
@@ -285,7 +285,7 @@ static void
 spawn(long long id, const char *json_text, int attempts)
 {
 	struct child *ch;
-	struct timeval tv = { (time_t)fp->cfg->notify_timeout, 0 };
+	struct timeval tv = { (time_t)fupind->cfg->notify_timeout, 0 };
 	int pipefd[2];
 	pid_t pid;
 
@@ -309,7 +309,7 @@ spawn(long long id, const char *json_text, int attempts)
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		dup2(pipefd[0], 0);
-		execl("/bin/sh", "sh", "-c", fp->cfg->notify_command,
+		execl("/bin/sh", "sh", "-c", fupind->cfg->notify_command,
 		    (char *)NULL);
 		_exit(127);
 	}
@@ -323,8 +323,8 @@ spawn(long long id, const char *json_text, int attempts)
 	ch->fd = pipefd[1];
 	ch->input = xasprintf("%s\n", json_text);
 	ch->len = strlen(ch->input);
-	ch->ev_write = event_new(fp->base, ch->fd, EV_WRITE, write_cb, ch);
-	ch->ev_timeout = evtimer_new(fp->base, timeout_cb, ch);
+	ch->ev_write = event_new(fupind->base, ch->fd, EV_WRITE, write_cb, ch);
+	ch->ev_timeout = evtimer_new(fupind->base, timeout_cb, ch);
 	event_add(ch->ev_write, NULL);
 	evtimer_add(ch->ev_timeout, &tv);
 	ch->next = children;
@@ -354,7 +354,7 @@ deliver(json_t *alert)
 	    json_string_value(json_object_get(alert, "text")));
 	json_object_del(alert, "delivered_at");
 	json_object_del(alert, "attempts");
-	if (fp->cfg->notify_command[0] == '\0') {
+	if (fupind->cfg->notify_command[0] == '\0') {
 		/* Syslog and NOTIFY were the delivery. */
 		record_result(id, 1, NULL, attempts);
 		return;
@@ -403,8 +403,8 @@ claim_done(const PGresult *res, const char *err, void *arg)
 static int64_t
 next_working_moment(int64_t now)
 {
-	const struct config *cfg = fp->cfg;
-	struct cal *cal = fp->campaign->cal;
+	const struct config *cfg = fupind->cfg;
+	struct cal *cal = fupind->campaign->cal;
 	int64_t day = cal_day(cal, now);
 	int64_t offset = (int64_t)cal_offset(cal) * 60;
 	int minute = (int)(((now + offset) % 86400 + 86400) % 86400 / 60);
@@ -425,15 +425,15 @@ void
 notify_kick(void)
 {
 	int64_t when;
-	int room = (int)fp->cfg->notify_concurrency - nchildren;
+	int room = (int)fupind->cfg->notify_concurrency - nchildren;
 	char n[32], lease[32];
-	const char *params[4] = { who, n, lease, ALERTS_LANGUAGE_NAME(fp->cfg) };
+	const char *params[4] = { who, n, lease, ALERTS_LANGUAGE_NAME(fupind->cfg) };
 
-	if (!fp->schema_ok || fp->stopping || claiming || room <= 0)
+	if (!fupind->schema_ok || fupind->stopping || claiming || room <= 0)
 		return;
-	when = next_working_moment(clock_now(fp->clock));
+	when = next_working_moment(clock_now(fupind->clock));
 	if (when != 0) {
-		double d = clock_real_delay(fp->clock, when);
+		double d = clock_real_delay(fupind->clock, when);
 
 		if (d >= 0) {
 			struct timeval tv = { (time_t)d, 0 };
@@ -443,12 +443,12 @@ notify_kick(void)
 	}
 	snprintf(n, sizeof(n), "%d", room);
 	snprintf(lease, sizeof(lease), "%lld",
-	    (long long)fp->cfg->notify_timeout + LEASE_MARGIN);
+	    (long long)fupind->cfg->notify_timeout + LEASE_MARGIN);
 	/* The claimed alerts, and one more row: in how many seconds the
 	 * next alert that cannot be claimed now (waiting for its retry, or
 	 * leased by a daemon that may have died) can be. The claim moves
 	 * neither moment, so the statement's snapshot is good for it. */
-	if (db_query(fp->db_bg,
+	if (db_query(fupind->db_bg,
 		"SELECT x::text, NULL FROM fupin.alert_claim($1, $2::int, "
 		"$3::int, $4) AS x "
 		"UNION ALL "

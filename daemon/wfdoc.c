@@ -4,27 +4,20 @@
 #include "calendar.h"
 #include "campaign.h"
 #include "isotime.h"
+#include "role.h"
 #include "wfdoc.h"
 #include "workflow.h"
 
 static void
 roles(FILE *f, unsigned r)
 {
-	const char *sep = "";
+	char buf[64];
 
-	if (r & WF_ROLE_VILLAGE) {
-		fprintf(f, "%svillage", sep);
-		sep = ", ";
-	}
-	if (r & WF_ROLE_TOWNSHIP) {
-		fprintf(f, "%stownship", sep);
-		sep = ", ";
-	}
-	if (r & WF_ROLE_CITY) {
-		fprintf(f, "%scity", sep);
-		sep = ", ";
-	}
-	fprintf(f, "%sadmin", sep);
+	/* Admin may send every event: last, always. */
+	role_mask_text(r & ~ROLE_BIT(ROLE_ADMIN), buf, sizeof(buf));
+	if (strcmp(buf, "admin") != 0)
+		fprintf(f, "%s, ", buf);
+	fputs("admin", f);
 }
 
 static void

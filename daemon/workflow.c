@@ -16,6 +16,7 @@
 
 #include "cfgfile.h"
 #include "isotime.h"
+#include "role.h"
 #include "util.h"
 #include "workflow.h"
 
@@ -71,16 +72,6 @@ static const struct {
 	  "decrease names an existing one)" },
 	{ "member_change_recorded", "",
 	  "the change, its reason and a date not in the future are recorded" },
-};
-
-static const struct {
-	const char *name;
-	unsigned bit;
-} roles[] = {
-	{ "village", WF_ROLE_VILLAGE },
-	{ "township", WF_ROLE_TOWNSHIP },
-	{ "city", WF_ROLE_CITY },
-	{ "admin", WF_ROLE_ADMIN },
 };
 
 static const char *const categories[] = { "poor", "lifted", "relapsed",
@@ -526,21 +517,17 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 		for (int i = 0; i < config_setting_length(roleset); i++) {
 			const char *r = config_setting_get_string_elem(roleset,
 			    i);
-			size_t j;
+			enum role role = role_from_name(r);
 
-			for (j = 0; j < nitems(roles); j++) {
-				if (strcmp(roles[j].name, r) == 0)
-					break;
-			}
 			s = config_setting_get_elem(roleset, i);
-			if (j == nitems(roles))
+			if (role == ROLE_NONE)
 				ld_error(ld, s, path, "roles", "unknown role "
 				    "'%s'", r);
 			else
-				e->roles |= roles[j].bit;
+				e->roles |= ROLE_BIT(role);
 		}
 	}
-	e->roles |= WF_ROLE_ADMIN;
+	e->roles |= ROLE_BIT(ROLE_ADMIN);
 
 	guardset = ld_get(ld, g, path, "guards", CFG_STRINGS, 0);
 	v = strings_copy(guardset, &n);
@@ -861,21 +848,15 @@ wf_event_exists(const struct wf *w, const char *name)
 int
 wf_role_allowed(const struct wf_event *e, const char *role)
 {
-	for (size_t i = 0; i < nitems(roles); i++) {
-		if (strcmp(roles[i].name, role) == 0)
-			return (e->roles & roles[i].bit) != 0;
-	}
-	return 0;
+	enum role r = role_from_name(role);
+
+	return r != ROLE_NONE && (e->roles & ROLE_BIT(r)) != 0;
 }
 
 int
 wf_role_valid(const char *role)
 {
-	for (size_t i = 0; i < nitems(roles); i++) {
-		if (strcmp(roles[i].name, role) == 0)
-			return 1;
-	}
-	return 0;
+	return role_valid(role);
 }
 
 int
@@ -945,22 +926,17 @@ dot_list(FILE *f, const char *prefix, const char *const *v, size_t n)
 static char *
 dot_edge_label(const struct wf_event *e)
 {
-	const char *rv[nitems(roles)];
-	size_t nr = 0, len;
+	char roles[64];
+	size_t len;
 	char *buf;
 	FILE *f;
 
 	/* Admin may send everything; naming it on every edge is noise. */
-	for (size_t i = 0; i < nitems(roles); i++) {
-		if ((e->roles & roles[i].bit) && roles[i].bit != WF_ROLE_ADMIN)
-			rv[nr++] = roles[i].name;
-	}
-	if (nr == 0)
-		rv[nr++] = "admin";
+	role_mask_text(e->roles, roles, sizeof(roles));
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return xstrdup(e->name);
 	fputs(e->name, f);
-	dot_list(f, "roles: ", rv, nr);
+	fprintf(f, "\nroles: %s", roles);
 	dot_list(f, "if ", e->guards, e->nguards);
 	if (e->not_before != NULL)
 		fprintf(f, "\nnot before %s", e->not_before);

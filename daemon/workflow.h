@@ -63,7 +63,7 @@ struct wf_event {
 	const char *const *from; /* nfrom == 0: creates the instance */
 	size_t nfrom;
 	const char *to;
-	unsigned roles;          /* WF_ROLE_* bits */
+	unsigned roles;          /* ROLE_BIT()s of role.h */
 	const char *const *guards;
 	size_t nguards;
 	int note;                /* a note is required */
@@ -71,11 +71,6 @@ struct wf_event {
 	const char *not_before;  /* calendar id or NULL */
 	int line;
 };
-
-#define WF_ROLE_VILLAGE		0x1
-#define WF_ROLE_TOWNSHIP	0x2
-#define WF_ROLE_CITY		0x4
-#define WF_ROLE_ADMIN		0x8
 
 struct wf {
 	const char *name;

@@ -166,4 +166,8 @@ expect_match "completion: verbs" "$(comp fupinctl ov | tr '\n' ' ')" '^overdue $
 expect_match "completion: workflows after advance ID" "$(comp fupinctl advance H001 ex | tr '\n' ' ')" 'exit'
 expect_match "completion: events of exit" "$(comp fupinctl advance H001 exit pu | tr '\n' ' ')" 'publish'
 expect_match "completion: import kinds" "$(comp fupinctl import h | tr '\n' ' ')" 'households'
+expect_match "completion: newer verbs" "$(comp fupinctl '' | tr '\n' ' ')" 'member .*analyze .*problems'
+expect_match "completion: report" "$(comp fupinctl rep | tr '\n' ' ')" '^report $'
+expect_match "completion: report options" "$(comp fupinctl report --h | tr '\n' ' ')" '^--html $'
+expect_match "completion: member changes" "$(comp fupinctl member H001 re | tr '\n' ' ')" '^remove $'
 t_done
