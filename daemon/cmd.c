@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "deadline.h"
 #include "isotime.h"
+#include "leader.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -136,9 +137,10 @@ done:
 static void
 cmd_ping(struct client *c, struct cmd_args *a)
 {
-	client_reply(c, json_pack("{s:b, s:s, s:b, s:s}", "ok", 1, "database",
-			    db_state_name(fupind->db), "schema", fupind->schema_ok,
-			    "role", role_name(c->role)));
+	client_reply(c, json_pack("{s:b, s:s, s:b, s:s, s:s}", "ok", 1,
+			    "database", db_state_name(fupind->db), "schema",
+			    fupind->schema_ok, "role", role_name(c->role),
+			    "background", leader_state_name()));
 }
 
 const struct cmd_entry cmd_ping_entry = {

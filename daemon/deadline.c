@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "fupind.h"
 #include "isotime.h"
+#include "leader.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -103,8 +104,9 @@ deadline_reply_after_sweep(struct client *c, json_t *answer)
 {
 	struct waiter *w;
 
-	if (!fupind->schema_ok || fupind->stopping) {
-		/* No sweep can run now; it will when the database is back. */
+	if (!fupind->schema_ok || fupind->stopping || leader_standby()) {
+		/* No sweep can run now; it will when the database is back,
+		 * or on the daemon that leads. */
 		json_object_set_new(answer, "swept", json_false());
 		client_reply(c, answer);
 		return;
@@ -232,7 +234,7 @@ sweep_start(void)
 	const char *params[1];
 
 	if (!fupind->schema_ok || fupind->stopping ||
-	    db_state(fupind->db_bg) != DB_UP || !resumed)
+	    db_state(fupind->db_bg) != DB_UP || !resumed || !leader_is())
 		return;
 	if (sweeping) {
 		sweep_again = 1;

@@ -25,6 +25,7 @@
 #include "isotime.h"
 #include "log.h"
 #include "metrics.h"
+#include "leader.h"
 #include "migrate.h"
 #include "wfdoc.h"
 #include "workflow.h"
@@ -137,6 +138,7 @@ reload(void)
 	db_set_conninfo(fupind->db, cfg->database_conninfo);
 	db_set_conninfo(fupind->db_bg, cfg->database_conninfo);
 	engine_reconfigure();
+	leader_reconfigure();
 	deadline_sweep_soon();
 	notify_kick();
 	metrics_count("reloads", "ok", 1);
@@ -252,12 +254,12 @@ schema_check(void)
 }
 
 /* Background work (sweeps, deliveries) starts once both connections are
- * up and the schema is current, whichever comes last. */
+ * up, the schema is current and this daemon leads, whichever comes last. */
 static void
 background_maybe_start(void)
 {
 	if (fupind->schema_ok && engine_campaign_ready() &&
-	    db_state(fupind->db_bg) == DB_UP) {
+	    db_state(fupind->db_bg) == DB_UP && leader_is()) {
 		deadline_db_ready();
 		notify_kick();
 	}
@@ -289,8 +291,9 @@ static void
 db_bg_state_changed(enum db_state st, void *arg)
 {
 	if (st == DB_UP)
-		background_maybe_start();
+		leader_db_up(); /* background_maybe_start once it leads */
 	else if (st == DB_DOWN) {
+		leader_db_down();
 		deadline_db_down();
 		notify_db_down();
 	}
@@ -496,6 +499,7 @@ main(int argc, char **argv)
 	}
 	deadline_init();
 	notify_init();
+	leader_init(background_maybe_start);
 	clock_on_change(fupind->clock, clock_changed, NULL);
 	db_set_size(fupind->db, (int)cfg->database_pool);
 	db_start(fupind->db);
@@ -512,6 +516,7 @@ main(int argc, char **argv)
 	event_base_dispatch(fupind->base);
 
 	log_notice("stopped");
+	leader_free();
 	notify_free();
 	deadline_free();
 	control_free(fupind->control);

@@ -24,6 +24,7 @@
 #include "campaign.h"
 #include "fupind.h"
 #include "isotime.h"
+#include "leader.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -429,7 +430,8 @@ notify_kick(void)
 	char n[32], lease[32];
 	const char *params[4] = { who, n, lease, ALERTS_LANGUAGE_NAME(fupind->cfg) };
 
-	if (!fupind->schema_ok || fupind->stopping || claiming || room <= 0)
+	if (!fupind->schema_ok || fupind->stopping || claiming || room <= 0 ||
+	    !leader_is())
 		return;
 	when = next_working_moment(clock_now(fupind->clock));
 	if (when != 0) {
