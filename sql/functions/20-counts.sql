@@ -92,10 +92,48 @@ FROM fupin.workflow_instance
 GROUP BY 1, 2, 3, 4;
 $$;
 
-CREATE OR REPLACE TRIGGER workflow_instance_count
-    AFTER INSERT OR DELETE OR UPDATE OF campaign_id, village_id, workflow, state
+-- Inserts and deletes are counted per statement, one counter row per
+-- (village, workflow, state) they touch, so that creating a million
+-- procedures in one statement costs one aggregate, not a million counter
+-- updates; groups in key order, so that two bulk statements cannot
+-- deadlock on the counters.  Updates (every ADVANCE) stay per row: one
+-- row moves, and a transition table would cost it more than it saves.
+CREATE OR REPLACE FUNCTION fupin.state_count_statement()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM fupin.state_count_add(campaign_id, village_id,
+		    workflow, state, n)
+		FROM (SELECT campaign_id, village_id, workflow, state,
+			count(*) AS n FROM new_rows
+		    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) g;
+	ELSE
+		PERFORM fupin.state_count_add(campaign_id, village_id,
+		    workflow, state, -n)
+		FROM (SELECT campaign_id, village_id, workflow, state,
+			count(*) AS n FROM old_rows
+		    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) g;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS workflow_instance_count ON fupin.workflow_instance;
+CREATE OR REPLACE TRIGGER workflow_instance_count_update
+    AFTER UPDATE OF campaign_id, village_id, workflow, state
     ON fupin.workflow_instance
     FOR EACH ROW EXECUTE FUNCTION fupin.state_count_trigger();
+CREATE OR REPLACE TRIGGER workflow_instance_count_insert
+    AFTER INSERT ON fupin.workflow_instance
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fupin.state_count_statement();
+CREATE OR REPLACE TRIGGER workflow_instance_count_delete
+    AFTER DELETE ON fupin.workflow_instance
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION fupin.state_count_statement();
 
 CREATE OR REPLACE TRIGGER workflow_instance_count_truncate
     AFTER TRUNCATE ON fupin.workflow_instance
