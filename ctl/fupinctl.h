@@ -33,6 +33,9 @@ int ctl_settings(const char *path, int quiet, struct settings *set);
 /* fupinctl import KIND FILE (database access through the config file). */
 int import_main(const char *config_path, int argc, char **argv, int json);
 
+/* The campaign's code lists for import, per staging column (codes.c). */
+json_t *codes_load(const struct settings *);
+
 /* fupinctl report [--html FILE] [--csv FILE] [--summary] (report.c). */
 int report_main(const char *config_path, int argc, char **argv);
 

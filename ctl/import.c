@@ -36,7 +36,7 @@
 #include "value.h"
 
 #define IMPORT_MAX_FILE (1024L * 1024 * 1024)
-#define IMPORT_MAX_COLUMNS 16
+#define IMPORT_MAX_COLUMNS 24
 #define IMPORT_COPY_CHUNK (256 * 1024)
 
 enum import_type {
@@ -127,7 +127,7 @@ static const struct import_column village_columns[] = {
 
 enum { H_ID, H_VILLAGE, H_GROUP, H_HEAD, H_SIZE, H_CATEGORY, H_IDENTIFIED,
 	H_LIFTED, H_INCOME, H_FOOD, H_CLOTHING, H_EDUCATION, H_MEDICAL,
-	H_HOUSING, H_RISK, H_RELAPSE };
+	H_HOUSING, H_RISK, H_RELAPSE, H_RELAPSE_YEAR };
 static const struct import_column household_columns[] = {
 	{ "household_id", "household_id", IT_ID, 1,
 	    { "户编号", "户号", "户编码", "家庭编号" } },
@@ -158,7 +158,9 @@ static const struct import_column household_columns[] = {
 	{ "risk", "risk", IT_OPTTEXT, 0,
 	    { "致贫风险", "风险", "返贫致贫风险", "主要风险" } },
 	{ "relapse_reason", "relapse_reason", IT_OPTTEXT, 0,
-	    { "返贫原因" } },
+	    { "返贫原因", "致贫原因", "主要致贫原因", "致贫返贫原因" } },
+	{ "relapse_year", "relapse_year", IT_YEAR, 0,
+	    { "返贫年度", "返贫年份", "返贫时间" } },
 };
 
 enum { M_HOUSEHOLD, M_PERSON, M_NAME, M_RELATION, M_BIRTH, M_CHANGE,
@@ -188,19 +190,22 @@ static void member_row_check(struct import *, int, char **);
 static const struct import_kind import_kinds[] = {
 	{ "villages", "import_village", village_columns,
 	    nitems(village_columns), V_ID,
-	    "SELECT line, col, reason FROM fupin.import_villages_check($1)",
+	    "SELECT line, col, reason "
+	    "FROM fupin.import_villages_check($1, $2::jsonb)",
 	    "SELECT inserted, updated, unchanged "
 	    "FROM fupin.import_villages($1)",
 	    NULL },
 	{ "households", "import_household", household_columns,
 	    nitems(household_columns), H_ID,
-	    "SELECT line, col, reason FROM fupin.import_households_check($1)",
+	    "SELECT line, col, reason "
+	    "FROM fupin.import_households_check($1, $2::jsonb)",
 	    "SELECT inserted, updated, unchanged "
 	    "FROM fupin.import_households($1)",
 	    household_row_check },
 	{ "members", "import_member", member_columns, nitems(member_columns),
 	    M_PERSON,
-	    "SELECT line, col, reason FROM fupin.import_members_check($1)",
+	    "SELECT line, col, reason "
+	    "FROM fupin.import_members_check($1, $2::jsonb)",
 	    "SELECT inserted, updated, unchanged FROM fupin.import_members($1)",
 	    member_row_check },
 };
@@ -737,14 +742,22 @@ import_encoding(struct import *im, char **buf, size_t *len)
 /* The database                                                        */
 /* ------------------------------------------------------------------ */
 
+/* The conninfo, and the campaign's code lists as JSON text in *codes. */
 static char *
-import_conninfo(const char *config_path)
+import_conninfo(const char *config_path, char **codes)
 {
 	struct settings set;
+	json_t *c;
 	char *out;
 
 	if (ctl_settings(config_path, 0, &set) < 0)
 		return NULL;
+	if ((c = codes_load(&set)) == NULL) {
+		settings_free(&set);
+		return NULL;
+	}
+	*codes = json_dumps(c, JSON_COMPACT);
+	json_decref(c);
 	out = xstrdup(set.v[SET_DATABASE_CONNINFO].s);
 	settings_free(&set);
 	return out;
@@ -837,11 +850,12 @@ import_load(struct import *im, const char *config_path, long counts[3])
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
 	char *conninfo, *sql = NULL, *present = NULL, *actor = NULL;
-	const char *params[1];
+	char *codes = NULL;
+	const char *params[2];
 	struct import_buf cols = { NULL, 0, 0 };
 	int rc = EXIT_CANNOT_ASK;
 
-	if ((conninfo = import_conninfo(config_path)) == NULL)
+	if ((conninfo = import_conninfo(config_path, &codes)) == NULL)
 		return EXIT_CANNOT_ASK;
 	conn = PQconnectdb(conninfo);
 	if (PQstatus(conn) != CONNECTION_OK) {
@@ -899,7 +913,8 @@ import_load(struct import *im, const char *config_path, long counts[3])
 
 	present = import_present(im);
 	params[0] = present;
-	res = PQexecParams(conn, k->check_sql, 1, NULL, params, NULL, NULL, 0);
+	params[1] = codes;
+	res = PQexecParams(conn, k->check_sql, 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = import_db_error(im->path, "checking", res, conn);
 		goto out;
@@ -937,6 +952,7 @@ out:
 	PQfinish(conn);
 	free(actor);
 	free(present);
+	free(codes);
 	free(sql);
 	free(cols.p);
 	free(conninfo);

@@ -75,6 +75,28 @@ strings_json(const char *const *s, size_t n)
 	return a;
 }
 
+/* {code: title} of the reasons and risks, so that a guard's refusal
+ * names a value as people know it: illness (因病 / illness). */
+static json_t *
+titles_json(const struct wf_campaign *wc)
+{
+	const struct {
+		const struct wf_label *l;
+		size_t n;
+	} lists[] = { { wc->reasons, wc->nreasons },
+		{ wc->relapse_reasons, wc->nrelapse_reasons },
+		{ wc->marginal_risks, wc->nmarginal_risks },
+		{ wc->monitoring_risks, wc->nmonitoring_risks } };
+	json_t *o = json_object();
+
+	for (size_t k = 0; k < nitems(lists); k++) {
+		for (size_t i = 0; i < lists[k].n; i++)
+			json_object_set_new(o, lists[k].l[i].name,
+			    json_string(lists[k].l[i].title));
+	}
+	return o;
+}
+
 /* ---- campaign synchronisation ---- */
 
 static json_t *
@@ -482,6 +504,49 @@ const struct cmd_entry cmd_household_entry = {
 	.help = "a household, its procedures and their full history",
 };
 
+/* The effects of an event entry on the register, for fupin.advance. */
+static json_t *
+effects_json(const struct wf_event *ev)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < ev->neffects; i++) {
+		const struct wf_effect *ef = &ev->effects[i];
+		json_t *o = json_pack("{s:o, s:b}", "when",
+		    strings_json(ef->when, ef->nwhen), "clears_problem",
+		    ef->clears_problem);
+
+		if (ef->category != NULL)
+			json_object_set_new(o, "category",
+			    json_string(ef->category));
+		if (ef->year != NULL)
+			json_object_set_new(o, "year", json_string(ef->year));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The procedures of the campaign's conflicts that contradict workflow
+ * name: [{workflow, except: [states]}]. */
+static json_t *
+conflicts_json(const char *name)
+{
+	const struct wf_campaign *wc = wf_campaign(fupind->campaign->wf);
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < wc->nconflicts; i++) {
+		const struct wf_conflict *k = &wc->conflicts[i];
+		const char *other = strcmp(k->a, name) == 0 ? k->b :
+		    strcmp(k->b, name) == 0 ? k->a : NULL;
+
+		if (other != NULL)
+			json_array_append_new(a, json_pack("{s:s, s:o}",
+			    "workflow", other, "except",
+			    strings_json(k->except, k->nexcept)));
+	}
+	return a;
+}
+
 json_t *
 engine_event_entries(const struct wf *w, const char *name, const char *role)
 {
@@ -499,6 +564,8 @@ engine_event_entries(const struct wf *w, const char *name, const char *role)
 		    ev->note, "data_entry", ev->data_entry, "allowed",
 		    wf_role_allowed(ev, role), "roles",
 		    role_mask_text(ev->roles, roles, sizeof(roles)));
+		if (ev->neffects > 0)
+			json_object_set_new(e, "effects", effects_json(ev));
 		if (ev->not_before != NULL) {
 			const struct cal_item *it = cal_find(fupind->campaign->cal,
 			    ev->not_before);
@@ -526,14 +593,17 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	char now[ISO_BUFSIZE], lock[ISO_BUFSIZE], *target, *subject, *text,
 	    *metric;
 	int64_t lock_at = engine_lock_moment();
-	const char *params[1];
+	const char *params[1], *event = a->argv[3];
 
 	if (w == NULL) {
 		client_error(c, "unknown", "no workflow \"%.40s\"; workflows "
 		    "are listed by HELP ADVANCE", a->argv[2]);
 		return;
 	}
-	if (!wf_event_exists(w, a->argv[3])) {
+	/* An event may be named by its title as the plan writes it:
+	 * ADVANCE H1 exit 村级公示 is publish. */
+	if (!wf_event_exists(w, event) &&
+	    (event = wf_event_by_title(w, a->argv[3])) == NULL) {
 		client_error(c, "unknown", "workflow %s has no event \"%.40s\"",
 		    w->name, a->argv[3]);
 		return;
@@ -558,8 +628,8 @@ cmd_advance(struct client *c, struct cmd_args *a)
 		      "s:o, s:o, s:o, s:o, s:o}",
 	    "campaign", fupind->campaign->name, "workflow", w->name, "scope",
 	    w->scope == WF_SCOPE_VILLAGE ? "village" : "household", "target",
-	    target, "subject", subject ? subject : "", "event", a->argv[3],
-	    "entries", engine_event_entries(w, a->argv[3], role_name(c->role)), "actor",
+	    target, "subject", subject ? subject : "", "event", event,
+	    "entries", engine_event_entries(w, event, role_name(c->role)), "actor",
 	    c->principal, "role", role_name(c->role), "now",
 	    moment_text(clock_now(fupind->clock), now), "min_days", min_days,
 	    "final", finals, "relapse_reasons",
@@ -576,11 +646,13 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	    json_string(c->village) : json_null());
 	json_object_set_new(p, "note", a->argc > 4 ?
 	    json_string(a->rest[4]) : json_null());
+	json_object_set_new(p, "conflicts", conflicts_json(w->name));
+	json_object_set_new(p, "reason_titles", titles_json(wc));
 	text = json_dumps(p, JSON_COMPACT);
 	json_decref(p);
 	free(target);
 	params[0] = text;
-	metric = xasprintf("%s/%s", w->name, a->argv[3]);
+	metric = xasprintf("%s/%s", w->name, event);
 	engine_call_sql(c, "SELECT fupin.advance($1::jsonb)::text", 1, params, NULL,
 	    metric);
 	free(metric);

@@ -34,6 +34,32 @@ deadline(FILE *f, const struct campaign *c, const char *id)
 	    iso_format(it->due, cal_offset(c->cal), buf, sizeof(buf)));
 }
 
+/* "poor, relapsed → `lifted`, lifted_year" per effect, "; " between. */
+static void
+effects(FILE *f, const struct wf_event *e)
+{
+	for (size_t i = 0; i < e->neffects; i++) {
+		const struct wf_effect *ef = &e->effects[i];
+		const char *sep = "";
+
+		fputs(i ? "; " : "", f);
+		for (size_t k = 0; k < ef->nwhen; k++)
+			fprintf(f, "%s%s", k ? ", " : "", ef->when[k]);
+		if (ef->category != NULL || ef->year != NULL)
+			fputs(ef->nwhen ? " → " : "→ ", f);
+		if (ef->category != NULL) {
+			fprintf(f, "`%s`", ef->category);
+			sep = ", ";
+		}
+		if (ef->year != NULL) {
+			fprintf(f, "%s%s = campaign year", sep, ef->year);
+			sep = ", ";
+		}
+		if (ef->clears_problem)
+			fprintf(f, "%sclears the problem", sep);
+	}
+}
+
 void
 wfdoc_markdown(const struct campaign *c, FILE *f)
 {
@@ -45,6 +71,22 @@ wfdoc_markdown(const struct campaign *c, FILE *f)
 	    wc->id, wc->exit_threshold, wc->marginal_threshold,
 	    wc->income_from, wc->income_to, wc->notice_min_days,
 	    wc->data_entry_lock ? wc->data_entry_lock : "-");
+	if (wc->nconflicts > 0) {
+		fputs("Procedures that contradict each other (a household in "
+		      "one cannot start the other: `conflict`):", f);
+		for (size_t i = 0; i < wc->nconflicts; i++) {
+			const struct wf_conflict *k = &wc->conflicts[i];
+
+			fprintf(f, "%s`%s` and `%s`", i ? "; " : " ", k->a,
+			    k->b);
+			for (size_t s = 0; s < k->nexcept; s++)
+				fprintf(f, "%s`%s`", s ? ", " :
+				    " (not once ", k->except[s]);
+			if (k->nexcept > 0)
+				fputs(")", f);
+		}
+		fputs(".\n\n", f);
+	}
 	for (size_t i = 0; i < wf_count(c->wf); i++) {
 		const struct wf *w = wf_at(c->wf, i);
 
@@ -72,8 +114,8 @@ wfdoc_markdown(const struct campaign *c, FILE *f)
 				fputs(" | — | ", f);
 			fprintf(f, "%s |\n", st->final ? "yes" : "");
 		}
-		fputs("\n| event | from | to | roles | guards | note |\n"
-		      "|---|---|---|---|---|---|\n",
+		fputs("\n| event | from | to | roles | guards | note | "
+		      "register |\n|---|---|---|---|---|---|---|\n",
 		    f);
 		for (size_t k = 0; k < w->nevents; k++) {
 			const struct wf_event *e = &w->events[k];
@@ -92,7 +134,9 @@ wfdoc_markdown(const struct campaign *c, FILE *f)
 			if (e->not_before)
 				fprintf(f, "%snot before `%s`",
 				    e->nguards ? "; " : "", e->not_before);
-			fprintf(f, " | %s |\n", e->note ? "required" : "");
+			fprintf(f, " | %s | ", e->note ? "required" : "");
+			effects(f, e);
+			fputs(" |\n", f);
 		}
 		fputs("\n<details><summary>Graphviz</summary>\n\n```dot\n", f);
 		wf_dot(w, f);

@@ -72,6 +72,13 @@ static const struct {
 	  "decrease names an existing one)" },
 	{ "member_change_recorded", "",
 	  "the change, its reason and a date not in the future are recorded" },
+	{ "member_list_agrees", "",
+	  "the member list agrees with the change: a person reported as "
+	  "added is in the household, one reported as leaving is recorded "
+	  "as gone from it" },
+	{ "problem_cleared", "",
+	  "the data-quality rule that found the problem, run again for this "
+	  "household (and person), no longer finds it" },
 };
 
 static const char *const categories[] = { "poor", "lifted", "relapsed",
@@ -81,14 +88,22 @@ static const char *const categories[] = { "poor", "lifted", "relapsed",
 static const char *const campaign_keys[] = { "id", "year", "title",
 	"exit_threshold", "marginal_threshold", "income_from", "income_to",
 	"notice_min_days", "data_entry_lock", "relapse_reasons",
-	"marginal_risks", "monitoring_risks", NULL };
-static const char *const label_keys[] = { "name", "title", NULL };
+	"marginal_risks", "monitoring_risks", "reasons", "relations",
+	"change_reasons", "conflicts", NULL };
+static const char *const label_keys[] = { "name", "title", "aliases", NULL };
+static const char *const conflict_keys[] = { "procedures", "except", NULL };
+static const char *const effect_keys[] = { "when", "category", "year",
+	"clears_problem", NULL };
+/* The register columns an effect may date with the campaign year. */
+static const char *const year_columns[] = { "identified_year",
+	"lifted_year", "relapse_year" };
 static const char *const workflow_keys[] = { "name", "title", "scope",
 	"applies_to", "initial", "data_entry", "states", "events", NULL };
 static const char *const state_keys[] = { "name", "title", "leave_by",
 	"min_days", "final", NULL };
 static const char *const event_keys[] = { "name", "title", "from", "to",
-	"roles", "guards", "note", "data_entry", "not_before", NULL };
+	"roles", "guards", "note", "data_entry", "not_before", "effects",
+	NULL };
 
 /* What one file's loading needs to report errors and check calendar ids. */
 struct ld {
@@ -181,8 +196,20 @@ free_labels(const struct wf_label *l, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free((void *)l[i].name);
 		free((void *)l[i].title);
+		free_strings(l[i].aliases, l[i].naliases);
 	}
 	free((void *)l);
+}
+
+static void
+free_effects(const struct wf_effect *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free_strings(e[i].when, e[i].nwhen);
+		free((void *)e[i].category);
+		free((void *)e[i].year);
+	}
+	free((void *)e);
 }
 
 static void
@@ -207,6 +234,7 @@ wf_destroy(struct wf *w)
 		free((void *)e->to);
 		free_strings(e->guards, e->nguards);
 		free((void *)e->not_before);
+		free_effects(e->effects, e->neffects);
 	}
 	free((void *)w->events);
 	free_strings(w->applies_to, w->napplies_to);
@@ -228,15 +256,74 @@ campaign_clear(struct wf_campaign *c)
 	free_labels(c->relapse_reasons, c->nrelapse_reasons);
 	free_labels(c->marginal_risks, c->nmarginal_risks);
 	free_labels(c->monitoring_risks, c->nmonitoring_risks);
+	free_labels(c->reasons, c->nreasons);
+	free_labels(c->relations, c->nrelations);
+	free_labels(c->change_reasons, c->nchange_reasons);
+	for (size_t i = 0; i < c->nconflicts; i++) {
+		free((void *)c->conflicts[i].a);
+		free((void *)c->conflicts[i].b);
+		free_strings(c->conflicts[i].except, c->conflicts[i].nexcept);
+	}
+	free((void *)c->conflicts);
 	memset(c, 0, sizeof(*c));
+}
+
+static char **strings_copy(const config_setting_t *, size_t *);
+static void parse_effects(struct ld *, struct wf_event *,
+    const config_setting_t *, const char *);
+
+/* conflicts = ( { procedures = [ "exit", "inclusion" ];
+ *                 except = [ "withdrawn" ]; }, ... ); the names are
+ * checked against the workflows once they are loaded (check_conflicts). */
+static void
+ld_conflicts(struct ld *ld, const config_setting_t *grp,
+    struct wf_campaign *c)
+{
+	const config_setting_t *list = ld_get(ld, grp, "", "conflicts",
+	    CFG_LIST, 0);
+	struct wf_conflict *v;
+
+	if (list == NULL)
+		return;
+	v = xcalloc(config_setting_length(list), sizeof(*v));
+	c->conflicts = v;
+	for (int i = 0; i < config_setting_length(list); i++) {
+		config_setting_t *g = config_setting_get_elem(list, i);
+		const config_setting_t *s;
+		char path[128];
+		char **names;
+		size_t n;
+
+		snprintf(path, sizeof path, "conflicts[%d]", i + 1);
+		cfgfile_check_keys(ld->cf, g, path, conflict_keys);
+		s = ld_get(ld, g, path, "procedures", CFG_STRINGS, 1);
+		if (s == NULL)
+			continue;
+		names = strings_copy(s, &n);
+		if (n != 2 || strcmp(names[0], names[1]) == 0) {
+			ld_error(ld, s, path, "procedures", "expected two "
+			    "different workflows");
+			free_strings((const char *const *)names, n);
+			continue;
+		}
+		v[c->nconflicts].a = names[0];
+		v[c->nconflicts].b = names[1];
+		free(names);
+		v[c->nconflicts].except = (const char *const *)strings_copy(
+		    ld_get(ld, g, path, "except", CFG_STRINGS, 0),
+		    &v[c->nconflicts].nexcept);
+		v[c->nconflicts].line = config_setting_source_line(g);
+		c->nconflicts++;
+	}
 }
 
 /* relapse_reasons = ( { name = "illness"; title = "因病"; }, ... ); */
 static struct wf_label *
 ld_labels(struct ld *ld, const config_setting_t *grp, const char *key,
-    size_t *np)
+    int required, size_t *np)
 {
-	const config_setting_t *list = ld_get(ld, grp, "", key, CFG_LIST, 1);
+	const config_setting_t *list = ld_get(ld, grp, "", key, CFG_LIST,
+	    required);
 	struct wf_label *l;
 	size_t n = 0;
 
@@ -264,6 +351,8 @@ ld_labels(struct ld *ld, const config_setting_t *grp, const char *key,
 		l[n].title = ld_string(ld, g, path, "title", 1);
 		if (l[n].title == NULL)
 			l[n].title = xstrdup(name);
+		l[n].aliases = (const char *const *)strings_copy(ld_get(ld, g,
+		    path, "aliases", CFG_STRINGS, 0), &l[n].naliases);
 		n++;
 	}
 	if (n == 0)
@@ -322,12 +411,27 @@ campaign_parse(struct ld *ld, const config_setting_t *root,
 		c->notice_min_days = (int)n;
 	c->data_entry_lock = ld_deadline(ld, g, "", "data_entry_lock", 1);
 
-	c->relapse_reasons = ld_labels(ld, g, "relapse_reasons",
+	c->relapse_reasons = ld_labels(ld, g, "relapse_reasons", 1,
 	    &c->nrelapse_reasons);
-	c->marginal_risks = ld_labels(ld, g, "marginal_risks",
+	c->marginal_risks = ld_labels(ld, g, "marginal_risks", 1,
 	    &c->nmarginal_risks);
-	c->monitoring_risks = ld_labels(ld, g, "monitoring_risks",
+	c->monitoring_risks = ld_labels(ld, g, "monitoring_risks", 1,
 	    &c->nmonitoring_risks);
+	c->reasons = ld_labels(ld, g, "reasons", 0, &c->nreasons);
+	c->relations = ld_labels(ld, g, "relations", 0, &c->nrelations);
+	c->change_reasons = ld_labels(ld, g, "change_reasons", 0,
+	    &c->nchange_reasons);
+	/* A relapse reason is one of the national reasons when they are
+	 * listed: the import stores those codes. */
+	for (size_t i = 0; c->nreasons > 0 && i < c->nrelapse_reasons; i++) {
+		if (!wf_label_has(c->reasons, c->nreasons,
+		    c->relapse_reasons[i].name))
+			ld_error(ld, config_setting_get_member(g,
+			    "relapse_reasons"), "", "relapse_reasons",
+			    "'%s' is not one of the reasons",
+			    c->relapse_reasons[i].name);
+	}
+	ld_conflicts(ld, g, c);
 }
 
 static struct wf_state *
@@ -554,6 +658,59 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 			ld_error(ld, s, path, "guards", "notice_min_days on an "
 			    "event that creates the instance");
 	}
+	parse_effects(ld, e, g, path);
+}
+
+/* effects = ( { when = [ "poor" ]; category = "lifted";
+ *               year = "lifted_year"; }, ... ); */
+static void
+parse_effects(struct ld *ld, struct wf_event *e, const config_setting_t *g,
+    const char *evpath)
+{
+	const config_setting_t *list = ld_get(ld, g, evpath, "effects",
+	    CFG_LIST, 0);
+	struct wf_effect *v;
+
+	if (list == NULL)
+		return;
+	v = xcalloc(config_setting_length(list), sizeof(*v));
+	e->effects = v;
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const config_setting_t *eg = config_setting_get_elem(list, i);
+		const config_setting_t *s;
+		struct wf_effect *ef = &v[e->neffects++];
+		char path[160];
+
+		snprintf(path, sizeof path, "%s.effects[%d]", evpath, i + 1);
+		cfgfile_check_keys(ld->cf, eg, path, effect_keys);
+		s = ld_get(ld, eg, path, "when", CFG_STRINGS, 0);
+		ef->when = (const char *const *)strings_copy(s, &ef->nwhen);
+		for (size_t k = 0; k < ef->nwhen; k++) {
+			if (!in_list(categories, nitems(categories),
+			    ef->when[k]))
+				ld_error(ld, config_setting_get_elem(s, k),
+				    path, "when", "unknown category '%s'",
+				    ef->when[k]);
+		}
+		ef->category = ld_string(ld, eg, path, "category", 0);
+		if (ef->category != NULL && !in_list(categories,
+		    nitems(categories), ef->category))
+			ld_error(ld, config_setting_get_member(eg, "category"),
+			    path, "category", "unknown category '%s'",
+			    ef->category);
+		ef->year = ld_string(ld, eg, path, "year", 0);
+		if (ef->year != NULL && !in_list(year_columns,
+		    nitems(year_columns), ef->year))
+			ld_error(ld, config_setting_get_member(eg, "year"),
+			    path, "year", "expected identified_year, "
+			    "lifted_year or relapse_year, not '%s'", ef->year);
+		ef->clears_problem = ld_bool(ld, eg, path, "clears_problem",
+		    0);
+		if (ef->category == NULL && ef->year == NULL &&
+		    !ef->clears_problem)
+			ld_error(ld, eg, path, NULL, "an effect without "
+			    "category, year or clears_problem does nothing");
+	}
 }
 
 /* Graph checks, once every reference is known to be good. */
@@ -686,6 +843,45 @@ wf_parse(struct ld *ld, const config_setting_t *root, const char *stem,
 	return w;
 }
 
+static const struct wf *
+set_find(const struct wf_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->nwfs; i++) {
+		if (set->wfs[i]->name != NULL &&
+		    strcmp(set->wfs[i]->name, name) == 0)
+			return set->wfs[i];
+	}
+	return NULL;
+}
+
+/* The conflicts of campaign.conf name workflows and states of the set. */
+static void
+check_conflicts(struct wf_set *set, const char *base, struct errlist *errs)
+{
+	const struct wf_campaign *c = &set->campaign;
+	char *file = xasprintf("%s/campaign.conf", base);
+
+	for (size_t i = 0; i < c->nconflicts; i++) {
+		const struct wf_conflict *k = &c->conflicts[i];
+		const struct wf *a = set_find(set, k->a), *b = set_find(set,
+		    k->b);
+
+		if (a == NULL || b == NULL) {
+			errlist_add(errs, file, k->line, "conflicts",
+			    "no workflow '%s'", a == NULL ? k->a : k->b);
+			continue;
+		}
+		for (size_t s = 0; s < k->nexcept; s++) {
+			if (wf_state_find(a, k->except[s]) == NULL &&
+			    wf_state_find(b, k->except[s]) == NULL)
+				errlist_add(errs, file, k->line, "conflicts",
+				    "except: '%s' is a state of neither %s nor "
+				    "%s", k->except[s], k->a, k->b);
+		}
+	}
+	free(file);
+}
+
 static int
 wf_cmp(const void *a, const void *b)
 {
@@ -751,6 +947,9 @@ wf_load(const char *dir, const char *campaign,
 	if (rc == 0)
 		globfree(&gl);
 	free(pattern);
+
+	if (errs->count == before)
+		check_conflicts(set, base, errs);
 	free(base);
 
 	if (errs->count != before) {
@@ -843,6 +1042,33 @@ wf_event_exists(const struct wf *w, const char *name)
 			return 1;
 	}
 	return 0;
+}
+
+/* "村级公示 / publish the village notice": the title, or either half. */
+static int
+title_matches(const char *title, const char *want)
+{
+	const char *sep = strstr(title, " / ");
+	size_t n = strlen(want);
+
+	if (n == 0)
+		return 0;
+	if (strcmp(title, want) == 0)
+		return 1;
+	if (sep == NULL)
+		return 0;
+	return ((size_t)(sep - title) == n && strncmp(title, want, n) == 0) ||
+	    strcmp(sep + 3, want) == 0;
+}
+
+const char *
+wf_event_by_title(const struct wf *w, const char *title)
+{
+	for (size_t i = 0; i < w->nevents; i++) {
+		if (title_matches(w->events[i].title, title))
+			return w->events[i].name;
+	}
+	return NULL;
 }
 
 int

@@ -23,10 +23,36 @@ enum wf_scope {
 	WF_SCOPE_VILLAGE
 };
 
-/* A name the household data holds, with a title for people. */
+/* A code the register holds, with a title for people and the other forms
+ * the national system's export writes for it (因病, 因病返贫, ...). */
 struct wf_label {
 	const char *name;
 	const char *title;
+	const char *const *aliases;
+	size_t naliases;
+};
+
+/* Two procedures a household may not be in at once (conflicts in
+ * campaign.conf). An instance of either stops counting once it is in one
+ * of the except states (withdrawn, dropped). */
+struct wf_conflict {
+	const char *a;
+	const char *b;
+	const char *const *except;
+	size_t nexcept;
+	int line;
+};
+
+/* What an event does to the household's register entry when it succeeds:
+ * the first effect whose `when` holds the household's category applies
+ * (empty when: any). category NULL keeps it; year names the column that
+ * gets the campaign year (identified_year, lifted_year, relapse_year). */
+struct wf_effect {
+	const char *const *when;
+	size_t nwhen;
+	const char *category;
+	const char *year;
+	int clears_problem; /* closes the problem the instance carries */
 };
 
 struct wf_campaign {
@@ -45,6 +71,16 @@ struct wf_campaign {
 	size_t nmarginal_risks;
 	const struct wf_label *monitoring_risks;
 	size_t nmonitoring_risks;
+	/* Code lists of the national system (optional): 致贫/返贫原因,
+	 * 与户主关系, 成员变更原因. */
+	const struct wf_label *reasons;
+	size_t nreasons;
+	const struct wf_label *relations;
+	size_t nrelations;
+	const struct wf_label *change_reasons;
+	size_t nchange_reasons;
+	const struct wf_conflict *conflicts;
+	size_t nconflicts;
 };
 
 struct wf_state {
@@ -69,6 +105,8 @@ struct wf_event {
 	int note;                /* a note is required */
 	int data_entry;          /* refused after the data-entry lock */
 	const char *not_before;  /* calendar id or NULL */
+	const struct wf_effect *effects;
+	size_t neffects;
 	int line;
 };
 
@@ -115,6 +153,10 @@ const struct wf_event *wf_event_find(const struct wf *, const char *name,
     const char *from);
 /* 1 if some entry of the workflow is called `name`. */
 int wf_event_exists(const struct wf *, const char *name);
+/* The name of the event whose title is `title`, or its Chinese or English
+ * half ("村级公示" for "村级公示 / publish the village notice"); NULL if
+ * none. */
+const char *wf_event_by_title(const struct wf *, const char *title);
 
 /* Role names: village, township, city, admin. Admin may send any event. */
 int wf_role_allowed(const struct wf_event *, const char *role);

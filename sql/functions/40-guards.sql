@@ -19,6 +19,10 @@ DECLARE
 	since timestamptz;
 	now_at timestamptz := (p->>'now')::timestamptz;
 	m fupin.member;
+	pr fupin.problem;
+	qr fupin.quality_rule;
+	finding text;
+	hits int;
 BEGIN
 	IF h.household_id IS NULL AND g NOT IN ('notice_min_days') THEN
 		RETURN jsonb_build_object('rule', g, 'message',
@@ -58,13 +62,26 @@ BEGIN
 			    'a household identified this year cannot exit this year',
 			    h.identified_year));
 		END IF;
-		IF h.category = 'relapsed' OR EXISTS (SELECT 1 FROM
+		IF h.relapse_year = cp.year THEN
+			RETURN jsonb_build_object('rule', g, 'relapse_year',
+			    h.relapse_year, 'message', format('relapsed in %s: a '
+			    'household relapsed this year cannot exit this year',
+			    h.relapse_year));
+		END IF;
+		-- A relapse of an earlier year exits like any poor household;
+		-- one whose year was never recorded cannot be told apart.
+		IF h.category = 'relapsed' AND h.relapse_year IS NULL THEN
+			RETURN jsonb_build_object('rule', g, 'relapse_year', NULL,
+			    'message', 'relapsed in an unknown year: record the '
+			    'relapse year (relapse_year, 返贫年度) before an exit');
+		END IF;
+		IF EXISTS (SELECT 1 FROM
 		    fupin.workflow_instance x WHERE x.campaign_id = cp.campaign_id
 		    AND x.workflow = 'inclusion' AND x.household_id = h.household_id
 		    AND x.state = 'included') THEN
 			RETURN jsonb_build_object('rule', g, 'category', h.category,
-			    'message', format('relapsed or included in %s: it cannot '
-			    'exit in the same year', cp.year));
+			    'message', format('included in %s: it cannot exit in '
+			    'the same year', cp.year));
 		END IF;
 	WHEN 'below_standard' THEN
 		IF h.income_per_capita IS NOT NULL AND
@@ -90,7 +107,9 @@ BEGIN
 			    'the household has %s',
 			    (SELECT string_agg(x, ', ') FROM
 			     jsonb_array_elements_text(p->'relapse_reasons') x),
-			    coalesce(nullif(h.relapse_reason, ''), 'none')));
+			    coalesce(nullif(h.relapse_reason, '') || coalesce(' (' ||
+			    (p->'reason_titles'->>h.relapse_reason) || ')', ''),
+			    'none')));
 		END IF;
 	WHEN 'notice_min_days' THEN
 		days := (p->'min_days'->>wi.state)::int;
@@ -120,8 +139,14 @@ BEGIN
 		    jsonb_array_elements_text(p->(CASE g WHEN 'risk_named'
 		    THEN 'marginal_risks' ELSE 'monitoring_risks' END))))) THEN
 			RETURN jsonb_build_object('rule', g, 'risk', h.risk,
-			    'message', format('no named risk (the household has %s)',
-			    coalesce(nullif(h.risk, ''), 'none')));
+			    'allowed', p->(CASE g WHEN 'risk_named'
+			    THEN 'marginal_risks' ELSE 'monitoring_risks' END),
+			    'message', format('no named risk: one of %s (the '
+			    'household has %s)', (SELECT string_agg(x, ', ') FROM
+			    jsonb_array_elements_text(p->(CASE g WHEN 'risk_named'
+			    THEN 'marginal_risks' ELSE 'monitoring_risks' END)) x),
+			    coalesce(nullif(h.risk, '') || coalesce(' (' ||
+			    (p->'reason_titles'->>h.risk) || ')', ''), 'none')));
 		END IF;
 	WHEN 'not_registered' THEN
 		IF h.category NOT IN ('ordinary', 'marginal') THEN
@@ -164,6 +189,67 @@ BEGIN
 			    m.person_id, 'message', format('member %s: the change, '
 			    'its reason and a date not in the future must be '
 			    'recorded', m.person_id));
+		END IF;
+	WHEN 'member_list_agrees' THEN
+		SELECT * INTO m FROM fupin.member x
+		WHERE x.person_id = coalesce(wi.subject, p->>'subject');
+		IF m.person_id IS NULL OR m.household_id <> h.household_id THEN
+			RETURN jsonb_build_object('rule', g, 'person_id',
+			    coalesce(wi.subject, p->>'subject'),
+			    'message', format('no member %s in household %s',
+			    coalesce(nullif(coalesce(wi.subject, p->>'subject'), ''),
+			    '(none given: use HOUSEHOLD/PERSON_ID)'),
+			    h.household_id));
+		END IF;
+		IF p->>'event' = 'report_decrease' AND NOT m.removed THEN
+			RETURN jsonb_build_object('rule', g, 'person_id',
+			    m.person_id, 'removed', false, 'message',
+			    format('member %s (%s) is still listed in household %s: '
+			    'record the decrease (MEMBER %s REMOVE ...) rather than '
+			    'report one', m.person_id, m.name, h.household_id,
+			    h.household_id));
+		END IF;
+		IF p->>'event' = 'report_increase' AND m.removed THEN
+			RETURN jsonb_build_object('rule', g, 'person_id',
+			    m.person_id, 'removed', true, 'message',
+			    format('member %s (%s) is recorded as gone from '
+			    'household %s (%s %s): an increase needs the person '
+			    'listed', m.person_id, m.name, h.household_id,
+			    coalesce(m.change_reason, '?'),
+			    coalesce(m.change_date::text, '?')));
+		END IF;
+	WHEN 'problem_cleared' THEN
+		-- The rule that found the problem runs again, for this household
+		-- (and person) only: a re-check passes on corrected data only.
+		-- A rectify opened by hand (find) carries no problem: nothing
+		-- to run again.
+		IF coalesce(wi.subject, p->>'subject', '') = '' THEN
+			RETURN NULL;
+		END IF;
+		SELECT * INTO pr FROM fupin.problem x
+		WHERE x.problem_id::text = coalesce(wi.subject, p->>'subject')
+		    AND x.household_id = h.household_id;
+		IF pr.problem_id IS NULL THEN
+			RETURN jsonb_build_object('rule', g, 'message',
+			    format('no problem %s of household %s',
+			    coalesce(nullif(coalesce(wi.subject, p->>'subject'), ''),
+			    '(none)'), h.household_id));
+		END IF;
+		SELECT * INTO qr FROM fupin.quality_rule WHERE rule_id = pr.rule_id;
+		EXECUTE format('SELECT q.detail FROM (%s) q WHERE '
+		    'q.household_id = $2 AND coalesce(q.person_id, '''') = $3 '
+		    'LIMIT 1', fupin.quality_rule_sql(qr))
+		INTO finding USING cp.campaign_id, pr.household_id, pr.person_id;
+		-- EXECUTE leaves FOUND alone; its row count says.
+		GET DIAGNOSTICS hits = ROW_COUNT;
+		IF hits > 0 THEN
+			RETURN jsonb_build_object('rule', g, 'problem',
+			    pr.problem_id, 'quality_rule', qr.rule_id,
+			    'finding', finding, 'message', format('problem %s still '
+			    'holds: %s (%s)%s%s', pr.problem_id, qr.title_zh,
+			    qr.rule_id, CASE WHEN pr.person_id <> '' THEN ', person '
+			    || pr.person_id ELSE '' END, coalesce(nullif(': ' ||
+			    finding, ': '), '')));
 		END IF;
 	ELSE
 		RAISE EXCEPTION 'unknown guard %', g;

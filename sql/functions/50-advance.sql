@@ -14,8 +14,16 @@
 --     lock_at, applies_to: [categories] or null, actor, role, village (the
 --     caller's own village for the village role, else null), note, now,
 --     min_days: {state: days}, final: [states], relapse_reasons,
---     marginal_risks, monitoring_risks,
+--     marginal_risks, monitoring_risks, reason_titles: {code: title},
+--     conflicts: [{workflow, except: [states]}] (procedures this one
+--       contradicts: refused when the household is in one of them),
 --     detail: optional object merged into the audit row's detail}
+-- An entry may carry effects: [{when: [categories], category, year,
+-- clears_problem}]: the first whose `when` holds (empty: any) sets the
+-- household's category and dates `year` with the campaign year; every
+-- one with clears_problem closes the problem the instance carries. Both
+-- in this transaction, recorded in the audit row's detail (register,
+-- problem_cleared).
 CREATE OR REPLACE FUNCTION fupin.advance(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -37,6 +45,12 @@ DECLARE
 	to_state text;
 	g text;
 	failed jsonb;
+	k jsonb;
+	ef jsonb;
+	other fupin.workflow_instance;
+	h2 fupin.household;
+	register jsonb;
+	cleared bigint;
 BEGIN
 	SELECT * INTO cp FROM fupin.campaign WHERE campaign_id = c;
 	IF cp.campaign_id IS NULL THEN
@@ -116,6 +130,27 @@ BEGIN
 		    target, h.category), jsonb_build_object('rule',
 		    'applies_to', 'category', h.category));
 	END IF;
+	-- Procedures that contradict each other (campaign.conf conflicts):
+	-- a household is not proposed for exit while it is being included.
+	IF wi.instance_id IS NULL AND h.household_id IS NOT NULL THEN
+		FOR k IN SELECT jsonb_array_elements(coalesce(p->'conflicts', '[]'))
+		LOOP
+			SELECT * INTO other FROM fupin.workflow_instance x
+			WHERE x.campaign_id = c AND x.workflow = k->>'workflow' AND
+			    x.household_id = h.household_id AND
+			    NOT (coalesce(k->'except', '[]') ? x.state)
+			ORDER BY x.instance_id LIMIT 1;
+			IF other.instance_id IS NOT NULL THEN
+				RETURN fupin.refuse('conflict', format('%s is in the %s '
+				    'procedure (%s since %s): %s and %s contradict each '
+				    'other', target, other.workflow, other.state,
+				    to_char(other.entered_at AT TIME ZONE 'Asia/Shanghai',
+				    'YYYY-MM-DD'), wf, other.workflow),
+				    jsonb_build_object('rule', 'conflict', 'workflow',
+				    other.workflow, 'state', other.state));
+			END IF;
+		END LOOP;
+	END IF;
 	IF coalesce((e->>'note')::boolean, false) AND note IS NULL THEN
 		RETURN fupin.refuse('guard', format('%s needs a note saying why',
 		    ev), jsonb_build_object('rule', 'note'));
@@ -147,6 +182,38 @@ BEGIN
 		WHERE instance_id = wi.instance_id;
 	END IF;
 
+	-- The register follows the procedure (effects of the workflow file).
+	IF h.household_id IS NOT NULL THEN
+		FOR ef IN SELECT jsonb_array_elements(coalesce(e->'effects', '[]'))
+		LOOP
+			CONTINUE WHEN jsonb_array_length(coalesce(ef->'when', '[]')) > 0
+			    AND NOT (ef->'when' ? h.category);
+			IF coalesce((ef->>'clears_problem')::boolean, false) AND
+			    subj ~ '^[0-9]+$' THEN
+				UPDATE fupin.problem SET cleared_at = now_at
+				WHERE problem_id = subj::bigint AND
+				    household_id = h.household_id AND cleared_at IS NULL
+				RETURNING problem_id INTO cleared;
+			END IF;
+			CONTINUE WHEN register IS NOT NULL OR
+			    NOT (ef ? 'category' OR ef ? 'year');
+			UPDATE fupin.household x SET
+			    category = coalesce(ef->>'category', x.category),
+			    identified_year = CASE ef->>'year'
+				WHEN 'identified_year' THEN cp.year
+				ELSE x.identified_year END,
+			    lifted_year = CASE ef->>'year'
+				WHEN 'lifted_year' THEN cp.year ELSE x.lifted_year END,
+			    relapse_year = CASE ef->>'year'
+				WHEN 'relapse_year' THEN cp.year ELSE x.relapse_year END,
+			    updated_at = now()
+			WHERE x.household_id = h.household_id
+			RETURNING * INTO h2;
+			register := fupin.import_diff(to_jsonb(h) - 'updated_at',
+			    to_jsonb(h2) - 'updated_at');
+		END LOOP;
+	END IF;
+
 	INSERT INTO fupin.transition (instance_id, campaign_id, household_id,
 	    village_id, workflow, event, from_state, to_state, actor, role, at,
 	    note, detail)
@@ -154,13 +221,18 @@ BEGIN
 	    to_state, p->>'actor', p->>'role', now_at, note,
 	    nullif(CASE WHEN subj <> '' THEN jsonb_build_object('subject', subj)
 	    ELSE '{}' END || CASE jsonb_typeof(p->'detail') WHEN 'object'
-	    THEN p->'detail' ELSE '{}' END, '{}'));
+	    THEN p->'detail' ELSE '{}' END || CASE WHEN register IS NOT NULL AND
+	    register <> '{}' THEN jsonb_build_object('register', register)
+	    ELSE '{}' END || CASE WHEN cleared IS NOT NULL THEN
+	    jsonb_build_object('problem_cleared', cleared) ELSE '{}' END,
+	    '{}'));
 
 	-- Listeners (other daemons, dashboards) learn of the change.
 	PERFORM pg_notify('fupin_change', v);
 
 	RETURN jsonb_build_object('ok', true, 'target', target, 'village', v,
 	    'workflow', wf, 'event', ev, 'from', from_state, 'to', to_state,
-	    'at', now_at);
+	    'at', now_at) || CASE WHEN register IS NOT NULL AND register <> '{}'
+	    THEN jsonb_build_object('register', register) ELSE '{}' END;
 END
 $$;

@@ -10,12 +10,16 @@
 -- fupinctl validates every row in C, then in one transaction:
 --   SELECT fupin.import_stage(KIND);          -- TEMP staging table
 --   COPY pg_temp.import_KIND (...) FROM STDIN; -- rows carry their CSV line
---   SELECT * FROM fupin.import_KIND_check(present); -- what only the
---                                            -- database can know, per line
+--   SELECT * FROM fupin.import_KIND_check(present, codes); -- what only
+--                                            -- the database can know, per line
 --   SELECT * FROM fupin.import_KIND(actor);  -- upsert + audit, counts
 --   COMMIT (or ROLLBACK when a check found anything).
 -- present lists the staging columns the file really had: a column left out
 -- of the file keeps the value already stored instead of being wiped.
+-- codes maps, per staging column, every form a value may take in the file
+-- (the national export's Chinese, ASCII lower-cased) to the code stored:
+-- {"relapse_reason": {"因病": "illness", "illness": "illness", ...}};
+-- fupinctl builds it from campaign.conf's code lists.
 --
 -- Every insert or changed row is audited in fupin.transition (role and
 -- event 'import', workflow NULL, note 'insert' or 'update') with the
@@ -79,7 +83,8 @@ BEGIN
 			medical			boolean NOT NULL,
 			housing			boolean NOT NULL,
 			risk			text,
-			relapse_reason		text
+			relapse_reason		text,
+			relapse_year		int
 		) ON COMMIT DROP;
 	WHEN 'members' THEN
 		CREATE TEMP TABLE import_member (
@@ -103,7 +108,44 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION fupin.import_villages_check(present text[])
+-- The code-list columns of the staging table tbl that the file has:
+-- every value must be one of the forms in codes (else its line and
+-- column are reported), and is replaced by its code.
+CREATE OR REPLACE FUNCTION fupin.import_codes(tbl text, present text[],
+    codes jsonb)
+RETURNS TABLE (line int, col text, reason text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	c text;
+	allowed text;
+BEGIN
+	FOR c IN SELECT k FROM jsonb_object_keys(coalesce(codes, '{}')) k
+	    WHERE k = ANY (present) ORDER BY k
+	LOOP
+		SELECT string_agg(DISTINCT v, ', ') INTO allowed
+		FROM jsonb_each_text(codes->c) AS x(f, v);
+		RETURN QUERY EXECUTE format('SELECT s.line, %L::text, '
+		    'format(''unknown value ''''%%s'''': not in the campaign''''s '
+		    'list (%%s)'', s.%I, %L::text) FROM pg_temp.%I s '
+		    'WHERE nullif(btrim(s.%I), '''') IS NOT NULL AND '
+		    'NOT ($1 ? lower(btrim(s.%I)))', c, c, allowed, tbl, c, c)
+		    USING codes->c;
+		EXECUTE format('UPDATE pg_temp.%I s SET %I = $1->>lower(btrim(s.%I)) '
+		    'WHERE $1 ? lower(btrim(s.%I))', tbl, c, c, c)
+		    USING codes->c;
+	END LOOP;
+END
+$$;
+
+-- The check functions took only present before the code lists.
+DROP FUNCTION IF EXISTS fupin.import_villages_check(text[]);
+DROP FUNCTION IF EXISTS fupin.import_households_check(text[]);
+DROP FUNCTION IF EXISTS fupin.import_members_check(text[]);
+
+CREATE OR REPLACE FUNCTION fupin.import_villages_check(present text[],
+    codes jsonb)
 RETURNS TABLE (line int, col text, reason text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -160,7 +202,8 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION fupin.import_households_check(present text[])
+CREATE OR REPLACE FUNCTION fupin.import_households_check(present text[],
+    codes jsonb)
 RETURNS TABLE (line int, col text, reason text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -168,7 +211,8 @@ AS $$
 BEGIN
 	-- Optional columns the file left out keep their stored values.
 	IF NOT ARRAY['group_name', 'identified_year', 'lifted_year',
-	    'income_per_capita', 'risk', 'relapse_reason'] <@ present THEN
+	    'income_per_capita', 'risk', 'relapse_reason',
+	    'relapse_year'] <@ present THEN
 		UPDATE pg_temp.import_household s SET
 		    group_name = CASE WHEN 'group_name' = ANY (present)
 			THEN s.group_name ELSE h.group_name END,
@@ -182,13 +226,24 @@ BEGIN
 		    risk = CASE WHEN 'risk' = ANY (present)
 			THEN s.risk ELSE h.risk END,
 		    relapse_reason = CASE WHEN 'relapse_reason' = ANY (present)
-			THEN s.relapse_reason ELSE h.relapse_reason END
+			THEN s.relapse_reason ELSE h.relapse_reason END,
+		    relapse_year = CASE WHEN 'relapse_year' = ANY (present)
+			THEN s.relapse_year ELSE h.relapse_year END
 		FROM fupin.household h
 		WHERE h.household_id = s.household_id;
 	END IF;
 
 	RETURN QUERY
 	SELECT p.line, p.col, p.reason FROM (
+		SELECT x.line, x.col, x.reason
+		FROM fupin.import_codes('import_household', present, codes) x
+		UNION ALL
+		SELECT s.line, 'relapse_year',
+		    format('relapse year %s before the lifted year %s',
+			s.relapse_year, s.lifted_year)
+		FROM pg_temp.import_household s
+		WHERE s.relapse_year < s.lifted_year
+		UNION ALL
 		SELECT s.line, 'village_id' AS col,
 		    format('unknown village %s', s.village_id) AS reason
 		FROM pg_temp.import_household s
@@ -230,11 +285,11 @@ BEGIN
 	    (h.village_id, h.group_name, h.head_name, h.size, h.category,
 	     h.identified_year, h.lifted_year, h.income_per_capita, h.food,
 	     h.clothing, h.education, h.medical, h.housing, h.risk,
-	     h.relapse_reason) IS DISTINCT FROM
+	     h.relapse_reason, h.relapse_year) IS DISTINCT FROM
 	    (s.village_id, s.group_name, s.head_name, s.size, s.category,
 	     s.identified_year, s.lifted_year, s.income_per_capita, s.food,
 	     s.clothing, s.education, s.medical, s.housing, s.risk,
-	     s.relapse_reason);
+	     s.relapse_reason, s.relapse_year);
 
 	-- Villager groups named by the file come into being with it.
 	INSERT INTO fupin.villager_group (village_id, name)
@@ -246,11 +301,11 @@ BEGIN
 	INSERT INTO fupin.household AS h (household_id, village_id, group_name,
 	    head_name, size, category, identified_year, lifted_year,
 	    income_per_capita, food, clothing, education, medical, housing,
-	    risk, relapse_reason)
+	    risk, relapse_reason, relapse_year)
 	SELECT s.household_id, s.village_id, s.group_name, s.head_name,
 	    s.size, s.category, s.identified_year, s.lifted_year,
 	    s.income_per_capita, s.food, s.clothing, s.education, s.medical,
-	    s.housing, s.risk, s.relapse_reason
+	    s.housing, s.risk, s.relapse_reason, s.relapse_year
 	FROM pg_temp.import_household s JOIN import_change c USING (line)
 	ON CONFLICT (household_id) DO UPDATE SET
 	    village_id = excluded.village_id,
@@ -268,6 +323,7 @@ BEGIN
 	    housing = excluded.housing,
 	    risk = excluded.risk,
 	    relapse_reason = excluded.relapse_reason,
+	    relapse_year = excluded.relapse_year,
 	    updated_at = now();
 
 	INSERT INTO fupin.transition (household_id, village_id, event, actor,
@@ -287,7 +343,8 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION fupin.import_members_check(present text[])
+CREATE OR REPLACE FUNCTION fupin.import_members_check(present text[],
+    codes jsonb)
 RETURNS TABLE (line int, col text, reason text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -312,6 +369,9 @@ BEGIN
 
 	RETURN QUERY
 	SELECT p.line, p.col, p.reason FROM (
+		SELECT x.line, x.col, x.reason
+		FROM fupin.import_codes('import_member', present, codes) x
+		UNION ALL
 		SELECT s.line, 'household_id' AS col,
 		    format('unknown household %s', s.household_id) AS reason
 		FROM pg_temp.import_member s

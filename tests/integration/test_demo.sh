@@ -32,6 +32,12 @@ for ws in inclusion:included marginal:prefecture_analysed monitoring:prefecture_
 	expect_eq "${ws%%:*} reaches ${ws#*:}" "$(t_psql -c "SELECT count(*) > 0 FROM fupin.workflow_instance WHERE workflow = '${ws%%:*}' AND state = '${ws#*:}'")" t
 done
 expect_eq "no exit left open" "$(t_psql -c "SELECT count(*) FROM fupin.workflow_instance WHERE workflow = 'exit' AND NOT closed")" 0
+# The register follows the procedures: the 2019 exits are lifted in 2019,
+# the confirmed inclusions poor or relapsed in 2019.
+expect_eq "exited households are lifted in 2019" \
+	"$(t_psql -c "SELECT count(*) > 0 AND bool_and(h.category = 'lifted' AND h.lifted_year = 2019) FROM fupin.workflow_instance wi JOIN fupin.household h USING (household_id) WHERE wi.workflow = 'exit' AND wi.state = 'exited'")" t
+expect_eq "included households are poor or relapsed in 2019" \
+	"$(t_psql -c "SELECT count(*) > 0 AND bool_and((h.category = 'poor' AND h.identified_year = 2019) OR (h.category = 'relapsed' AND h.relapse_year = 2019)) FROM fupin.workflow_instance wi JOIN fupin.household h USING (household_id) WHERE wi.workflow = 'inclusion' AND wi.state = 'included'")" t
 for k in reminder overdue escalation; do
 	expect_eq "$k alerts sent" "$(t_psql -c "SELECT count(*) > 0 FROM fupin.alert WHERE kind = '$k'")" t
 done

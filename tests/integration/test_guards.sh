@@ -113,9 +113,13 @@ accepted "identified last year: publish" village_notice N2018 exit publish
 
 # -- relapsed: the household fell back after its exit was proposed
 accepted "propose R01" draft R01 exit propose
-sql "UPDATE fupin.household SET category = 'relapsed', relapse_reason = 'illness' WHERE household_id = 'R01'"
-refused "relapsed" not_new_this_year '^relapsed or included in 2019' R01 exit publish
-expect_eq "relapsed: the figure" "$(jv "$A" 'j["category"]')" relapsed
+sql "UPDATE fupin.household SET category = 'relapsed', relapse_reason = 'illness', relapse_year = 2019 WHERE household_id = 'R01'"
+refused "relapsed" not_new_this_year '^relapsed in 2019: a household relapsed this year cannot exit this year' R01 exit publish
+expect_eq "relapsed: the figure" "$(jv "$A" 'j["relapse_year"]')" 2019
+sql "UPDATE fupin.household SET relapse_year = NULL WHERE household_id = 'R01'"
+refused "relapsed in an unknown year" not_new_this_year '^relapsed in an unknown year: record the relapse year' R01 exit publish
+sql "UPDATE fupin.household SET relapse_year = 2018 WHERE household_id = 'R01'"
+accepted "relapsed in 2018: publish" village_notice R01 exit publish
 
 # -- relapse reason for the inclusion of a lifted household
 refused "lifted, no relapse reason" relapse_reason 'a relapse needs its reason \(one of illness, disaster, accident\); the household has none' L01 inclusion propose
@@ -138,7 +142,7 @@ accepted "a guarantee unresolved in SQL: below the standard" village_notice B01 
 accepted "marginal income 4999" surveyed M4999 marginal survey
 refused "marginal income 5000" income_below_marginal '^income 5000 >= 5000: not below the marginal threshold' M5000 marginal survey
 expect_eq "marginal income 5000: the figures" "$(jv "$A" '[float(j["income"]), float(j["threshold"])]')" '[5000.0, 5000.0]'
-refused "marginal: no risk" risk_named 'no named risk \(the household has none\)' Mnorisk marginal survey
+refused "marginal: no risk" risk_named 'no named risk: one of illness, .*\(the household has none\)' Mnorisk marginal survey
 refused "marginal: a risk not on the list" risk_named 'the household has bad_luck' Mbadrisk marginal survey
 sql "UPDATE fupin.household SET risk = 'lack_labour' WHERE household_id = 'Mnorisk'"
 accepted "risk named in SQL: survey" surveyed Mnorisk marginal survey
@@ -200,9 +204,13 @@ accepted "confirm" exited E02 exit confirm
 # included this year: a household cannot exit in the year it came in
 accepted "request I01" city_request I01 inclusion request
 accepted "confirm I01" included I01 inclusion confirm
-sql "UPDATE fupin.household SET category = 'poor', identified_year = 2014, income_per_capita = 5000 WHERE household_id = 'I01'"
-accepted "propose I01 for exit" draft I01 exit propose
-refused "included this year" not_new_this_year '^relapsed or included in 2019' I01 exit publish
+sql "UPDATE fupin.household SET income_per_capita = 5000 WHERE household_id = 'I01'"
+expect_code "included this year: exit is a conflict" conflict advance I01 exit propose
+expect_match "included this year: names the inclusion" "$(jv "$A" 'j["message"]')" \
+	'^I01 is in the inclusion procedure \(included since 2019-10-18\): exit and inclusion contradict'
+sql "UPDATE fupin.workflow_instance SET state = 'withdrawn' WHERE household_id = 'I01' AND workflow = 'inclusion'"
+accepted "propose I01 once the inclusion is withdrawn" draft I01 exit propose
+refused "identified this year by the inclusion" not_new_this_year '^identified in 2019' I01 exit publish
 
 # -- rules.notice_min_days = 3 in fupind.conf overrides the campaign's 5
 t_stop

@@ -292,8 +292,22 @@ test_exit_exact(void **state)
 	};
 
 	check_ladder(w, "exited");
-	assert_int_equal(w->napplies_to, 1);
+	assert_int_equal(w->napplies_to, 2);
 	assert_string_equal(w->applies_to[0], "poor");
+	assert_string_equal(w->applies_to[1], "relapsed");
+	/* Events by their titles as the plan writes them. */
+	assert_string_equal(wf_event_by_title(w, "村级公示"), "publish");
+	assert_string_equal(wf_event_by_title(w, "withdraw"), "withdraw");
+	assert_null(wf_event_by_title(w, "村级"));
+	/* The register follows a confirmed exit. */
+	{
+		const struct wf_event *c = wf_event_find(w, "confirm",
+		    "city_request");
+
+		assert_int_equal(c->neffects, 1);
+		assert_string_equal(c->effects[0].category, "lifted");
+		assert_string_equal(c->effects[0].year, "lifted_year");
+	}
 	/* Guards on publish and later. */
 	for (size_t i = 0; i < nitems(forward); i++) {
 		const struct wf_event *e = wf_event_find(w, forward[i].event,

@@ -205,6 +205,7 @@ plan_cases(struct sim *s)
 		int below = h->income >= 0 &&
 		    (h->income < 3750 || !h->guarantees_ok);
 		struct kase *k;
+		int included = 0;
 
 		/* Exit: the poor households the village believes ready, and
 		 * a few borderline ones the guards will stop. */
@@ -230,6 +231,7 @@ plan_cases(struct sim *s)
 		    (strcmp(c, "lifted") == 0 && below && h->income < 3750 &&
 		    pct(s, h->id, "weak", 50))) {
 			k = case_add(s, W_INCLUSION, h->id, (int)i, h->village);
+			included = 1;
 			if (pct(s, h->id, "objv", v->objections))
 				k->flags |= K_OBJECT_VILLAGE;
 			next_step(k, "propose", sim_day(s, 2019, 10, 10) +
@@ -237,8 +239,10 @@ plan_cases(struct sim *s)
 			    NULL);
 		}
 		/* Marginal survey: below 5000 with a named risk, and a few
-		 * just above that the guard refuses. */
-		if ((strcmp(c, "ordinary") == 0 || strcmp(c, "marginal") == 0) &&
+		 * just above that the guard refuses; a household proposed
+		 * for inclusion is not surveyed too (the two conflict). */
+		if (!included &&
+		    (strcmp(c, "ordinary") == 0 || strcmp(c, "marginal") == 0) &&
 		    h->risk != NULL && h->income >= 0 && (h->income < 5000 ||
 		    (h->income < 5400 && pct(s, h->id, "above", 35)))) {
 			k = case_add(s, W_MARGINAL, h->id, (int)i, h->village);
