@@ -77,6 +77,12 @@ FROM (SELECT t AT TIME ZONE 'Asia/Shanghai' AS l) x,
 	AS d) z
 $$;
 
+-- The year of a campaign, for fupin.day_text.
+CREATE OR REPLACE FUNCTION fupin.campaign_year(c text)
+RETURNS int
+LANGUAGE sql STABLE
+AS $$ SELECT year FROM fupin.campaign WHERE campaign_id = c $$;
+
 -- The part of a bilingual title ("村级公示 / village notice") for people
 -- of one language.
 CREATE OR REPLACE FUNCTION fupin.title_part(t text, zh boolean)

@@ -107,7 +107,7 @@ SELECT jsonb_build_object('ok', true, 'villages', coalesce(jsonb_agg(
 	    WHERE owed.village_id = v.village_id AND due <= now_at
 	    GROUP BY deadline_id) x), '{}'),
 	'next_deadline', (SELECT jsonb_build_object('id', owed.deadline_id,
-	    'due', owed.due, 'due_text', fupin.day_text(owed.due, true),
+	    'due', owed.due, 'due_text', fupin.day_text(owed.due, true, fupin.campaign_year(c)),
 	    'households', sum(n))
 	    FROM owed WHERE owed.village_id = v.village_id
 	    AND due > now_at GROUP BY owed.deadline_id, owed.due
@@ -117,7 +117,7 @@ SELECT jsonb_build_object('ok', true, 'villages', coalesce(jsonb_agg(
 	    counts.village_id = v.village_id AND counts.stops), 0) END,
 	'extensions', coalesce((SELECT jsonb_agg(jsonb_build_object(
 	    'deadline', e.deadline_id, 'until', e.until,
-	    'until_text', fupin.day_text(e.until, true), 'reason', e.reason,
+	    'until_text', fupin.day_text(e.until, true, fupin.campaign_year(c)), 'reason', e.reason,
 	    'granted_by', e.granted_by) ORDER BY e.extension_id)
 	    FROM fupin.extension e WHERE e.campaign_id = c AND
 	    e.village_id = v.village_id AND e.until > now_at), '[]'))
@@ -168,7 +168,7 @@ SELECT coalesce(fupin.unknown_village(vfilter), jsonb_build_object('ok', true,
 FROM (SELECT d.household_id AS household, d.village_id AS village,
 	d.workflow, nullif(d.subject, '') AS subject, d.state,
 	d.deadline_id AS deadline, d.due, d.extended_until,
-	fupin.day_text(d.due, true) AS due_text, d.late_since, d.party,
+	fupin.day_text(d.due, true, fupin.campaign_year(c)) AS due_text, d.late_since, d.party,
 	d.stops_at_lock AND now_at >= cp.lock_at AS locked
       FROM fupin.instance_due d
       JOIN fupin.campaign cp USING (campaign_id)
@@ -193,7 +193,7 @@ BEGIN
 SELECT jsonb_build_object('ok', true, 'now', now_at, 'items',
     coalesce(jsonb_agg(jsonb_build_object('id', ci.item_id, 'kind', ci.kind,
 	'title', ci.title_zh, 'title_en', ci.title_en, 'opens', ci.opens,
-	'due', ci.due, 'due_text', fupin.day_text(ci.due, true),
+	'due', ci.due, 'due_text', fupin.day_text(ci.due, true, fupin.campaign_year(c)),
 	'status',
 	CASE WHEN ci.opens IS NOT NULL AND now_at < ci.opens THEN 'upcoming'
 	     WHEN now_at < ci.due - due_soon THEN 'open'
@@ -265,7 +265,8 @@ SELECT jsonb_build_object('id', a.alert_id, 'kind', a.kind, 'level', a.level,
     'recipients', to_jsonb(a.recipients),
     'party', CASE WHEN a.kind = 'exception' THEN 'township'
 	ELSE fupin.alert_party(a.alert_key) END,
-    'due_text', fupin.day_text(a.due, lang <> 'en'), 'late', a.late,
+    'due_text', fupin.day_text(a.due, lang <> 'en',
+	fupin.campaign_year(a.campaign_id)), 'late', a.late,
     'late_seconds', a.late_seconds,
     'text', CASE WHEN lang = 'en' THEN a.text_en ELSE a.text_zh END,
     'delivered_at', a.delivered_at, 'attempts', a.attempts)

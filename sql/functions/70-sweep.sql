@@ -528,8 +528,12 @@ BEGIN
 		    p->>'deadline'));
 	END IF;
 	IF until_at <= ci.due THEN
-		RETURN fupin.refuse('usage', format('%s is due %s; an extension '
-		    'must end after that', ci.item_id, fupin.local_text(ci.due)));
+		RETURN fupin.refuse('usage', format('%s is due %s (%s); an '
+		    'extension must end after that, not %s (%s)', ci.item_id,
+		    fupin.day_text(ci.due, true, fupin.campaign_year(c)),
+		    fupin.local_text(ci.due),
+		    fupin.day_text(until_at, true, fupin.campaign_year(c)),
+		    fupin.local_text(until_at)));
 	END IF;
 	IF nullif(btrim(coalesce(p->>'reason', '')), '') IS NULL THEN
 		RETURN fupin.refuse('usage', 'an extension needs a reason');
