@@ -8,6 +8,7 @@
  * list with its line and column. fupind validates the same file with its
  * workflow loader; here a list that cannot be read is simply absent.
  */
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,4 +117,52 @@ out:
 	errlist_free(&errs);
 	free(path);
 	return out;
+}
+
+/*
+ * What an import writes besides the rows, as JSON for fupin.import_begin
+ * and fupin.open_village_tasks: {campaign, clock (fupind.conf's clock
+ * mode: history rows carry the daemon's moment on a manual or simulated
+ * clock), tasks: [{workflow, initial}] (the village-scope workflows of
+ * the campaign's *.wf files, opened for every village imported), note}.
+ * A workflow file that cannot be read is left out: fupind -t reports it.
+ * The caller owns the result.
+ */
+json_t *
+campaign_context(const struct settings *set)
+{
+	json_t *tasks = json_array();
+	char *pattern;
+	glob_t g;
+
+	pattern = xasprintf("%s/%s/*.wf", set->v[SET_WORKFLOWS_DIR].s,
+	    set->v[SET_WORKFLOWS_CAMPAIGN].s);
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			struct errlist errs;
+			struct cfgfile cf;
+			const config_setting_t *w;
+			const char *name, *scope, *initial;
+
+			errlist_init(&errs);
+			if (cfgfile_open(&cf, g.gl_pathv[i], &errs) == 0 &&
+			    (w = config_setting_get_member(cfgfile_root(&cf),
+			    "workflow")) != NULL &&
+			    config_setting_lookup_string(w, "name", &name) &&
+			    config_setting_lookup_string(w, "scope", &scope) &&
+			    strcmp(scope, "village") == 0 &&
+			    config_setting_lookup_string(w, "initial", &initial))
+				json_array_append_new(tasks, json_pack("{s:s, s:s}",
+				    "workflow", name, "initial", initial));
+			cfgfile_close(&cf);
+			errlist_free(&errs);
+		}
+		globfree(&g);
+	}
+	free(pattern);
+	return json_pack("{s:s, s:s, s:o, s:s}", "campaign",
+	    set->v[SET_WORKFLOWS_CAMPAIGN].s, "clock",
+	    settings_table[SET_CLOCK_MODE].choices[set->v[SET_CLOCK_MODE].e],
+	    "tasks", tasks, "note",
+	    "opened with the village's import");
 }

@@ -35,6 +35,9 @@ int import_main(const char *config_path, int argc, char **argv, int json);
 
 /* The campaign's code lists for import, per staging column (codes.c). */
 json_t *codes_load(const struct settings *);
+/* {campaign, clock, tasks, note} for fupin.import_begin and
+ * fupin.open_village_tasks (codes.c). */
+json_t *campaign_context(const struct settings *);
 
 /* fupinctl report [--html FILE] [--csv FILE] [--summary] (report.c). */
 int report_main(const char *config_path, int argc, char **argv);

@@ -742,9 +742,10 @@ import_encoding(struct import *im, char **buf, size_t *len)
 /* The database                                                        */
 /* ------------------------------------------------------------------ */
 
-/* The conninfo, and the campaign's code lists as JSON text in *codes. */
+/* The conninfo, the campaign's code lists as JSON text in *codes, and
+ * the campaign's clock and village tasks in *context. */
 static char *
-import_conninfo(const char *config_path, char **codes)
+import_conninfo(const char *config_path, char **codes, char **context)
 {
 	struct settings set;
 	json_t *c;
@@ -757,6 +758,9 @@ import_conninfo(const char *config_path, char **codes)
 		return NULL;
 	}
 	*codes = json_dumps(c, JSON_COMPACT);
+	json_decref(c);
+	c = campaign_context(&set);
+	*context = json_dumps(c, JSON_COMPACT);
 	json_decref(c);
 	out = xstrdup(set.v[SET_DATABASE_CONNINFO].s);
 	settings_free(&set);
@@ -850,12 +854,12 @@ import_load(struct import *im, const char *config_path, long counts[3])
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
 	char *conninfo, *sql = NULL, *present = NULL, *actor = NULL;
-	char *codes = NULL;
+	char *codes = NULL, *context = NULL;
 	const char *params[2];
 	struct import_buf cols = { NULL, 0, 0 };
 	int rc = EXIT_CANNOT_ASK;
 
-	if ((conninfo = import_conninfo(config_path, &codes)) == NULL)
+	if ((conninfo = import_conninfo(config_path, &codes, &context)) == NULL)
 		return EXIT_CANNOT_ASK;
 	conn = PQconnectdb(conninfo);
 	if (PQstatus(conn) != CONNECTION_OK) {
@@ -868,6 +872,15 @@ import_load(struct import *im, const char *config_path, long counts[3])
 		rc = import_db_error(im->path, "BEGIN", NULL, conn);
 		goto out;
 	}
+	/* History rows carry the campaign clock's moment. */
+	params[0] = context;
+	res = PQexecParams(conn, "SELECT fupin.import_begin($1::jsonb)", 1,
+	    NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = import_db_error(im->path, "BEGIN", res, conn);
+		goto out;
+	}
+	PQclear(res);
 
 	params[0] = k->kind;
 	res = PQexecParams(conn, "SELECT fupin.import_stage($1)", 1, NULL,
@@ -940,6 +953,19 @@ import_load(struct import *im, const char *config_path, long counts[3])
 	for (int i = 0; i < 3; i++)
 		counts[i] = atol(PQgetvalue(res, 0, i));
 	PQclear(res);
+	/* A village comes with its tasks open (work team, summary). */
+	if (strcmp(k->kind, "villages") == 0) {
+		params[0] = context;
+		res = PQexecParams(conn,
+		    "SELECT fupin.open_village_tasks($1::jsonb)", 1, NULL,
+		    params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			rc = import_db_error(im->path, "opening tasks", res,
+			    conn);
+			goto out;
+		}
+		PQclear(res);
+	}
 	res = PQexec(conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		rc = import_db_error(im->path, "COMMIT", res, conn);
@@ -953,6 +979,7 @@ out:
 	free(actor);
 	free(present);
 	free(codes);
+	free(context);
 	free(sql);
 	free(cols.p);
 	free(conninfo);

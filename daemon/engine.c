@@ -105,6 +105,7 @@ campaign_json(void)
 	const struct wf_campaign *wc = wf_campaign(fupind->campaign->wf);
 	struct cal *cal = fupind->campaign->cal;
 	json_t *items = json_array(), *states = json_array();
+	json_t *tasks = json_array(), *out;
 	char buf[ISO_BUFSIZE], lockbuf[ISO_BUFSIZE], nowbuf[ISO_BUFSIZE];
 	int64_t lock = engine_lock_moment();
 
@@ -122,6 +123,10 @@ campaign_json(void)
 	for (size_t i = 0; i < wf_count(fupind->campaign->wf); i++) {
 		const struct wf *w = wf_at(fupind->campaign->wf, i);
 
+		/* Opened for every village by sync_campaign. */
+		if (w->scope == WF_SCOPE_VILLAGE)
+			json_array_append_new(tasks, json_pack("{s:s, s:s}",
+			    "workflow", w->name, "initial", w->initial));
 		for (size_t k = 0; k < w->nstates; k++) {
 			const struct wf_state *st = &w->states[k];
 			struct wf_duty duty;
@@ -146,8 +151,8 @@ campaign_json(void)
 			json_array_append_new(states, o);
 		}
 	}
-	return json_pack("{s:s, s:i, s:f, s:f, s:s, s:s, s:i, s:s, s:s, s:s, "
-			 "s:o, s:o}",
+	out = json_pack("{s:s, s:i, s:f, s:f, s:s, s:s, s:i, s:s, s:s, s:s, "
+		      "s:o, s:o}",
 	    "id", wc->id, "year", wc->year, "exit_threshold",
 	    wc->exit_threshold, "marginal_threshold", wc->marginal_threshold,
 	    "income_from", wc->income_from, "income_to", wc->income_to,
@@ -155,6 +160,8 @@ campaign_json(void)
 	    lock == INT64_MIN ? "infinity" : moment_text(lock, lockbuf), "now",
 	    moment_text(clock_now(fupind->clock), nowbuf), "actor", "fupind",
 	    "calendar", items, "states", states);
+	json_object_set_new(out, "tasks", tasks);
+	return out;
 }
 
 static void sync_days(void);

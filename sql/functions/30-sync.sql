@@ -89,7 +89,92 @@ BEGIN
 	    title text, leave_by text, min_days int, final boolean,
 	    owes jsonb, party text, stops_at_lock boolean);
 
+	-- Village tasks are open for every village from the campaign's start:
+	-- nobody has to open them, so a village that did nothing is late.
+	PERFORM fupin.open_village_tasks(jsonb_build_object('campaign', c,
+	    'tasks', coalesce(p->'tasks', '[]'), 'now', p->'now',
+	    'note', 'opened with the campaign'));
+
 	RETURN jsonb_build_object('ok', true, 'changed', changed);
+END
+$$;
+
+-- p: {campaign, tasks: [{workflow, initial}], now, note}: every village
+-- gets each village-scope task (workflows with scope = "village") it does
+-- not have yet, in the task's initial state, audited as opened by
+-- "fupind". Idempotent: run by every sync_campaign and by fupinctl import
+-- villages. Returns how many it opened.
+CREATE OR REPLACE FUNCTION fupin.open_village_tasks(p jsonb)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	c text := p->>'campaign';
+	now_at timestamptz := coalesce((p->>'now')::timestamptz,
+	    fupin.clock_now());
+	n bigint;
+BEGIN
+	WITH opened AS (
+		INSERT INTO fupin.workflow_instance (campaign_id, workflow,
+		    household_id, village_id, subject, state, entered_at)
+		SELECT c, t.workflow, NULL, v.village_id, '', t.initial, now_at
+		FROM jsonb_to_recordset(coalesce(p->'tasks', '[]'))
+		    AS t(workflow text, initial text)
+		CROSS JOIN fupin.village v
+		-- before fupind first stored the campaign, it opens them then
+		WHERE EXISTS (SELECT 1 FROM fupin.campaign cp
+		    WHERE cp.campaign_id = c) AND NOT EXISTS (SELECT 1 FROM fupin.workflow_instance x
+		    WHERE x.campaign_id = c AND x.workflow = t.workflow AND
+		    x.household_id IS NULL AND x.village_id = v.village_id AND
+		    x.subject = '')
+		ORDER BY v.village_id, t.workflow
+		-- a second daemon or an import at the same moment
+		ON CONFLICT DO NOTHING
+		RETURNING instance_id, workflow, village_id, state
+	), audited AS (
+		INSERT INTO fupin.transition (instance_id, campaign_id,
+		    village_id, workflow, event, from_state, to_state, actor,
+		    role, at, note)
+		SELECT o.instance_id, c, o.village_id, o.workflow, 'open', NULL,
+		    o.state, 'fupind', 'system', now_at,
+		    coalesce(p->>'note', 'opened for every village')
+		FROM opened o ORDER BY o.village_id, o.workflow
+		RETURNING 1
+	)
+	SELECT count(*) INTO n FROM audited;
+	RETURN n;
+END
+$$;
+
+-- The campaign clock's moment for what is written outside the daemon
+-- (fupinctl import): fupin.import_begin sets it for the transaction from
+-- the daemon's last moment when its clock is manual or simulated; else,
+-- and outside such a transaction, now().
+CREATE OR REPLACE FUNCTION fupin.clock_now()
+RETURNS timestamptz
+LANGUAGE sql STABLE
+AS $$
+SELECT coalesce(nullif(current_setting('fupin.clock_now', true),
+    '')::timestamptz, now())
+$$;
+
+-- p: {campaign, clock: "real" | "simulated" | "manual"}, as fupind.conf
+-- says: the moment this transaction's history rows carry
+-- (fupin.clock_now), returned.
+CREATE OR REPLACE FUNCTION fupin.import_begin(p jsonb)
+RETURNS timestamptz
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	t timestamptz;
+BEGIN
+	IF p->>'clock' IN ('manual', 'simulated') THEN
+		SELECT s.last_now INTO t FROM fupin.daemon_state s
+		WHERE s.campaign_id = p->>'campaign';
+	END IF;
+	t := coalesce(t, now());
+	PERFORM set_config('fupin.clock_now', t::text, true);
+	RETURN t;
 END
 $$;
 

@@ -97,6 +97,17 @@ BEGIN
 			    'yet; %s cannot be its first event', target, wf, ev),
 			    jsonb_build_object('state', null));
 		END IF;
+		-- Village tasks open by themselves (fupin.open_village_tasks):
+		-- an old script's `open` changes nothing and says so.
+		IF p->>'scope' = 'village' AND p->'entries' ? '' THEN
+			RETURN jsonb_build_object('ok', true, 'target', target,
+			    'village', v, 'workflow', wf, 'event', ev, 'from',
+			    from_state, 'to', from_state, 'at', wi.entered_at,
+			    'already', true, 'message', format('%s of %s is '
+			    'already open (%s since %s)', wf, target, from_state,
+			    to_char(wi.entered_at AT TIME ZONE 'Asia/Shanghai',
+			    'YYYY-MM-DD HH24:MI')));
+		END IF;
 		RETURN fupin.refuse('state', format('%s is not allowed in state '
 		    '%s (%s of %s)', ev, from_state, wf, target),
 		    jsonb_build_object('state', from_state));

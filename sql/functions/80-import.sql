@@ -187,7 +187,7 @@ BEGIN
 
 	INSERT INTO fupin.transition (village_id, event, actor, role, at, note,
 	    detail)
-	SELECT c.village_id, 'import', actor, 'import', now(),
+	SELECT c.village_id, 'import', actor, 'import', fupin.clock_now(),
 	    CASE WHEN c.is_new THEN 'insert' ELSE 'update' END, c.detail
 	FROM import_change c
 	ORDER BY c.line;
@@ -328,7 +328,7 @@ BEGIN
 
 	INSERT INTO fupin.transition (household_id, village_id, event, actor,
 	    role, at, note, detail)
-	SELECT c.household_id, c.village_id, 'import', actor, 'import', now(),
+	SELECT c.household_id, c.village_id, 'import', actor, 'import', fupin.clock_now(),
 	    CASE WHEN c.is_new THEN 'insert' ELSE 'update' END, c.detail
 	FROM import_change c
 	ORDER BY c.line;
@@ -443,7 +443,7 @@ BEGIN
 
 	INSERT INTO fupin.transition (household_id, village_id, event, actor,
 	    role, at, note, detail)
-	SELECT c.household_id, c.village_id, 'import', actor, 'import', now(),
+	SELECT c.household_id, c.village_id, 'import', actor, 'import', fupin.clock_now(),
 	    CASE WHEN c.is_new THEN 'insert' ELSE 'update' END, c.detail
 	FROM import_change c
 	ORDER BY c.line;

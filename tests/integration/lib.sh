@@ -158,6 +158,15 @@ wait_ready() {
 	t_fail "fupind never became ready"
 	exit 1
 }
+# tasks_done VILLAGE...: the village tasks, open from the start, done
+# (team set up, summary sent), for a test about households only.
+tasks_done() {
+	local v
+	for v in "$@"; do
+		adv "$v" village_team set_up
+		adv "$v" village_summary send
+	done
+}
 # wait_for CMD...: true as soon as CMD succeeds, false after $WAIT_FOR_S (10) seconds.
 wait_for() {
 	local i

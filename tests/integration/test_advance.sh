@@ -75,12 +75,18 @@ expect_code "a later event cannot create the procedure" state advance H001 exit 
 expect_code "rectify find before analysis opens" state advance H001 rectify find
 expect_match "rectify find before analysis: names the moment" "$(jv "$A" 'j["message"]')" '2019-11-27 00:00'
 
-# village tasks: the village id is the ID
-step "village_team open V01" None pending V01 village_team open
-step "village_team open V02" None pending V02 village_team open
-expect_code "village_team open twice (advance)" state advance V01 village_team open
-step "village_summary open V01" None pending V01 village_summary open
-expect_code "village_summary send before open is refused" state advance V02 village_summary send
+# village tasks: the village id is the ID; they are open for every village
+# from the campaign's start, audited as opened by fupind; `open` (old
+# scripts) changes nothing and says so
+expect_eq "village tasks open without anyone opening them" \
+	"$(t_psql -c "SELECT string_agg(village_id || ':' || workflow || ':' || state, ' ' ORDER BY village_id, workflow) FROM fupin.workflow_instance WHERE household_id IS NULL")" \
+	"V01:village_summary:pending V01:village_team:pending V02:village_summary:pending V02:village_team:pending"
+expect_eq "village tasks: audited as opened by fupind" \
+	"$(t_psql -c "SELECT count(*), min(actor), max(actor), min(event) FROM fupin.transition WHERE household_id IS NULL AND workflow LIKE 'village_%'")" \
+	"4|fupind|fupind|open"
+step "village_team open V01 (already open)" pending pending V01 village_team open
+expect_match "open of an open task says so" "$(jv "$A" 'j["message"]')" 'already open'
+expect_eq "open changed nothing" "$(t_psql -c "SELECT count(*) FROM fupin.transition WHERE workflow = 'village_team'")" 2
 
 # STATUS follows transitions: before/after propose, after publish
 n_draft0=$(status_n V01 exit draft)
@@ -201,7 +207,7 @@ expect_eq "STATUS V01 village tasks" "$(jv "$A" '[j["villages"][0]["workflows"][
 A=$(req status)
 expect_eq "STATUS: every village" "$(jv "$A" '[v["village"] for v in j["villages"]]')" '["V01", "V02"]'
 expect_eq "STATUS V02 from the full answer" "$(jv "$A" 'j["villages"][1]["workflows"]')" \
-	'{"exit": {"draft": 1}, "village_team": {"pending": 1}}'
+	'{"exit": {"draft": 1}, "village_summary": {"pending": 1}, "village_team": {"pending": 1}}'
 expect_eq "STATUS V02: the team task is overdue" "$(jv "$A" 'j["villages"][1]["overdue"]')" 1
 
 # ---------------------------------------------------------------------

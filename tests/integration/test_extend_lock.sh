@@ -41,6 +41,9 @@ expect_eq "nothing was recorded" "$(t_psql -c 'SELECT count(*) FROM fupin.extens
 
 as_township
 expect_eq "root is now township" "$(jv "$(req ping)" 'j["role"]')" township
+# the village tasks are not what this test is about
+adv V1 village_team set_up
+adv V2 village_team set_up
 for h in H1 H2; do expect_code "propose $h" ok advance $h exit propose; done
 
 # -- refusals

@@ -20,6 +20,7 @@ VALUES ('H001', 'V01', '岩温', 4, 'poor', 2014, 4200, true, true, true, true, 
 SQL
 t_start
 wait_ready
+tasks_done V01 V02 V03
 ctl advance H001 exit propose >/dev/null
 ctl advance H002 exit propose >/dev/null
 ctl advance H060 exit propose >/dev/null
@@ -76,9 +77,9 @@ PY
 # ---- STATUS -----------------------------------------------------------------------
 run fc status
 expect_eq "status: exit 0" "$RC" 0
-expect_match "status: header in order" "$(head -1 <<<"$OUT")" '^VILLAGE +NAME +exit +OVERDUE +NEXT DEADLINE$'
-expect_match "status: V01 row" "$(grep '^V01' <<<"$OUT")" '^V01 +勐戛村 +draft 1, village_notice 1 +1 +stage3 by 10月25日24时'
-expect_match "status: V03 row (Latin name)" "$(grep '^V03' <<<"$OUT")" '^V03 +Mangga +- +0 +-$'
+expect_match "status: header in order" "$(head -1 <<<"$OUT")" '^VILLAGE +NAME +exit +village_summary +village_team +OVERDUE +NEXT DEADLINE$'
+expect_match "status: V01 row" "$(grep '^V01' <<<"$OUT")" '^V01 +勐戛村 +draft 1, village_notice 1 +sent 1 +set_up 1 +1 +stage3 by 10月25日24时'
+expect_match "status: V03 row (Latin name)" "$(grep '^V03' <<<"$OUT")" '^V03 +Mangga +- +sent 1 +set_up 1 +0 +-$'
 aligned "status" "$OUT"
 [[ $OUT == *$'\033'* ]] && t_fail "status: colour into a pipe" || t_ok "status: no colour into a pipe"
 

@@ -29,6 +29,7 @@ SQL
 
 t_start
 wait_ready
+tasks_done V1 V2
 for h in H1 H2 H3 H4; do adv $h exit propose; done
 for h in H1 H2 H4; do adv $h exit publish; done
 

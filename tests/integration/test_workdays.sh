@@ -28,6 +28,7 @@ expect_eq "the make-up Saturday counts" "$(wd 2019-10-14T09:30+08:00 2)" "2019-1
 expect_eq "New Year's Day is skipped" "$(wd 2020-01-02T00:00+08:00 1)" "2019-12-31 00:00"
 
 ctl advance H001 exit propose >/dev/null
+tasks_done V01
 next() { ctl status V01 | json '["villages"][0]["next_alert"]' | python3 -c 'import json,sys; a=json.load(sys.stdin); print(a["kind"], a["deadline"], a["at"], ",".join(a["recipients"]))'; }
 expect_eq "STATUS: what fires next, when, to whom" "$(next)" \
 	"reminder stage2 2019-10-16T00:00:00+08:00 village_team"
