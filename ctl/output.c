@@ -477,6 +477,27 @@ print_status(FILE *fp, json_t *answer, int colour)
 		fputs("no villages\n", fp);
 	else
 		table_print(fp, t, colour, 0);
+	/* STATUS VILLAGE: what probably should have a procedure and has none. */
+	json_array_foreach(villages, i, v) {
+		json_t *k = json_object_get(v, "candidates");
+		json_int_t n = json_integer_value(json_object_get(k, "count"));
+
+		if (n > 0)
+			fprintf(fp, "%s%s: %lld households probably need a "
+				    "procedure (exit %lld, relapse %lld, "
+				    "marginal %lld): fupinctl candidates %s%s\n",
+			    colour ? C_YELLOW : "",
+			    json_string_value(json_object_get(v, "village")),
+			    (long long)n,
+			    (long long)json_integer_value(
+				json_object_get(k, "exit")),
+			    (long long)json_integer_value(
+				json_object_get(k, "relapse")),
+			    (long long)json_integer_value(
+				json_object_get(k, "marginal")),
+			    json_string_value(json_object_get(v, "village")),
+			    colour ? C_RESET : "");
+	}
 	table_free(t);
 	free(titles);
 	free(wfs);
@@ -546,6 +567,47 @@ print_overdue(FILE *fp, json_t *answer, int colour)
 		    (long long)count, json_array_size(items));
 	else
 		fprintf(fp, "%lld overdue\n", (long long)count);
+}
+
+/* ---- CANDIDATES ---- */
+
+static void
+print_candidates(FILE *fp, json_t *answer, int colour)
+{
+	static const char *const titles[] = { "HOUSEHOLD", "VILLAGE", "HEAD",
+		"CATEGORY", "SHOULD HAVE", "WHY" };
+	json_t *items = json_object_get(answer, "items"), *r;
+	json_t *counts = json_object_get(answer, "counts");
+	json_int_t count = json_integer_value(json_object_get(answer,
+	    "count"));
+	struct table *t;
+	size_t i;
+
+	if (json_array_size(items) == 0) {
+		fprintf(fp, "%sno candidates: every household that should "
+			    "have a procedure has one%s\n",
+		    colour ? C_GREEN : "", colour ? C_RESET : "");
+		return;
+	}
+	t = table_new(nitems(titles), titles);
+	json_array_foreach(items, i, r) {
+		table_row(t);
+		table_set(t, 0, field(r, "household"), NULL);
+		table_set(t, 1, field(r, "village"), NULL);
+		table_set(t, 2, field(r, "head_name"), NULL);
+		table_set(t, 3, field(r, "category"), NULL);
+		table_set(t, 4, field(r, "workflow"), C_YELLOW);
+		table_set(t, 5, field(r, "reason"), NULL);
+	}
+	table_print(fp, t, colour, 0);
+	table_free(t);
+	fprintf(fp, "%lld candidates (exit %lld, relapse %lld, marginal %lld)%s\n",
+	    (long long)count,
+	    (long long)json_integer_value(json_object_get(counts, "exit")),
+	    (long long)json_integer_value(json_object_get(counts, "relapse")),
+	    (long long)json_integer_value(json_object_get(counts, "marginal")),
+	    count > (json_int_t)json_array_size(items) ? "; the first shown" :
+							 "");
 }
 
 /* ---- HOUSEHOLD ---- */
@@ -881,6 +943,9 @@ output_answer(FILE *fp, const char *verb, json_t *answer, int colour)
 	else if (verb_is(verb, "overdue") &&
 	    json_is_array(json_object_get(answer, "items")))
 		print_overdue(fp, answer, colour);
+	else if (verb_is(verb, "candidates") &&
+	    json_is_array(json_object_get(answer, "items")))
+		print_candidates(fp, answer, colour);
 	else if (verb_is(verb, "household") &&
 	    json_is_object(json_object_get(answer, "household")))
 		print_household(fp, answer, colour);

@@ -24,6 +24,7 @@ extern const struct cmd_entry cmd_auth_entry;
 extern const struct cmd_entry cmd_calendar_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_overdue_entry;
+extern const struct cmd_entry cmd_candidates_entry;
 extern const struct cmd_entry cmd_household_entry;
 extern const struct cmd_entry cmd_advance_entry;
 extern const struct cmd_entry cmd_member_entry;
@@ -44,6 +45,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_calendar_entry,
 	&cmd_status_entry,
 	&cmd_overdue_entry,
+	&cmd_candidates_entry,
 	&cmd_household_entry,
 	&cmd_advance_entry,
 	&cmd_member_entry,

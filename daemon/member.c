@@ -31,9 +31,52 @@
 
 extern const struct cmd_entry cmd_member_entry;
 
+/* Every form of a campaign code list (the code, its title, either half
+ * of "中文 / English", an alias), ASCII lower-cased, to its code: the same
+ * map fupinctl import builds (ctl/codes.c), so that MEMBER and an import
+ * store the same codes. */
+static void
+codes_add(json_t *map, const char *form, size_t len, const char *code)
+{
+	char *key = xmalloc(len + 1);
+
+	for (size_t i = 0; i < len; i++)
+		key[i] = form[i] >= 'A' && form[i] <= 'Z' ?
+		    (char)(form[i] - 'A' + 'a') : form[i];
+	key[len] = '\0';
+	if (len > 0 && json_object_get(map, key) == NULL)
+		json_object_set_new(map, key, json_string(code));
+	free(key);
+}
+
+static json_t *
+codes_json(const struct wf_label *l, size_t n)
+{
+	json_t *map = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = l[i].title ? strstr(l[i].title, " / ") : NULL;
+
+		codes_add(map, l[i].name, strlen(l[i].name), l[i].name);
+		if (l[i].title != NULL)
+			codes_add(map, l[i].title, strlen(l[i].title), l[i].name);
+		if (sep != NULL) {
+			codes_add(map, l[i].title, (size_t)(sep - l[i].title),
+			    l[i].name);
+			codes_add(map, sep + 3, strlen(sep + 3), l[i].name);
+		}
+		for (size_t k = 0; k < l[i].naliases; k++)
+			codes_add(map, l[i].aliases[k], strlen(l[i].aliases[k]),
+			    l[i].name);
+	}
+	return map;
+}
+
 static void
 cmd_member(struct client *c, struct cmd_args *a)
 {
+	const struct wf_campaign *wc = wf_campaign(fupind->campaign->wf);
+	json_t *codes;
 	const struct wf *w = wf_find(fupind->campaign->wf, MEMBER_WORKFLOW);
 	const struct wf_event *creating;
 	const char *event, *params[1];
@@ -95,6 +138,15 @@ cmd_member(struct client *c, struct cmd_args *a)
 		sizeof(lockbuf))));
 	json_object_set_new(p, "village", c->role == ROLE_VILLAGE ?
 	    json_string(c->village) : json_null());
+	/* A list that is absent leaves its field free text. */
+	codes = json_object();
+	if (wc->nrelations > 0)
+		json_object_set_new(codes, "relation",
+		    codes_json(wc->relations, wc->nrelations));
+	if (wc->nchange_reasons > 0)
+		json_object_set_new(codes, "change_reason",
+		    codes_json(wc->change_reasons, wc->nchange_reasons));
+	json_object_set_new(p, "codes", codes);
 	if (add) {
 		json_object_set_new(p, "name", json_string(a->argv[4]));
 		json_object_set_new(p, "relation", json_string(a->argv[5]));

@@ -4,8 +4,35 @@
 -- file of sql/functions/ changed (see sql/README.md): only CREATE OR
 -- REPLACE and other statements that may run again.
 
+-- The code a value of a campaign code list stands for: list maps every
+-- form (code, title, half of the title, alias; ASCII lower-cased) to its
+-- code, as fupinctl import's lists do. The whole text, else its first
+-- word ("death 在家中病故": the rest is the note). v itself when there is
+-- no list (free text); NULL when it is in none of the list's forms.
+CREATE OR REPLACE FUNCTION fupin.code_of(list jsonb, v text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT CASE WHEN list IS NULL OR jsonb_typeof(list) <> 'object' OR
+    list = '{}' THEN v
+    ELSE coalesce(list->>lower(btrim(v)),
+	list->>lower(split_part(regexp_replace(btrim(v), '\s+', ' ', 'g'),
+	    ' ', 1))) END
+$$;
+
+-- The codes of a list, for a refusal: "birth, death, ...".
+CREATE OR REPLACE FUNCTION fupin.codes_text(list jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT string_agg(DISTINCT x, ', ') FROM jsonb_each_text(list) AS e(f, x)
+$$;
+
 -- p: {change: "increase" | "decrease", household, person_id, name,
 --     relation, birth_date (increase), date (decrease), reason,
+--     codes: {relation, change_reason} (campaign.conf's lists as
+--       {form: code}; relation and reason are stored as their codes and
+--       refused, naming the codes, when in no form of the list),
 --     and the keys fupin.advance needs for the member workflow's
 --     report_increase / report_decrease: campaign, entries, actor, role,
 --     village, now, lock_at, applies_to, min_days, final}
@@ -35,6 +62,8 @@ DECLARE
 	new_size int;
 	r jsonb;
 	refusal text;
+	relation text := btrim(coalesce(p->>'relation', ''));
+	reason_code text;
 BEGIN
 	IF chg IS NULL OR chg NOT IN ('increase', 'decrease') THEN
 		RAISE EXCEPTION 'member_change: change must be increase or '
@@ -86,6 +115,28 @@ BEGIN
 		    substr(pid, 18, 1), fupin.person_id_check_char(pid)),
 		    jsonb_build_object('rule', 'person_id_valid', 'person_id',
 		    pid, 'check', fupin.person_id_check_char(pid)));
+	END IF;
+
+	-- Relation and reason as the campaign's code lists name them.
+	IF chg = 'increase' AND relation <> '' THEN
+		relation := fupin.code_of(p->'codes'->'relation', relation);
+		IF relation IS NULL THEN
+			RETURN fupin.refuse('guard', format('relation %s is not in '
+			    'the campaign''s list (relations): %s', p->>'relation',
+			    fupin.codes_text(p->'codes'->'relation')),
+			    jsonb_build_object('rule', 'relation', 'relation',
+			    p->>'relation'));
+		END IF;
+	END IF;
+	IF reason IS NOT NULL THEN
+		reason_code := fupin.code_of(p->'codes'->'change_reason', reason);
+		IF reason_code IS NULL THEN
+			RETURN fupin.refuse('guard', format('change reason %s is not '
+			    'in the campaign''s list (change_reasons): %s', reason,
+			    fupin.codes_text(p->'codes'->'change_reason')),
+			    jsonb_build_object('rule', 'change_reason', 'reason',
+			    reason));
+		END IF;
 	END IF;
 
 	SELECT * INTO m FROM fupin.member WHERE person_id = pid FOR UPDATE;
@@ -169,8 +220,8 @@ BEGIN
 			INSERT INTO fupin.member AS x (person_id, household_id,
 			    name, relation, birth_date, removed, change,
 			    change_reason, change_date)
-			VALUES (pid, hid, pname, coalesce(p->>'relation', ''), d,
-			    false, 'increase', reason, today)
+			VALUES (pid, hid, pname, relation, d,
+			    false, 'increase', reason_code, today)
 			ON CONFLICT (person_id) DO UPDATE SET
 			    household_id = excluded.household_id,
 			    name = excluded.name, relation = excluded.relation,
@@ -189,7 +240,7 @@ BEGIN
 			new_size := h.size + 1;
 		ELSE
 			UPDATE fupin.member SET removed = true, change = 'decrease',
-			    change_reason = reason, change_date = d
+			    change_reason = reason_code, change_date = d
 			WHERE person_id = pid
 			RETURNING * INTO m;
 			new_size := greatest(h.size - 1, 1);
@@ -202,7 +253,7 @@ BEGIN
 		    'event', CASE chg WHEN 'increase' THEN 'report_increase'
 		    ELSE 'report_decrease' END, 'note', reason,
 		    'detail', jsonb_build_object('person_id', pid, 'name', m.name,
-		    'relation', m.relation, 'change', chg, 'reason', reason,
+		    'relation', m.relation, 'change', chg, 'reason', reason_code,
 		    'date', m.change_date, 'size', jsonb_build_object('old',
 		    h.size, 'new', new_size))));
 		IF NOT coalesce((r->>'ok')::boolean, false) THEN

@@ -127,7 +127,11 @@ FROM v
 END
 $$;
 
--- STATUS with, per village, what fires next (see fupin.next_alert).
+-- STATUS with, per village, what fires next (see fupin.next_alert); for
+-- one village named, also how many of its households probably should
+-- have a procedure and have none (fupin.candidates, 65-candidates.sql: a
+-- look at its households, so not for the all-villages answer, which
+-- reads only the counters).
 CREATE OR REPLACE FUNCTION fupin.status(c text, vfilter text,
     now_at timestamptz, p jsonb)
 RETURNS jsonb
@@ -137,7 +141,11 @@ BEGIN
 	RETURN (
 SELECT coalesce(fupin.unknown_village(vfilter), jsonb_set(s, '{villages}',
     coalesce((SELECT jsonb_agg(e || jsonb_build_object('next_alert',
-	fupin.next_alert(c, e->>'village', now_at, p)) ORDER BY ord)
+	fupin.next_alert(c, e->>'village', now_at, p)) ||
+	CASE WHEN vfilter IS NOT NULL THEN jsonb_build_object('candidates',
+	    (SELECT jsonb_build_object('count', k->'count') || (k->'counts')
+	    FROM fupin.candidates(c, vfilter, 0) k)) ELSE '{}' END
+	ORDER BY ord)
 	FROM jsonb_array_elements(s->'villages') WITH ORDINALITY AS x(e, ord)),
 	'[]')))
 FROM fupin.status(c, vfilter, now_at) AS s

@@ -63,10 +63,13 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Per village and deadline: how the instances bound by it (they entered a
--- state with leave_by = the deadline) left it, measured from the audit
--- trail: the last time each left such a state for one that is not,
--- against the village's due moment (extensions count). on_time includes
--- on_time_extended (after the calendar's due, within the extension).
+-- state that owes the deadline: state_rule.owes, its own leave_by and
+-- that of every state ahead of it, so a household stuck in draft counts
+-- under stages 2 to 5, as OVERDUE and STATUS count it) left it, measured
+-- from the audit trail: the last time each left such a state for one
+-- that is not, against the village's due moment (extensions count).
+-- on_time includes on_time_extended (after the calendar's due, within
+-- the extension).
 CREATE OR REPLACE FUNCTION fupin.report_obligations(campaign text,
     today timestamptz)
 RETURNS TABLE (village_id text, deadline_id text, instances bigint,
@@ -74,31 +77,31 @@ RETURNS TABLE (village_id text, deadline_id text, instances bigint,
     pending bigint)
 LANGUAGE sql STABLE AS $$
 	WITH bound AS (
-		SELECT DISTINCT t.instance_id, sr.leave_by AS deadline_id
+		SELECT DISTINCT t.instance_id, o.deadline_id
 		FROM fupin.transition t
 		JOIN fupin.state_rule sr ON sr.campaign_id = t.campaign_id
 		    AND sr.workflow = t.workflow AND sr.state = t.to_state
+		CROSS JOIN LATERAL unnest(sr.owes) AS o(deadline_id)
 		WHERE t.campaign_id = $1 AND t.instance_id IS NOT NULL
-		    AND sr.leave_by IS NOT NULL
 	), ob AS (
 		SELECT wi.village_id, b.deadline_id, ci.due AS calendar_due,
 		    fupin.village_due($1, wi.village_id, b.deadline_id) AS due,
 		    EXISTS (SELECT 1 FROM fupin.state_rule s
 			WHERE s.campaign_id = $1 AND s.workflow = wi.workflow
 			AND s.state = wi.state
-			AND s.leave_by = b.deadline_id) AS still_in,
+			AND b.deadline_id = ANY (s.owes)) AS still_in,
 		    (SELECT max(t.at) FROM fupin.transition t
 			JOIN fupin.state_rule sf
 			    ON sf.campaign_id = t.campaign_id
 			    AND sf.workflow = t.workflow
 			    AND sf.state = t.from_state
-			    AND sf.leave_by = b.deadline_id
+			    AND b.deadline_id = ANY (sf.owes)
 			WHERE t.instance_id = b.instance_id
 			AND NOT EXISTS (SELECT 1 FROM fupin.state_rule st
 			    WHERE st.campaign_id = t.campaign_id
 			    AND st.workflow = t.workflow
 			    AND st.state = t.to_state
-			    AND st.leave_by = b.deadline_id)) AS left_at
+			    AND b.deadline_id = ANY (st.owes))) AS left_at
 		FROM bound b
 		JOIN fupin.workflow_instance wi USING (instance_id)
 		JOIN fupin.calendar_item ci ON ci.campaign_id = $1
