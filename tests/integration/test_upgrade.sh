@@ -79,7 +79,12 @@ SELECT id, 'MG01', '户主' || id, 3, 'poor', 2014, 4200, true, true, true, true
 FROM (VALUES ('H010'), ('H011')) x(id);
 SQL
 wait_ready
-adv MG01 village_team open
+# The release opens village tasks by hand; this fupind opens those
+# missing at its start (none, here: the alerts below stay the release's).
+for v in MG01 MG02 MG03; do
+	adv $v village_team open
+	adv $v village_summary open
+done
 adv MG01 village_team set_up
 adv H010 exit propose
 adv H010 exit publish
