@@ -185,10 +185,13 @@ deadline_alert_params(void)
 	    ladder_json(cfg->ladder_city, cfg->nladder_city));
 	snprintf(digest, sizeof(digest), "%02d:%02d", cfg->digest_minute / 60,
 	    cfg->digest_minute % 60);
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:[s]}",
+	/* A standby that never swept has caught up with nothing: null (SQL
+	 * reads -infinity), not INT64_MIN formatted (an overflow). */
+	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:[s]}",
 	    "campaign", fupind->campaign->name, "now",
 	    moment(clock_now(fupind->clock), now), "caught_up_at",
-	    moment(caught_up_at, caught), "reminders", reminders,
+	    caught_up_at == INT64_MIN ? json_null() :
+	    json_string(moment(caught_up_at, caught)), "reminders", reminders,
 	    "digest_at", digest, "parties", parties, "exception",
 	    "township_office");
 }

@@ -84,8 +84,8 @@ wait_ready
 for v in MG01 MG02 MG03; do
 	adv $v village_team open
 	adv $v village_summary open
+	adv $v village_team set_up
 done
-adv MG01 village_team set_up
 adv H010 exit propose
 adv H010 exit publish
 adv H011 exit propose
