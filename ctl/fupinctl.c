@@ -369,6 +369,12 @@ main(int argc, char **argv)
 		close(fd);
 		return EXIT_CANNOT_ASK;
 	}
+	if (strcasecmp(argv[0], "list") == 0 || strcasecmp(argv[0], "tables") == 0) {
+		free(request);
+		rc = docs_main(fd, argc, argv);
+		close(fd);
+		return rc;
+	}
 	if (send_all(fd, request, strlen(request)) < 0 ||
 	    (answer_text = read_line(fd)) == NULL) {
 		fprintf(stderr, "fupinctl: the daemon closed the connection "

@@ -36,6 +36,9 @@ int import_main(const char *config_path, int argc, char **argv, int json);
 /* fupinctl report [--html FILE] [--csv FILE] [--summary] (report.c). */
 int report_main(const char *config_path, int argc, char **argv);
 
+/* fupinctl list / tables over the connection fd (docs.c). */
+int docs_main(int fd, int argc, char **argv);
+
 /* fupinctl new-token: a fresh token and its yescrypt hash for the
  * access list. */
 int token_main(int argc, char **argv);
