@@ -5,8 +5,8 @@
  * (sql/functions/92-lists.sql); fupinctl renders it as CSV, HTML or xlsx.
  *
  * A document can be larger than one answer may be (control.max_output), so
- * it comes in pages: each answer holds the rows that fit in half of
- * max_output and "next", the row the next page starts at (`LIST KIND
+ * it comes in pages: each answer holds the rows that fit in a quarter of
+ * max_output (the rest is room for the header) and "next", the row the next page starts at (`LIST KIND
  * [VILLAGE] FROM N`), null on the last page.
  */
 #include <stdlib.h>
@@ -120,7 +120,7 @@ ask_document(struct client *c, const char *function, const char *kind,
     const char *village, long from)
 {
 	const struct wf_campaign *wc = wf_campaign(fupind->campaign->wf);
-	long long budget = fupind->cfg->control_max_output / 2 - 8192;
+	long long budget = fupind->cfg->control_max_output / 4;
 	char now[ISO_BUFSIZE], *sql, *text;
 	const char *params[1];
 	json_t *p, *labels = json_object();

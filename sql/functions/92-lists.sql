@@ -327,7 +327,12 @@ BEGIN
 			FROM fupin.member m
 			WHERE m.household_id = h.household_id), '[]'),
 		    'procedures', coalesce((SELECT jsonb_agg(jsonb_build_array(
-			wi.workflow, fupin.doc_zh(sr.title),
+			CASE wi.workflow WHEN 'exit' THEN '脱贫退出'
+			    WHEN 'inclusion' THEN '新识别和返贫纳入'
+			    WHEN 'marginal' THEN '边缘户摸底'
+			    WHEN 'monitoring' THEN '脱贫监测户摸底'
+			    WHEN 'member' THEN '家庭成员变动'
+			    ELSE wi.workflow END, fupin.doc_zh(sr.title),
 			fupin.doc_date(wi.entered_at))
 			ORDER BY wi.workflow, wi.subject)
 			FROM fupin.workflow_instance wi
