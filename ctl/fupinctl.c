@@ -57,6 +57,11 @@ usage(FILE *out)
 	      "  member HOUSEHOLD add|remove ...\n"
 	      "                            a birth, marriage or death in a household\n"
 	      "  problems [VILLAGE]        the data-quality problem list (analyze: run it)\n"
+	      "  list KIND [VILLAGE] [--format csv|html|xlsx] [-o FILE]\n"
+	      "                            a document: village-notice, township-notice,\n"
+	      "                            exit-request, inclusion, marginal, monitoring, problems\n"
+	      "  tables [VILLAGE] [--format html|xlsx|csv] [-o DIR]\n"
+	      "                            the verification tables (对照表), a household a page\n"
 	      "  ping, now, metrics, extend, clock, config (see help)\n"
 	      "\n"
 	      "A village team: `fupinctl overdue` lists your late households; "
@@ -368,6 +373,12 @@ main(int argc, char **argv)
 		free(request);
 		close(fd);
 		return EXIT_CANNOT_ASK;
+	}
+	if (strcasecmp(argv[0], "list") == 0 || strcasecmp(argv[0], "tables") == 0) {
+		free(request);
+		rc = docs_main(fd, argc, argv);
+		close(fd);
+		return rc;
 	}
 	if (send_all(fd, request, strlen(request)) < 0 ||
 	    (answer_text = read_line(fd)) == NULL) {

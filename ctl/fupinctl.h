@@ -39,6 +39,9 @@ json_t *codes_load(const struct settings *);
 /* fupinctl report [--html FILE] [--csv FILE] [--summary] (report.c). */
 int report_main(const char *config_path, int argc, char **argv);
 
+/* fupinctl list / tables over the connection fd (docs.c). */
+int docs_main(int fd, int argc, char **argv);
+
 /* fupinctl new-token: a fresh token and its yescrypt hash for the
  * access list. */
 int token_main(int argc, char **argv);

@@ -29,6 +29,8 @@ extern const struct cmd_entry cmd_advance_entry;
 extern const struct cmd_entry cmd_member_entry;
 extern const struct cmd_entry cmd_analyze_entry;
 extern const struct cmd_entry cmd_problems_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_tables_entry;
 extern const struct cmd_entry cmd_alerts_entry;
 extern const struct cmd_entry cmd_extend_entry;
 extern const struct cmd_entry cmd_clock_entry;
@@ -49,6 +51,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_member_entry,
 	&cmd_analyze_entry,
 	&cmd_problems_entry,
+	&cmd_list_entry,
+	&cmd_tables_entry,
 	&cmd_alerts_entry,
 	&cmd_extend_entry,
 	&cmd_clock_entry,
