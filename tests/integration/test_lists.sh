@@ -75,7 +75,7 @@ expect_eq "gb18030: no BOM, converts back to the same text" \
 expect_eq "gb18030: really GB18030 (岩温)" "$(grep -c "$(printf '\xd1\xd2\xce\xc2')" "$D/vn-gb.csv")" 1
 
 L list marginal V01 -o "$D/m.csv"
-expect_match "csv: a formula-like head is quoted text" "$(grep H003 "$D/m.csv")" "^勐戛村,H003,\"'-组\",\"'=SUM\(1,2\)\",2,一般农户,4000,是,是,是,是,是,因病,2019-10-14,村级名单"
+expect_match "csv: a formula-like head is quoted text (the survey marked it 边缘户)" "$(grep H003 "$D/m.csv")" "^勐戛村,H003,\"'-组\",\"'=SUM\(1,2\)\",2,边缘户,4000,是,是,是,是,是,因病,2019-10-14,村级名单"
 L list monitoring -o "$D/mo.csv"
 expect_match "csv: @ neutralised" "$(grep H004 "$D/mo.csv")" "\"'@李明\".*产业支撑不足,2019-10-14,村级名单"
 
