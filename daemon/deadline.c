@@ -349,6 +349,7 @@ const struct cmd_entry cmd_alerts_entry = {
 	.args = { 0, 1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_alerts,
+	.example = "ALERTS 20",
 	.usage = "ALERTS [N]",
 	.help = "the last N alerts (20 by default)",
 };
@@ -385,6 +386,7 @@ const struct cmd_entry cmd_extend_entry = {
 	.args = { 4, -1 },
 	.role = ROLE_TOWNSHIP,
 	.exec = cmd_extend,
+	.example = "EXTEND V03 stage2 2019-10-25 村支书因病住院",
 	.usage = "EXTEND VILLAGE DEADLINE UNTIL REASON",
 	.help = "grant a village more time on a deadline, with the reason",
 };
