@@ -184,6 +184,24 @@ wrap_text(const char *s, int w, char ***lines)
 	return n;
 }
 
+/* text as a paragraph: wrapped to the width, continuation lines indented
+ * by `hang` columns. */
+static void
+print_para(FILE *fp, int hang, const char *text)
+{
+	char **lines;
+	int w = output_columns(fp) - hang;
+	size_t n = wrap_text(text, w < 20 ? 20 : w, &lines);
+
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			pad(fp, hang);
+		fprintf(fp, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+}
+
 static int
 table_total(const struct table *t, const int *width, const int *shown,
     int indent)
@@ -1047,10 +1065,16 @@ print_workflows(FILE *fp, json_t *wfs, int colour)
 		struct table *t = table_new(nitems(titles), titles);
 		char *name = field(w, "workflow"), *title = field(w, "title");
 
-		fprintf(fp, "\n%s%s%s  %s%s\n", colour ? C_BOLD : "", name,
-		    colour ? C_RESET : "", title,
-		    strcmp(json_string_value(json_object_get(w, "scope")) ?: "",
-			"village") == 0 ? " (ID is the village)" : "");
+		{
+			char *line = xasprintf("%s  %s%s", name, title,
+			    strcmp(json_string_value(json_object_get(w,
+				       "scope")) ?: "", "village") == 0 ?
+				" (ID is the village)" : "");
+
+			fputc('\n', fp);
+			print_para(fp, 2, line);
+			free(line);
+		}
 		free(name);
 		free(title);
 		t->wrap[1] = t->wrap[4] = t->wrap[3] = 1;
@@ -1124,15 +1148,25 @@ print_allowed(FILE *fp, json_t *answer, int colour)
 	free(role);
 }
 
-/* A request as fupinctl takes it: the verb in lower case. */
+/* A request as fupinctl(1) writes it: words of capitals only (verbs,
+ * ADD, SET) in lower case; ids and text as they are. */
 static char *
 ctl_example(const char *example)
 {
 	char *t = xstrdup(example);
 
-	for (char *p = t; *p != '\0' && *p != ' '; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
+	for (char *w = t; *w != '\0';) {
+		size_t n = strcspn(w, " ");
+		int caps = n > 0;
+
+		for (size_t i = 0; i < n; i++)
+			caps &= w[i] >= 'A' && w[i] <= 'Z';
+		for (size_t i = 0; caps && i < n; i++)
+			w[i] += 'a' - 'A';
+		w += n;
+		while (*w == ' ')
+			w++;
+	}
 	return t;
 }
 
@@ -1154,7 +1188,14 @@ print_help(FILE *fp, json_t *answer, int colour)
 		const char *ex = json_string_value(json_object_get(answer,
 		    "example"));
 
-		fprintf(fp, "usage: %s\n%s\nleast role: %s\n", u, h, role);
+		{
+			char *line = xasprintf("usage: %s", u);
+
+			print_para(fp, 7, line);
+			free(line);
+			print_para(fp, 0, h);
+			fprintf(fp, "least role: %s\n", role);
+		}
 		if (ex != NULL) {
 			char *c = ctl_example(ex);
 
@@ -1162,9 +1203,10 @@ print_help(FILE *fp, json_t *answer, int colour)
 			free(c);
 		}
 		if (json_is_array(json_object_get(answer, "workflows"))) {
-			fputs("\nworkflows and their events (FROM (new) starts "
-			      "the procedure; fupinctl help advance HOUSEHOLD: "
-			      "what it may do now):\n", fp);
+			fputc('\n', fp);
+			print_para(fp, 0, "workflows and their events (FROM "
+			    "(new) starts the procedure; fupinctl help advance "
+			    "HOUSEHOLD: what it may do now):");
 			print_workflows(fp, json_object_get(answer,
 			    "workflows"), colour);
 		}
@@ -1176,9 +1218,13 @@ print_help(FILE *fp, json_t *answer, int colour)
 	{
 		char *role = field(answer, "role");
 
-		fprintf(fp, "your role: %s; the verbs you may use (any case; "
-			    "fupinctl help VERB: usage and an example):\n",
+		char *line = xasprintf("your role: %s; the verbs you may use "
+				       "(any case; fupinctl help VERB: usage "
+				       "and an example):",
 		    role);
+
+		print_para(fp, 0, line);
+		free(line);
 		free(role);
 	}
 	t = table_new(nitems(titles), titles);
@@ -1387,8 +1433,18 @@ output_answer(FILE *fp, const char *verb, json_t *answer, int colour)
 		    json_object_get(answer, "message"));
 		json_t *rest = json_deep_copy(answer);
 
-		fprintf(fp, "%serror (%s):%s %s\n", colour ? C_RED : "",
-		    code ? code : "?", colour ? C_RESET : "", msg ? msg : "");
+		{
+			char *line = xasprintf("error (%s): %s", code ? code :
+			    "?", msg ? msg : "");
+
+			/* The colour is for the "error (code):" only. */
+			if (colour)
+				fprintf(fp, C_RED "error (%s):" C_RESET " ",
+				    code ? code : "?");
+			print_para(fp, 2, colour ? line + strlen(code ? code :
+			    "?") + 10 : line);
+			free(line);
+		}
 		/* The figures behind a guard and the like; the message
 		 * already names the choices and suggestions. */
 		json_object_del(rest, "error");

@@ -324,7 +324,7 @@ const struct cmd_entry cmd_help_entry = {
 	.role = ROLE_NONE,
 	.flags = CMD_BEFORE_AUTH,
 	.exec = cmd_help,
-	.example = "HELP ADVANCE H0001",
+	.example = "HELP ADVANCE V01-0080",
 	.usage = "HELP [VERB] | HELP ADVANCE [HOUSEHOLD]",
 	.help = "the verbs you may use; one verb's usage and an example; "
 	    "HELP ADVANCE: every workflow's events, or those a household may "
@@ -401,7 +401,7 @@ const struct cmd_entry cmd_clock_entry = {
 	.args = { 2, 2 },
 	.role = ROLE_ADMIN,
 	.exec = cmd_clock,
-	.example = "CLOCK ADVANCE 1d",
+	.example = "CLOCK ADVANCE 2d",
 	.usage = "CLOCK ADVANCE DURATION | CLOCK SET ISO",
 	.help = "move the manual clock forward (30m, 6h, 2d) or to a moment",
 };

@@ -386,7 +386,7 @@ const struct cmd_entry cmd_extend_entry = {
 	.args = { 4, -1 },
 	.role = ROLE_TOWNSHIP,
 	.exec = cmd_extend,
-	.example = "EXTEND V03 stage2 2019-10-25 村支书因病住院",
+	.example = "EXTEND V03 stage3 2019-10-27T18:00 road closed",
 	.usage = "EXTEND VILLAGE DEADLINE UNTIL REASON",
 	.help = "grant a village more time on a deadline, with the reason",
 };
