@@ -639,16 +639,15 @@ print_status_long(FILE *fp, struct table *t, size_t nwf, int colour)
 
 	for (size_t r = 0; r < t->nrows; r++) {
 		char **cell = &t->cells[r * t->ncols];
-		const char *oc = t->colour[r * t->ncols + 2 + nwf];
 		struct table *w = table_new(2, titles);
 
-		fprintf(fp, "%s%s %s%s  overdue %s%s%s  next: %s\n",
-		    r ? "\n" : "", colour ? C_BOLD : "", cell[0], "",
-		    colour && oc ? oc : "", cell[2 + nwf], colour && oc ?
-			C_RESET : "", cell[3 + nwf]);
-		if (colour)
-			fputs(C_RESET, fp);
-		fprintf(fp, "  %s\n", cell[1]);
+		char *head = xasprintf("%s %s  overdue %s  next: %s", cell[0],
+		    cell[1], cell[2 + nwf], cell[3 + nwf]);
+
+		if (r > 0)
+			fputc('\n', fp);
+		print_para(fp, 2, head);
+		free(head);
 		w->wrap[1] = 1;
 		for (size_t k = 0; k < nwf; k++) {
 			if (strcmp(cell[2 + k], "-") == 0)
