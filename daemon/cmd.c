@@ -11,10 +11,12 @@
 #include "auth.h"
 #include "cmd.h"
 #include "deadline.h"
+#include "engine.h"
 #include "isotime.h"
 #include "leader.h"
 #include "log.h"
 #include "metrics.h"
+#include "suggest.h"
 
 extern const struct cmd_entry cmd_ping_entry;
 extern const struct cmd_entry cmd_now_entry;
@@ -78,6 +80,71 @@ cmd_list(FILE *f)
 		    role_name(cmd_table[i]->role), cmd_table[i]->usage);
 }
 
+#define SUGGEST_MAX 3
+
+void
+cmd_reply_unknown(struct client *c, const char *code, const char *what,
+    const char *word, const char *const *choices, size_t n, int list_all,
+    const char *hint)
+{
+	size_t close[SUGGEST_MAX], nclose;
+	json_t *dym = json_array(), *all = json_array();
+	char *msg, *t;
+
+	nclose = suggest_closest(word, choices, n, close, SUGGEST_MAX);
+	msg = xasprintf("unknown %s \"%.64s\"", what, word);
+	for (size_t i = 0; i < nclose; i++) {
+		json_array_append_new(dym, json_string(choices[close[i]]));
+		t = xasprintf("%s%s%s", msg, i == 0 ? "; did you mean " :
+		    i + 1 == nclose ? " or " : ", ", choices[close[i]]);
+		free(msg);
+		msg = t;
+	}
+	if (nclose > 0) {
+		t = xasprintf("%s?", msg);
+		free(msg);
+		msg = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(all, json_string(choices[i]));
+		if (!list_all)
+			continue;
+		t = xasprintf("%s%s%s", msg, i == 0 ? " (one of: " : ", ",
+		    choices[i]);
+		free(msg);
+		msg = t;
+	}
+	if (list_all && n > 0) {
+		t = xasprintf("%s)", msg);
+		free(msg);
+		msg = t;
+	}
+	if (hint != NULL) {
+		t = xasprintf("%s%s%s", msg,
+		    msg[strlen(msg) - 1] == '?' ? " " : "; ", hint);
+		free(msg);
+		msg = t;
+	}
+	client_reply(c, json_pack("{s:b, s:s, s:s, s:o, s:o}", "ok", 0, "error",
+			    code, "message", msg, "did_you_mean", dym, "choices",
+			    all));
+	free(msg);
+}
+
+static const char **visible_verbs(struct client *c, size_t *n);
+
+/* Refuse an unknown verb, suggesting among those c may use. */
+static void
+unknown_verb(struct client *c, const char *verb)
+{
+	size_t n;
+	const char **names = visible_verbs(c, &n);
+
+	cmd_reply_unknown(c, "unknown", "verb", verb, names, n, 0,
+	    "HELP lists the verbs you may use");
+	free(names);
+}
+
 /* What a TCP client may do before AUTH. */
 static int
 before_auth(const struct cmd_entry *cmd)
@@ -106,8 +173,7 @@ cmd_dispatch(struct client *c, char *line)
 	cmd = cmd_find(args.argv[0]);
 	if (cmd == NULL) {
 		c->verb = "?";
-		client_error(c, "unknown", "unknown verb \"%.40s\"; try HELP",
-		    args.argv[0]);
+		unknown_verb(c, args.argv[0]);
 		goto done;
 	}
 	c->verb = cmd->name;
@@ -125,7 +191,20 @@ cmd_dispatch(struct client *c, char *line)
 	}
 	if (args.argc - 1 < cmd->args.lower ||
 	    (cmd->args.upper >= 0 && args.argc - 1 > cmd->args.upper)) {
-		client_error(c, "usage", "usage: %s", cmd->usage);
+		char want[48];
+
+		if (cmd->args.upper < 0)
+			snprintf(want, sizeof(want), "at least %d",
+			    cmd->args.lower);
+		else if (cmd->args.lower == cmd->args.upper)
+			snprintf(want, sizeof(want), "%d", cmd->args.lower);
+		else
+			snprintf(want, sizeof(want), "%d to %d",
+			    cmd->args.lower, cmd->args.upper);
+		client_error(c, "usage", "%s takes %s word%s after the verb, "
+		    "not %d; usage: %s; e.g. %s", cmd->name, want,
+		    cmd->args.upper == 1 && cmd->args.lower == 1 ? "" : "s",
+		    args.argc - 1, cmd->usage, cmd->example);
 		goto done;
 	}
 	log_debug("control: client %llu (%s): %s", (unsigned long long)c->id,
@@ -153,6 +232,7 @@ const struct cmd_entry cmd_ping_entry = {
 	.role = ROLE_NONE,
 	.flags = CMD_BEFORE_AUTH,
 	.exec = cmd_ping,
+	.example = "PING",
 	.usage = "PING",
 	.help = "is the daemon alive; also the database state",
 };
@@ -173,39 +253,72 @@ const struct cmd_entry cmd_now_entry = {
 	.args = { 0, 0 },
 	.role = ROLE_NONE,
 	.exec = cmd_now,
+	.example = "NOW",
 	.usage = "NOW",
 	.help = "the daemon's clock",
 };
 
+static int
+may_use(struct client *c, const struct cmd_entry *cmd)
+{
+	return c->role >= cmd->role &&
+	    !(c->tcp && c->role == ROLE_NONE && !before_auth(cmd));
+}
+
+/* The verbs c may use, in HELP's order; caller frees the array. */
+static const char **
+visible_verbs(struct client *c, size_t *n)
+{
+	const char **names = xcalloc(nitems(cmd_table), sizeof(*names));
+
+	*n = 0;
+	for (size_t i = 0; cmd_table[i] != NULL; i++)
+		if (may_use(c, cmd_table[i]))
+			names[(*n)++] = cmd_table[i]->name;
+	return names;
+}
+
 static void
 cmd_help(struct client *c, struct cmd_args *a)
 {
-	json_t *verbs = json_array();
+	json_t *verbs;
 
-	if (a->argc == 2) {
+	if (a->argc >= 2) {
 		const struct cmd_entry *cmd = cmd_find(a->argv[1]);
+		json_t *o;
 
-		json_decref(verbs);
 		if (cmd == NULL) {
-			client_error(c, "unknown", "unknown verb \"%.40s\"",
-			    a->argv[1]);
+			unknown_verb(c, a->argv[1]);
 			return;
 		}
-		client_reply(c, json_pack("{s:b, s:s, s:s, s:s, s:s}", "ok", 1,
-				    "verb", cmd->name, "usage", cmd->usage,
-				    "help", cmd->help, "role",
-				    role_name(cmd->role)));
+		if (a->argc == 3 && cmd != &cmd_advance_entry) {
+			client_error(c, "usage", "HELP %s takes nothing more; "
+			    "only HELP ADVANCE takes a household (HELP ADVANCE "
+			    "H0001: the steps it may take now)", cmd->name);
+			return;
+		}
+		if (a->argc == 3) {
+			engine_help_advance(c, a->argv[2]);
+			return;
+		}
+		o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s}", "ok", 1, "verb",
+		    cmd->name, "usage", cmd->usage, "help", cmd->help, "role",
+		    role_name(cmd->role), "example", cmd->example);
+		if (cmd == &cmd_advance_entry)
+			json_object_set_new(o, "workflows",
+			    engine_workflows_json());
+		client_reply(c, o);
 		return;
 	}
+	verbs = json_array();
 	for (size_t i = 0; cmd_table[i] != NULL; i++) {
 		const struct cmd_entry *cmd = cmd_table[i];
 
-		if (c->role < cmd->role ||
-		    (c->tcp && c->role == ROLE_NONE && !before_auth(cmd)))
+		if (!may_use(c, cmd))
 			continue;
 		json_array_append_new(verbs,
-		    json_pack("{s:s, s:s, s:s}", "verb", cmd->name, "usage",
-			cmd->usage, "help", cmd->help));
+		    json_pack("{s:s, s:s, s:s, s:s}", "verb", cmd->name, "usage",
+			cmd->usage, "help", cmd->help, "example", cmd->example));
 	}
 	client_reply(c, json_pack("{s:b, s:s, s:o}", "ok", 1, "role",
 			    role_name(c->role), "verbs", verbs));
@@ -213,12 +326,15 @@ cmd_help(struct client *c, struct cmd_args *a)
 
 const struct cmd_entry cmd_help_entry = {
 	.name = "HELP",
-	.args = { 0, 1 },
+	.args = { 0, 2 },
 	.role = ROLE_NONE,
 	.flags = CMD_BEFORE_AUTH,
 	.exec = cmd_help,
-	.usage = "HELP [VERB]",
-	.help = "the verbs you may use, or one verb's usage",
+	.example = "HELP ADVANCE V01-0080",
+	.usage = "HELP [VERB] | HELP ADVANCE [HOUSEHOLD]",
+	.help = "the verbs you may use; one verb's usage and an example; "
+	    "HELP ADVANCE: every workflow's events, or those a household may "
+	    "take now",
 };
 
 static void
@@ -234,6 +350,7 @@ const struct cmd_entry cmd_quit_entry = {
 	.role = ROLE_NONE,
 	.flags = CMD_BEFORE_AUTH,
 	.exec = cmd_quit,
+	.example = "QUIT",
 	.usage = "QUIT",
 	.help = "close the connection",
 };
@@ -290,6 +407,7 @@ const struct cmd_entry cmd_clock_entry = {
 	.args = { 2, 2 },
 	.role = ROLE_ADMIN,
 	.exec = cmd_clock,
+	.example = "CLOCK ADVANCE 2d",
 	.usage = "CLOCK ADVANCE DURATION | CLOCK SET ISO",
 	.help = "move the manual clock forward (30m, 6h, 2d) or to a moment",
 };
@@ -314,6 +432,7 @@ const struct cmd_entry cmd_config_entry = {
 	.args = { 0, 0 },
 	.role = ROLE_ADMIN,
 	.exec = cmd_config,
+	.example = "CONFIG",
 	.usage = "CONFIG",
 	.help = "every setting: value, default, reloadable",
 };
@@ -341,6 +460,7 @@ const struct cmd_entry cmd_metrics_entry = {
 	.args = { 0, 0 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_metrics,
+	.example = "METRICS",
 	.usage = "METRICS",
 	.help = "counters and gauges",
 };
@@ -363,6 +483,7 @@ const struct cmd_entry cmd_auth_entry = {
 	.role = ROLE_NONE,
 	.flags = CMD_BEFORE_AUTH,
 	.exec = cmd_auth,
+	.example = "AUTH 8Jx3kQ...",
 	.usage = "AUTH TOKEN",
 	.help = "on the TCP listener: take the role your token belongs to",
 };

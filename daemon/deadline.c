@@ -374,6 +374,7 @@ const struct cmd_entry cmd_alerts_entry = {
 	.args = { 0, 1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_alerts,
+	.example = "ALERTS 20",
 	.usage = "ALERTS [N]",
 	.help = "the last N alerts (20 by default)",
 };
@@ -414,6 +415,7 @@ const struct cmd_entry cmd_extend_entry = {
 	.args = { 4, -1 },
 	.role = ROLE_TOWNSHIP,
 	.exec = cmd_extend,
+	.example = "EXTEND V03 stage3 2019-10-27T18:00 road closed",
 	.usage = "EXTEND VILLAGE DEADLINE UNTIL REASON",
 	.help = "grant a village more time on a deadline, with the reason",
 };

@@ -55,6 +55,13 @@ struct wf;
  */
 struct json_t *engine_event_entries(const struct wf *w, const char *name,
     const char *role);
+/* Every workflow with its events (name, title, from, to, roles, note), in
+ * the files' order, for HELP ADVANCE. Caller owns it. */
+struct json_t *engine_workflows_json(void);
+/* HELP ADVANCE HOUSEHOLD: the events the household may take now in each
+ * of its procedures, with their titles; answers c later. */
+void engine_help_advance(struct client *c, const char *household);
+
 /* The data-entry lock moment, or INT64_MIN when the campaign has none. */
 long long engine_lock_moment(void);
 

@@ -171,6 +171,7 @@ const struct cmd_entry cmd_list_entry = {
 	.role = ROLE_VILLAGE,
 	.exec = cmd_list_document,
 	.usage = "LIST KIND [VILLAGE] [FROM N]",
+	.example = "LIST village-notice V01",
 	.help = "a document: village-notice, township-notice, exit-request, "
 	    "inclusion, marginal, monitoring or problems list; in pages "
 	    "(\"next\": the row to ask FROM)",
@@ -194,6 +195,7 @@ const struct cmd_entry cmd_tables_entry = {
 	.role = ROLE_VILLAGE,
 	.exec = cmd_tables,
 	.usage = "TABLES [VILLAGE] [FROM N]",
+	.example = "TABLES V01",
 	.help = "the verification tables (对照表), a household per row; in "
 	    "pages (\"next\": the row to ask FROM)",
 };
