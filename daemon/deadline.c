@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "calendar.h"
 #include "campaign.h"
 #include "deadline.h"
 #include "engine.h"
@@ -103,7 +104,8 @@ deadline_reply_after_sweep(struct client *c, json_t *answer)
 {
 	struct waiter *w;
 
-	if (!fupind->schema_ok || fupind->stopping) {
+	if (!fupind->schema_ok || !engine_campaign_ready() ||
+	    fupind->stopping) {
 		/* No sweep can run now; it will when the database is back. */
 		json_object_set_new(answer, "swept", json_false());
 		client_reply(c, answer);
@@ -304,6 +306,8 @@ deadline_db_down(void)
 
 /* ---- verbs ---- */
 
+#define EXTEND_MAX_AFTER_END (366 * 86400LL)
+
 /* An extension moves deadlines: answer once the sweep at the new
  * deadlines has run, so that a script's next request sees its alerts. */
 static void
@@ -353,6 +357,21 @@ const struct cmd_entry cmd_alerts_entry = {
 	.help = "the last N alerts (20 by default)",
 };
 
+/* The latest end an extension may have: a year after the campaign's
+ * last calendar moment. Beyond it an extension is a typo (9999-12-31)
+ * that would silence a village's alerts for good. */
+static int64_t
+extend_latest(void)
+{
+	const struct cal *cal = fupind->campaign->cal;
+	int64_t last = clock_now(fupind->clock);
+
+	for (size_t i = 0; i < cal_count(cal); i++)
+		if (cal_item_at(cal, i)->due > last)
+			last = cal_item_at(cal, i)->due;
+	return last + EXTEND_MAX_AFTER_END;
+}
+
 static void
 cmd_extend(struct client *c, struct cmd_args *a)
 {
@@ -365,6 +384,15 @@ cmd_extend(struct client *c, struct cmd_args *a)
 		client_error(c, "usage",
 		    "\"%.40s\" is not a moment (2019-10-23 or "
 		    "2019-10-23T18:00+08:00)", a->argv[3]);
+		return;
+	}
+	if (t > extend_latest()) {
+		char latest[ISO_BUFSIZE];
+
+		client_error(c, "usage",
+		    "an extension must end by %s (a year after the "
+		    "campaign's last deadline)",
+		    moment(extend_latest(), latest));
 		return;
 	}
 	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "campaign",
