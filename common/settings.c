@@ -72,7 +72,7 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	    "TCP clients before AUTH); the rest of max_clients is kept for "
 	    "principals with a role" },
 	[SET_CONTROL_MAX_ANONYMOUS_PER_PEER] = {
-	    "control.max_anonymous_per_peer", SETTING_INT, "4", 1, 0, 100000,
+	    "control.max_anonymous_per_peer", SETTING_INT, "8", 1, 0, 100000,
 	    NULL, "connections at once without a role from one Unix user or "
 	    "one address" },
 	[SET_CONTROL_AUTH_TIMEOUT] = { "control.auth_timeout",

@@ -466,6 +466,12 @@ anonymous_deadline_cb(evutil_socket_t fd, short what, void *arg)
 		 "disconnecting",
 	    (unsigned long long)c->id, c->principal, c->ctl->auth_timeout);
 	metrics_count("requests_rejected", "no_role_timeout", 1);
+	if (c->busy && !c->dead) {
+		/* Answer what it asked (an AUTH waiting out its penalty),
+		 * then close. */
+		c->quitting = 1;
+		return;
+	}
 	client_close(c);
 }
 

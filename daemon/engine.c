@@ -551,6 +551,10 @@ const struct cmd_entry cmd_overdue_entry = {
 static void
 household_filter(struct client *c, json_t *answer)
 {
+	if (!json_is_true(json_object_get(answer, "ok"))) {
+		client_reply(c, answer);
+		return;
+	}
 	const char *v = json_string_value(json_object_get(
 	    json_object_get(answer, "household"), "village_id"));
 
@@ -558,7 +562,7 @@ household_filter(struct client *c, json_t *answer)
 	    strcmp(v, c->village) != 0)) {
 		json_decref(answer);
 		client_error(c, "forbidden",
-		    "that household is not in your village %s", c->village);
+		    "no such household in your village %s", c->village);
 		return;
 	}
 	client_reply(c, answer);
@@ -571,6 +575,21 @@ cmd_household(struct client *c, struct cmd_args *a)
 	const char *params[3] = { fupind->campaign->name, a->argv[1],
 		moment_text(clock_now(fupind->clock), now) };
 
+	const char *vparams[4] = { params[0], params[1], params[2],
+		c->village };
+
+	if (c->role == ROLE_VILLAGE) {
+		/* Another village's household and a missing one get the same
+		 * answer, and the other's data never leaves the database. */
+		engine_call_sql(c, "SELECT coalesce((SELECT x::text FROM "
+			    "fupin.household_info($1, $2, $3::timestamptz) x "
+			    "WHERE x->'household'->>'village_id' = $4), "
+			    "jsonb_build_object('ok', false, 'error', "
+			    "'forbidden', 'message', format('no household %s "
+			    "in your village %s', $2, $4))::text)",
+		    4, vparams, household_filter, NULL);
+		return;
+	}
 	engine_call_sql(c, "SELECT fupin.household_info($1, $2, $3::timestamptz)"
 		    "::text",
 	    3, params, household_filter, NULL);

@@ -27,16 +27,25 @@
 #define HTTP_TIMEOUT 10
 
 /*
- * Connections are capped (control.http_max_clients): libevent 2.1's
- * evhttp has no cap of its own, so each connection's bufferevent is made
- * here (evhttp_set_bevcb) as a pass-through filter whose free callback
- * tells us when evhttp is done with it. At the cap the listener is held:
- * new connections wait in the kernel's queue, costing us no descriptor.
+ * Connections are capped (control.http_max_clients). libevent 2.1's evhttp
+ * has no cap and says nothing when it closes a connection, so each
+ * connection's bufferevent is made here (evhttp_set_bevcb) and we keep a
+ * reference to it: when evhttp frees it (bufferevent_free clears its
+ * callbacks) ours is the last reference, and the reaper (on each new
+ * connection and every HTTP_REAP_MS) drops it, which closes the socket.
+ * At the cap the listener is held: new connections wait in the kernel's
+ * queue, costing no descriptor, until one ends.
  */
+#define HTTP_REAP_MS 250
+/* A freed connection still reads until reaped: bound what it may buffer. */
+#define HTTP_READ_HIGH (64 * 1024)
+
 struct http {
 	struct evhttp *eh;
 	struct evconnlistener *listener;
-	size_t nconns, max_conns;
+	struct bufferevent **conns;
+	size_t nconns, cap, max_conns;
+	struct event *reaper;
 	int held;
 };
 
@@ -45,6 +54,7 @@ http_update_hold(struct http *h)
 {
 	int hold = h->nconns >= h->max_conns;
 
+	metrics_gauge_set("http_clients", NULL, (double)h->nconns);
 	if (hold == h->held || h->listener == NULL)
 		return;
 	h->held = hold;
@@ -56,35 +66,52 @@ http_update_hold(struct http *h)
 	listener_hold(h->listener, hold);
 }
 
+/* Drop the connections evhttp is done with (all of them with all = 1). */
 static void
-conn_freed(void *arg)
+http_reap(struct http *h, int all)
 {
-	struct http *h = arg;
+	size_t k = 0;
 
-	h->nconns--;
-	metrics_gauge_set("http_clients", NULL, (double)h->nconns);
-	http_update_hold(h);
+	for (size_t i = 0; i < h->nconns; i++) {
+		bufferevent_data_cb r, w;
+		bufferevent_event_cb e;
+
+		bufferevent_getcb(h->conns[i], &r, &w, &e, NULL);
+		if (all || (r == NULL && w == NULL && e == NULL))
+			bufferevent_decref(h->conns[i]);
+		else
+			h->conns[k++] = h->conns[i];
+	}
+	h->nconns = k;
+	if (!all)
+		http_update_hold(h);
+}
+
+static void
+reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	http_reap(arg, 0);
 }
 
 static struct bufferevent *
 conn_new(struct event_base *base, void *arg)
 {
 	struct http *h = arg;
-	struct bufferevent *sock, *f;
+	struct bufferevent *bev;
 
-	sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (sock == NULL)
+	http_reap(h, 0);
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
 		return NULL;
-	f = bufferevent_filter_new(sock, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
-	    conn_freed, h);
-	if (f == NULL) {
-		bufferevent_free(sock);
-		return NULL;
+	bufferevent_setwatermark(bev, EV_READ, 0, HTTP_READ_HIGH);
+	bufferevent_incref(bev);
+	if (h->nconns == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 64;
+		h->conns = xrealloc(h->conns, h->cap * sizeof(*h->conns));
 	}
-	h->nconns++;
-	metrics_gauge_set("http_clients", NULL, (double)h->nconns);
+	h->conns[h->nconns++] = bev;
 	http_update_hold(h);
-	return f;
+	return bev;
 }
 
 void
@@ -193,6 +220,13 @@ http_create(const char *spec, struct errlist *errs)
 	h->listener = l;
 	listener_guard(l, "http");
 	evhttp_set_bevcb(h->eh, conn_new, h);
+	h->reaper = event_new(fupind->base, -1, EV_PERSIST, reap_cb, h);
+	{
+		struct timeval tv = { 0, HTTP_REAP_MS * 1000 };
+
+		if (h->reaper == NULL || event_add(h->reaper, &tv) < 0)
+			goto fail_alloc;
+	}
 	http_apply_config(h, fupind->cfg);
 	evhttp_set_max_headers_size(h->eh, HTTP_MAX_HEADERS);
 	evhttp_set_max_body_size(h->eh, HTTP_MAX_BODY);
@@ -217,7 +251,11 @@ http_free(struct http *h)
 	if (h->listener != NULL)
 		listener_unguard(h->listener);
 	h->listener = NULL; /* evhttp_free frees it; no holds meanwhile */
+	if (h->reaper != NULL)
+		event_free(h->reaper);
 	if (h->eh != NULL)
 		evhttp_free(h->eh);
+	http_reap(h, 1);
+	free(h->conns);
 	free(h);
 }
