@@ -219,6 +219,8 @@ job_finished(struct auth_job *j)
 		c->role = role_from_name(e->role);
 		c->village = e->village ? xstrdup(e->village) : NULL;
 		c->principal = xasprintf("%s(token from %s)", e->name, c->peer);
+		free(c->principal_key);
+		c->principal_key = xasprintf("token %s", e->name);
 		c->auth_failures = 0;
 		metrics_count("auth", "ok", 1);
 		log_info("control: client %llu authenticated as %s, role %s",

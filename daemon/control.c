@@ -112,6 +112,7 @@ client_free(struct client *c)
 	if (c->ev_request)
 		event_free(c->ev_request);
 	free(c->peer_key);
+	free(c->principal_key);
 	free(c->village);
 	free(c->principal);
 	free(c->peer);
@@ -490,7 +491,8 @@ count_clients(const struct control *ctl, const char *principal,
 			(*anonymous)++;
 			if (peer_key && strcmp(c->peer_key, peer_key) == 0)
 				(*anonymous_same_peer)++;
-		} else if (principal && strcmp(c->principal, principal) == 0)
+		} else if (principal && c->principal_key &&
+		    strcmp(c->principal_key, principal) == 0)
 			(*same_principal)++;
 	}
 }
@@ -513,7 +515,7 @@ control_role_changed(struct client *c)
 	}
 	if (c->ev_anonymous)
 		event_del(c->ev_anonymous);
-	count_clients(ctl, c->principal, NULL, &same, &anon, &anon_peer);
+	count_clients(ctl, c->principal_key, NULL, &same, &anon, &anon_peer);
 	/* same counts c itself. */
 	if (same > ctl->max_per_user) {
 		metrics_count("requests_rejected", "busy", 1);
@@ -532,7 +534,7 @@ over_limit(const struct control *ctl, const struct client *c)
 		return "stopping";
 	if (ctl->nclients >= ctl->max_clients)
 		return "too many clients";
-	count_clients(ctl, c->role != ROLE_NONE ? c->principal : NULL,
+	count_clients(ctl, c->role != ROLE_NONE ? c->principal_key : NULL,
 	    c->peer_key, &same, &anon, &anon_peer);
 	if (c->role != ROLE_NONE)
 		return same >= ctl->max_per_user ?
@@ -569,6 +571,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 			c->uid = (uid_t)-1;
 		c->peer = xasprintf("uid %u", (unsigned)c->uid);
 		c->peer_key = xstrdup(c->peer);
+		c->principal_key = xstrdup(c->peer);
 		assign_unix_role(ctl, c);
 	} else {
 		char host[INET6_ADDRSTRLEN] = "?";
@@ -598,6 +601,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		log_debug("control: refused %s (%s): %s", c->peer,
 		    role_name(c->role), why);
 		refuse(fd, why);
+		free(c->principal_key);
 		free(c->peer_key);
 		free(c->village);
 		free(c->principal);
@@ -611,6 +615,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	if (c->bev == NULL) {
 		log_warnx("control: cannot set up a client");
 		close(fd);
+		free(c->principal_key);
 		free(c->peer_key);
 		free(c->village);
 		free(c->principal);

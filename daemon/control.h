@@ -34,6 +34,7 @@ struct client {
 	int quitting;
 	const char *verb;  /* of the request in progress, for metrics */
 	char *peer_key;	   /* "uid 1000" or "127.0.0.1": per-peer limits */
+	char *principal_key; /* with a role: "uid 1000" or "token NAME" */
 	struct event *ev_anonymous; /* closes a client without a role */
 	struct event *ev_request;   /* the deadline of the request in progress */
 	int timed_out;	   /* answered "timeout": drop the late answer */

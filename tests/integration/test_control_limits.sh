@@ -121,6 +121,23 @@ read -r closed left <&"${TFLOOD[0]}"
 wait "$TFLOOD_PID" 2>/dev/null || true
 expect_eq "idle TCP connections closed at auth_timeout" "$closed $left" "8 0"
 
+# ---- one token holds at most max_per_user (32) connections ------------------------
+out=$(python3 - "$PORT" "$TV1" <<'PY'
+import socket, sys
+held, answers = [], []
+for i in range(34):
+    s = socket.socket(); s.bind(("127.0.0.%d" % (20 + i // 7), 0))
+    s.settimeout(20); s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(("AUTH %s\n" % sys.argv[2]).encode())
+    answers.append(s.makefile("rb").readline())
+    held.append(s)
+ok = sum(b"\"ok\":true" in a for a in answers)
+busy = sum(b"\"busy\"" in a for a in answers)
+print(ok, busy)
+PY
+)
+expect_eq "one token: 32 connections, then busy" "$out" "32 2"
+
 # ---- 300 clients at once: each gets one line ------------------------------------
 out=$(python3 - "$T/fupind.sock" <<'PY'
 import socket, sys
