@@ -154,6 +154,7 @@ client_send_line(struct client *c, json_t *obj)
 
 static void client_process(struct client *);
 static void flush_then_close_cb(struct bufferevent *, void *);
+static void event_cb(struct bufferevent *, short, void *);
 
 /*
  * A request not answered within control.request_timeout: answer timeout
@@ -182,7 +183,8 @@ request_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	c->timed_out = 1;
 	c->quitting = 1;
 	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setcb(c->bev, NULL, flush_then_close_cb, NULL, c);
+	/* A client gone meanwhile is torn down by event_cb. */
+	bufferevent_setcb(c->bev, NULL, flush_then_close_cb, event_cb, c);
 }
 
 static void
