@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "campaign.h"
 #include "cmd.h"
 #include "deadline.h"
 #include "engine.h"
@@ -217,13 +218,35 @@ done:
 	free(args.copy);
 }
 
+/* The daemon's health, as PING and METRICS tell it: database (up,
+ * connecting, down, read-only), schema, campaign (stored, failed,
+ * pending), healthy and, when not, why. */
+static void
+add_health(json_t *o)
+{
+	char why[512];
+	int healthy = engine_health(why, sizeof(why));
+
+	json_object_set_new(o, "database",
+	    json_string(db_state_name(fupind->db)));
+	json_object_set_new(o, "schema", json_boolean(fupind->schema_ok));
+	json_object_set_new(o, "campaign",
+	    json_string(engine_campaign_state()));
+	json_object_set_new(o, "healthy", json_boolean(healthy));
+	if (!healthy)
+		json_object_set_new(o, "problem", json_string(why));
+	/* Several daemons on one database: does this one sweep and deliver? */
+	json_object_set_new(o, "background",
+	    json_string(leader_state_name()));
+}
+
 static void
 cmd_ping(struct client *c, struct cmd_args *a)
 {
-	client_reply(c, json_pack("{s:b, s:s, s:b, s:s, s:s}", "ok", 1,
-			    "database", db_state_name(fupind->db), "schema",
-			    fupind->schema_ok, "role", role_name(c->role),
-			    "background", leader_state_name()));
+	json_t *o = json_pack("{s:b, s:s}", "ok", 1, "role", role_name(c->role));
+
+	add_health(o);
+	client_reply(c, o);
 }
 
 const struct cmd_entry cmd_ping_entry = {
@@ -444,13 +467,41 @@ metrics_answer(void *arg)
 	json_t *m = metrics_json();
 
 	json_object_set_new(m, "ok", json_true());
-	json_object_set_new(m, "database", json_string(db_state_name(fupind->db)));
+	add_health(m);
+	client_reply(c, m);
+}
+
+/* A village's METRICS: the daemon's counters, and the campaign gauges of
+ * its own village only (answer is {"overdue": ..., "alerts": ...}). */
+static void
+metrics_village_answer(struct client *c, json_t *answer)
+{
+	json_t *m = metrics_json_without_campaign();
+	json_t *gauges = json_object_get(m, "gauges");
+
+	json_object_set(gauges, "overdue_households",
+	    json_object_get(answer, "overdue"));
+	json_object_set(gauges, "alerts", json_object_get(answer, "alerts"));
+	json_decref(answer);
+	json_object_set_new(m, "ok", json_true());
+	json_object_set_new(m, "village", json_string(c->village));
+	add_health(m);
 	client_reply(c, m);
 }
 
 static void
 cmd_metrics(struct client *c, struct cmd_args *a)
 {
+	if (c->role == ROLE_VILLAGE) {
+		char now[ISO_BUFSIZE];
+		const char *params[3] = { fupind->campaign->name,
+			iso_format(clock_now(fupind->clock),
+			    ISO_SHANGHAI_OFFSET, now, sizeof(now)),
+			c->village };
+		engine_call_sql(c, metrics_village_sql(), 3, params,
+		    metrics_village_answer, NULL);
+		return;
+	}
 	/* The database's gauges as of now, then the answer. */
 	metrics_refresh(metrics_answer, c);
 }

@@ -30,6 +30,12 @@
 static struct engine_callbacks callbacks;
 static int campaign_synced;
 static int in_flight; /* our statements not yet answered */
+/* The last synchronisation failed (not for want of a connection): why,
+ * and the timer that tries again on a capped backoff. */
+static char sync_error[256];
+static unsigned long long error_serial;
+static struct event *ev_sync_retry;
+static int sync_backoff;
 
 #define OVERDUE_MAX_ROWS "1000"
 
@@ -160,6 +166,44 @@ campaign_json(void)
 }
 
 static void sync_days(void);
+static void sync_campaign(void);
+
+static void
+sync_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (!campaign_synced && fupind->schema_ok &&
+	    db_state(fupind->db) == DB_UP)
+		sync_campaign();
+}
+
+/* Remember why the campaign could not be stored; try again later. */
+static void
+sync_failed(const char *what, const PGresult *res)
+{
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	struct timeval tv;
+
+	snprintf(sync_error, sizeof(sync_error), "%s: %s", what,
+	    msg ? msg : "?");
+	log_warnx("engine: cannot store %s of campaign %s in the database: "
+		  "%s; trying again",
+	    what, fupind->campaign->name, PQresultErrorMessage(res));
+	sync_backoff = sync_backoff <= 0 ? 1 : sync_backoff * 2;
+	if (sync_backoff > fupind->cfg->database_reconnect_max)
+		sync_backoff = (int)fupind->cfg->database_reconnect_max;
+	tv.tv_sec = sync_backoff;
+	tv.tv_usec = 0;
+	if (ev_sync_retry == NULL)
+		ev_sync_retry = evtimer_new(fupind->base, sync_retry_cb, NULL);
+	if (ev_sync_retry != NULL)
+		evtimer_add(ev_sync_retry, &tv);
+}
+
+const char *
+engine_sync_error(void)
+{
+	return campaign_synced || sync_error[0] == '\0' ? NULL : sync_error;
+}
 
 static void
 sync_done(const PGresult *res, const char *err, void *arg)
@@ -168,8 +212,7 @@ sync_done(const PGresult *res, const char *err, void *arg)
 	if (res == NULL)
 		return; /* connection lost: synced again on reconnection */
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("engine: cannot store campaign %s in the database: %s",
-		    fupind->campaign->name, PQresultErrorMessage(res));
+		sync_failed("the campaign", res);
 		return;
 	}
 	log_info("engine: campaign %s synchronised (%s)", fupind->campaign->name,
@@ -194,10 +237,11 @@ days_done(const PGresult *res, const char *err, void *arg)
 	if (res == NULL)
 		return;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("engine: cannot store the holidays of campaign %s: %s",
-		    fupind->campaign->name, PQresultErrorMessage(res));
+		sync_failed("the holidays", res);
 		return;
 	}
+	sync_error[0] = '\0';
+	sync_backoff = 0;
 	if (!campaign_synced) {
 		campaign_synced = 1;
 		if (callbacks.campaign_synced != NULL)
@@ -276,6 +320,44 @@ engine_db_down(void)
 	campaign_synced = 0;
 }
 
+int
+engine_health(char *why, size_t len)
+{
+	const char *err = engine_sync_error();
+
+	if (fupind->db == NULL || db_state(fupind->db) != DB_UP)
+		snprintf(why, len, "database %s",
+		    fupind->db ? db_state_name(fupind->db) : "down");
+	else if (!fupind->schema_ok)
+		snprintf(why, len, "database schema not current (run fupind "
+				   "--migrate)");
+	else if (err != NULL)
+		snprintf(why, len, "campaign not stored in the database: %s",
+		    err);
+	else if (!campaign_synced)
+		snprintf(why, len, "campaign being stored in the database");
+	else {
+		snprintf(why, len, "ok");
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+engine_campaign_state(void)
+{
+	return campaign_synced ? "stored" :
+	    engine_sync_error() ? "failed" : "pending";
+}
+
+void
+engine_free(void)
+{
+	if (ev_sync_retry != NULL)
+		event_free(ev_sync_retry);
+	ev_sync_retry = NULL;
+}
+
 void
 engine_reconfigure(void)
 {
@@ -318,11 +400,32 @@ call_done(const PGresult *res, const char *err, void *arg)
 		goto done;
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("engine: %s failed: %s", c->verb,
-		    PQresultErrorMessage(res));
-		client_error(c, "internal", "the database refused: %s",
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		const char *primary = PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_PRIMARY);
+		char *id;
+
+		/* The database's own words (file paths, table names, values)
+		 * go to the log only; the client gets an id to quote. */
+		id = xasprintf("E%llu-%llu", (unsigned long long)c->id,
+		    (unsigned long long)++error_serial);
+		log_warnx("engine: %s failed [%s] (client %llu, %s): SQLSTATE "
+			  "%s: %s",
+		    c->verb, id, (unsigned long long)c->id, c->principal,
+		    state ? state : "?", primary ? primary : "?");
+		if (state != NULL && strcmp(state, "25006") == 0)
+			client_error(c, "unavailable",
+			    "the database is read-only; nothing was "
+			    "recorded (error %s)", id);
+		else if (state != NULL && strcmp(state, "57014") == 0)
+			client_error(c, "timeout",
+			    "the database took too long; nothing was "
+			    "recorded (error %s)", id);
+		else
+			client_error(c, "internal",
+			    "the database refused the request (error %s; "
+			    "the daemon's log has the details)", id);
+		free(id);
 		goto done;
 	}
 	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
@@ -530,12 +633,21 @@ const struct cmd_entry cmd_overdue_entry = {
 
 /* The household, or, when there is none, the ids of the register (of
  * the client's village for a village team) for household_missing. */
+/*
+ * A household, or for the hints of a missing one the register's ids (at
+ * most 10,000, in order).  $4 is a village principal's village: another
+ * village's household then comes back as missing, so its data never
+ * leaves the database and the answer is the same as for no household.
+ */
 #define HOUSEHOLD_SQL \
-	"SELECT coalesce(fupin.household_info($1, $2, $3::timestamptz), " \
+	"SELECT coalesce((SELECT x FROM fupin.household_info($1, $2, " \
+	"$3::timestamptz) x WHERE $4::text IS NULL OR " \
+	"x->'household'->>'village_id' = $4), " \
 	"jsonb_build_object('ok', false, 'missing_household', $2::text, " \
 	"'ids', (SELECT coalesce(jsonb_agg(household_id ORDER BY " \
-	"household_id), '[]') FROM fupin.household WHERE $4::text IS NULL OR " \
-	"village_id = $4)))::text"
+	"household_id), '[]') FROM (SELECT household_id FROM fupin.household " \
+	"WHERE $4::text IS NULL OR village_id = $4 ORDER BY household_id " \
+	"LIMIT 10000) h)))::text"
 
 /* "V01-0080" -> "A99-9999": the pattern ids of one register share. */
 static char *
@@ -635,24 +747,38 @@ done:
 	free(names);
 }
 
-/* A village team sees its own households only. 0 if answer may go on;
- * else the refusal or the "unknown" has been sent and answer freed. */
+/* A village team sees its own households only, and learns nothing of
+ * others: another village's household and a missing one get the same
+ * answer.  0 if answer may go on; else the refusal or the "unknown" has
+ * been sent and answer freed. */
 static int
 household_checked(struct client *c, json_t *answer)
 {
 	const char *v = json_string_value(json_object_get(
 	    json_object_get(answer, "household"), "village_id"));
+	const char *missing = json_string_value(json_object_get(answer,
+	    "missing_household"));
+	const char *hid = json_string_value(json_object_get(
+	    json_object_get(answer, "household"), "household_id"));
 
-	if (json_object_get(answer, "missing_household") != NULL) {
-		household_missing(c, answer);
-		json_decref(answer);
+	if (missing == NULL && !json_is_true(json_object_get(answer, "ok"))) {
+		client_reply(c, answer);
 		return -1;
 	}
-	if (c->role == ROLE_VILLAGE && (v == NULL ||
+	if (c->role == ROLE_VILLAGE && (missing != NULL || v == NULL ||
 	    strcmp(v, c->village) != 0)) {
+		char *id = xstrdup(missing != NULL ? missing :
+		    hid != NULL ? hid : "");
+
 		json_decref(answer);
-		client_error(c, "forbidden",
-		    "that household is not in your village %s", c->village);
+		client_error(c, "forbidden", "no household %.64s in your "
+		    "village %s", id, c->village);
+		free(id);
+		return -1;
+	}
+	if (missing != NULL) {
+		household_missing(c, answer);
+		json_decref(answer);
 		return -1;
 	}
 	return 0;

@@ -30,6 +30,15 @@ void engine_notified(const char *channel, const char *payload);
 int engine_campaign_ready(void);
 /* Nothing of ours is running (statements, notify commands). */
 int engine_idle(void);
+/* Why the campaign is not in the database although it is up (the last
+ * synchronisation failed), or NULL. */
+const char *engine_sync_error(void);
+void engine_free(void);
+/* 1 when requests can be served; else 0 with why (database down,
+ * read-only, schema, campaign not stored) in why. */
+int engine_health(char *why, size_t len);
+/* "stored", "failed" or "pending". */
+const char *engine_campaign_state(void);
 
 struct client;
 struct json_t;

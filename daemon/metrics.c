@@ -153,8 +153,17 @@ put_labels(FILE *out, const char *metric, const char *label)
 	fputs("\"}", out);
 }
 
+static int
+is_campaign_gauge(const char *name)
+{
+	for (size_t i = 0; metrics_campaign_gauges[i] != NULL; i++)
+		if (strcmp(metrics_campaign_gauges[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 char *
-metrics_prometheus(void)
+metrics_prometheus(int campaign)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -171,7 +180,7 @@ metrics_prometheus(void)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(table[k].name, first->name) == 0)
 				seen = 1;
-		if (seen)
+		if (seen || (!campaign && is_campaign_gauge(first->name)))
 			continue;
 		fprintf(out, "# TYPE fupin_%s%s %s\n", first->name,
 		    first->gauge ? "" : "_total",
@@ -216,18 +225,40 @@ static struct {
 	struct waiter *waiters;
 } R;
 
+/* $3: one village's figures, or NULL for the township's. */
 static const char refresh_sql[] =
     "SELECT json_build_object("
     "'overdue', coalesce((SELECT json_object_agg(deadline_id, n) FROM "
     "  (SELECT deadline_id, count(DISTINCT coalesce(household_id, "
     "     village_id)) AS n FROM fupin.instance_due "
     "   WHERE campaign_id = $1 AND due <= $2::timestamptz "
+    "     AND ($3::text IS NULL OR village_id = $3) "
     "   GROUP BY deadline_id) o), '{}'), "
     "'alerts', coalesce((SELECT json_object_agg(k, n) FROM "
     "  (SELECT kind || '/' || CASE WHEN delivered_at IS NOT NULL "
     "     THEN 'delivered' WHEN attempts > 0 THEN 'retrying' "
     "     ELSE 'pending' END AS k, count(*) AS n FROM fupin.alert "
-    "   WHERE campaign_id = $1 GROUP BY 1) a), '{}'))::text";
+    "   WHERE campaign_id = $1 AND ($3::text IS NULL OR village_id = $3) "
+    "   GROUP BY 1) a), '{}'))::text";
+
+const char *const metrics_campaign_gauges[] = { "overdue_households",
+	"alerts", NULL };
+
+const char *
+metrics_village_sql(void)
+{
+	return refresh_sql;
+}
+
+json_t *
+metrics_json_without_campaign(void)
+{
+	json_t *m = metrics_json(), *gauges = json_object_get(m, "gauges");
+
+	for (size_t i = 0; metrics_campaign_gauges[i] != NULL; i++)
+		json_object_del(gauges, metrics_campaign_gauges[i]);
+	return m;
+}
 
 static void refresh_now(void);
 
@@ -286,7 +317,7 @@ static void
 refresh_now(void)
 {
 	char now[ISO_BUFSIZE];
-	const char *params[2];
+	const char *params[3];
 
 	if (R.in_flight) {
 		R.again = R.waiters != NULL;
@@ -301,7 +332,8 @@ refresh_now(void)
 	params[0] = fupind->campaign->name;
 	params[1] = iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET,
 	    now, sizeof(now));
-	if (db_query(fupind->db, refresh_sql, 2, params, refresh_done,
+	params[2] = NULL;
+	if (db_query(fupind->db, refresh_sql, 3, params, refresh_done,
 		(void *)(uintptr_t)R.generation) < 0) {
 		answer_waiters();
 		return;
