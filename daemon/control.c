@@ -145,6 +145,11 @@ client_reply(struct client *c, json_t *answer)
 {
 	int ok;
 
+	if (c->answer_to != NULL) {
+		c->busy = 0;
+		c->answer_to(c, answer);
+		return;
+	}
 	if (c->dead) {
 		json_decref(answer);
 		c->busy = 0;

@@ -33,6 +33,9 @@ struct client {
 	int in_process;
 	int quitting;
 	const char *verb;  /* of the request in progress, for metrics */
+	/* Not a socket client (a web page's request, web.c): client_reply
+	 * hands it the answer (owned) instead of writing a line. */
+	void (*answer_to)(struct client *, json_t *answer);
 	struct client *next, *prev;
 };
 
