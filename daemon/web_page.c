@@ -39,7 +39,7 @@ static const char style[] =
     "th,td{text-align:left;padding:4px 5px;border-bottom:1px solid #e3e3e3;"
     "vertical-align:top}"
     "th{background:#f2f2f2;font-weight:600}"
-    ".num{text-align:right;white-space:nowrap}"
+    ".num{text-align:right;white-space:nowrap}.d{white-space:nowrap}"
     ".late{color:#b00020;font-weight:bold}"
     ".badge{display:inline-block;padding:0 6px;border-radius:9px;"
     "font-size:.82em;color:#fff;background:#777;white-space:nowrap}"
@@ -468,7 +468,7 @@ village_alerts(struct evbuffer *b, const json_t *data)
 		char m[32];
 		const char *kind = str(it, "kind");
 
-		html_printf(b, "<tr><td>%s<br><span class=\"badge %s\">%s"
+		html_printf(b, "<tr><td class=\"d\">%s<br><span class=\"badge %s\">%s"
 		    "</span></td><td>%s</td></tr>",
 		    moment(str(it, "fire_at"), m, sizeof(m)),
 		    kind && strcmp(kind, "escalation") == 0 ? "red" :
@@ -567,7 +567,7 @@ board_calendar(struct evbuffer *b, const json_t *data)
 			marked = 1;
 		}
 		html_printf(b, "<tr%s><td>%s<br><span class=\"en\">%s</span>"
-		    "</td><td>%s<br>→ %s</td><td><span class=\"badge %s\">%s"
+		    "</td><td class=\"d\">%s<br>→ %s</td><td><span class=\"badge %s\">%s"
 		    "</span></td></tr>", st && (strcmp(st, "open") == 0 ||
 		    strcmp(st, "due_soon") == 0) ? " class=\"current\"" : "",
 		    str(it, "title"), str(it, "title_en"),
@@ -698,7 +698,7 @@ board_escalations(struct evbuffer *b, const json_t *data)
 	json_array_foreach(json_object_get(data, "escalations"), i, it) {
 		char m[32];
 
-		html_printf(b, "<tr><td>%s<br><span class=\"badge red\">%lld 级"
+		html_printf(b, "<tr><td class=\"d\">%s<br><span class=\"badge red\">%lld 级"
 		    "</span></td><td>%s</td><td>%s</td></tr>",
 		    moment(str(it, "fire_at"), m, sizeof(m)), num(it, "level"),
 		    str(it, "village_name"), str(it, "text"));
