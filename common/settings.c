@@ -58,7 +58,8 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	    "optional TCP listener \"127.0.0.1:7070\" requiring AUTH; empty: off" },
 	[SET_CONTROL_HTTP] = { "control.http", SETTING_STRING,
 	    "", 0, 0, 0, NULL,
-	    "optional HTTP listener for /metrics and /healthz; empty: off" },
+	    "optional HTTP listener for /metrics, /healthz and the web "
+	    "pages; empty: off" },
 	[SET_CONTROL_LISTEN_REMOTE] = { "control.listen_remote", SETTING_ENUM,
 	    "no", 0, 0, 0, no_yes,
 	    "\"yes\": listen and http may use a non-loopback address" },

@@ -215,6 +215,11 @@ client_reply(struct client *c, json_t *answer)
 
 	if (c->ev_request)
 		event_del(c->ev_request);
+	if (c->answer_to != NULL) {
+		c->busy = 0;
+		c->answer_to(c, answer);
+		return;
+	}
 	if (c->dead) {
 		json_decref(answer);
 		c->busy = 0;
@@ -505,6 +510,10 @@ control_role_changed(struct client *c)
 	struct control *ctl = c->ctl;
 	size_t same, anon, anon_peer;
 
+	/* A web page's request is no connection of ours: the HTTP
+	 * listener bounds those. */
+	if (ctl == NULL)
+		return 0;
 	if (c->role == ROLE_NONE) {
 		struct timeval tv = { ctl->auth_timeout, 0 };
 

@@ -38,6 +38,9 @@ struct client {
 	struct event *ev_anonymous; /* closes a client without a role */
 	struct event *ev_request;   /* the deadline of the request in progress */
 	int timed_out;	   /* answered "timeout": drop the late answer */
+	/* Not a socket client (a web page's request, web.c): client_reply
+	 * hands it the answer (owned) instead of writing a line. */
+	void (*answer_to)(struct client *, json_t *answer);
 	struct client *next, *prev;
 };
 

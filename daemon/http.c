@@ -19,11 +19,13 @@
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
+#include "web.h"
 
 /* Scrapers ask small questions: bound what one connection may send and how
  * long it may idle. */
 #define HTTP_MAX_HEADERS 8192
-#define HTTP_MAX_BODY 1024
+/* A page's form: a step is at most a 4096-byte line, URL-encoded. */
+#define HTTP_MAX_BODY 16384
 #define HTTP_TIMEOUT 10
 
 /*
@@ -164,6 +166,8 @@ request_cb(struct evhttp_request *req, void *arg)
 	metrics_count("http_requests", path[0] == '/' &&
 		(strcmp(path, "/metrics") == 0 ||
 		    strcmp(path, "/healthz") == 0) ? path + 1 : "other", 1);
+	if (web_route(req, path))
+		return;
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_send_error(req, 405, "Method Not Allowed");
 		return;
@@ -248,6 +252,7 @@ http_free(struct http *h)
 {
 	if (h == NULL)
 		return;
+	web_shutdown();
 	if (h->listener != NULL)
 		listener_unguard(h->listener);
 	h->listener = NULL; /* evhttp_free frees it; no holds meanwhile */
