@@ -98,7 +98,15 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	    "working days (3wd)" },
 	[SET_ALERTS_ESCALATIONS] = { "alerts.escalations", SETTING_STRING,
 	    "0:township_office 1d:township_leadership 3d:city", 1, 0, 0, NULL,
-	    "ladder after a deadline: delay:recipient ..." },
+	    "ladder after a deadline of a village step: delay:recipient ..." },
+	[SET_ALERTS_ESCALATIONS_TOWNSHIP] = { "alerts.escalations_township",
+	    SETTING_STRING, "1d:township_leadership", 1, 0, 0, NULL,
+	    "ladder after a deadline of a township step (review, notice, "
+	    "request): delay:recipient ..." },
+	[SET_ALERTS_ESCALATIONS_CITY] = { "alerts.escalations_city",
+	    SETTING_STRING, "3d:city", 1, 0, 0, NULL,
+	    "ladder after a deadline of a city step (confirmation, "
+	    "re-check): delay:recipient ..." },
 	[SET_ALERTS_DIGEST_AT] = { "alerts.digest_at", SETTING_STRING,
 	    "08:00", 1, 0,
 	    0, NULL, "daily repeat while anything stays overdue (HH:MM)" },

@@ -237,6 +237,17 @@ moment_text(json_t *v)
 	return xstrdup(s);
 }
 
+/* A due moment as people say it ("10月20日24时", the daemon's due_text),
+ * else the moment itself. */
+static char *
+due_shown(json_t *r, const char *text_key, const char *moment_key)
+{
+	const char *s = json_string_value(json_object_get(r, text_key));
+
+	return s != NULL ? xstrdup(s) :
+	    moment_text(json_object_get(r, moment_key));
+}
+
 static int
 verb_is(const char *verb, const char *name)
 {
@@ -449,7 +460,7 @@ print_status(FILE *fp, json_t *answer, int colour)
 		table_set(t, 2 + nwf, field(v, "overdue"),
 		    overdue > 0 ? C_RED : NULL);
 		if (json_is_object(next)) {
-			char *due = moment_text(json_object_get(next, "due"));
+			char *due = due_shown(next, "due_text", "due");
 			char *id = field(next, "id");
 			char *n = field(next, "households");
 
@@ -520,8 +531,7 @@ print_overdue(FILE *fp, json_t *answer, int colour)
 		table_set(t, 2, field(r, "workflow"), NULL);
 		table_set(t, 3, field(r, "state"), NULL);
 		table_set(t, 4, field(r, "deadline"), NULL);
-		table_set(t, 5, moment_text(json_object_get(r, "due")),
-		    C_RED);
+		table_set(t, 5, due_shown(r, "due_text", "due"), C_RED);
 		if (subj)
 			table_set(t, c++, field(r, "subject"), NULL);
 		if (ext)
@@ -753,7 +763,7 @@ print_calendar(FILE *fp, json_t *answer, int colour)
 							  NULL);
 		table_set(t, 3, moment_text(json_object_get(r, "opens")),
 		    NULL);
-		table_set(t, 4, moment_text(json_object_get(r, "due")), NULL);
+		table_set(t, 4, due_shown(r, "due_text", "due"), NULL);
 		table_set(t, 5, field(r, "title"), NULL);
 	}
 	table_print(fp, t, colour, 0);

@@ -52,6 +52,8 @@ static const size_t fields[SETTINGS_COUNT] = {
 	[SET_NOTIFY_CONCURRENCY] = OFF(notify_concurrency),
 	[SET_ALERTS_REMINDERS] = OFF(alerts_reminders),
 	[SET_ALERTS_ESCALATIONS] = OFF(alerts_escalations),
+	[SET_ALERTS_ESCALATIONS_TOWNSHIP] = OFF(alerts_escalations_township),
+	[SET_ALERTS_ESCALATIONS_CITY] = OFF(alerts_escalations_city),
 	[SET_ALERTS_DIGEST_AT] = OFF(alerts_digest_at),
 	[SET_ALERTS_LANGUAGE] = OFF(alerts_language),
 	[SET_ALERTS_WORKING_HOURS] = OFF(alerts_working_hours),
@@ -241,6 +243,44 @@ parse_hhmm(const char *s)
 /* The line a setting was read from, for errors about its meaning. */
 #define LINE_OF(key) (set->line[SET_##key])
 
+/* "0:township_office 1d:township_leadership": steps in order of delay. */
+static size_t
+parse_ladder(const char *text, struct ladder_step *ladder, const char *path,
+    int line, const char *key, struct errlist *errs)
+{
+	char *copy, *tok, *save;
+	size_t n = 0;
+
+	copy = xstrdup(text);
+	for (tok = strtok_r(copy, " ,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ,", &save)) {
+		char *colon = strchr(tok, ':');
+		int64_t d;
+
+		if (colon == NULL || colon[1] == '\0' ||
+		    n == CONFIG_MAX_STEPS) {
+			errlist_add(errs, path, line, key,
+			    "\"%s\" is not delay:recipient (like 1d:"
+			    "township_leadership), or more than 8 steps", tok);
+			break;
+		}
+		*colon = '\0';
+		d = strcmp(tok, "0") == 0 ? 0 : parse_duration(tok);
+		if (d < 0 || (n > 0 && d < ladder[n - 1].delay)) {
+			errlist_add(errs, path, line, key,
+			    "delay \"%s\" is not a duration at or after the "
+			    "previous step's", tok);
+			break;
+		}
+		ladder[n].delay = d;
+		strlcpy_safe(ladder[n].recipient, colon + 1,
+		    sizeof(ladder[0].recipient));
+		n++;
+	}
+	free(copy);
+	return n;
+}
+
 static void
 parse_alerts(struct config *cfg, const char *path,
     const struct settings *set, struct errlist *errs)
@@ -277,36 +317,14 @@ parse_alerts(struct config *cfg, const char *path,
 	}
 	free(copy);
 
-	copy = xstrdup(cfg->alerts_escalations);
-	for (tok = strtok_r(copy, " ,", &save); tok != NULL;
-	     tok = strtok_r(NULL, " ,", &save)) {
-		char *colon = strchr(tok, ':');
-		int64_t d;
-
-		if (colon == NULL || colon[1] == '\0' ||
-		    cfg->nladder == CONFIG_MAX_STEPS) {
-			errlist_add(errs, path, LINE_OF(ALERTS_ESCALATIONS),
-			    "alerts.escalations",
-			    "\"%s\" is not delay:recipient (like 1d:"
-			    "township_leadership), or more than 8 steps", tok);
-			break;
-		}
-		*colon = '\0';
-		d = strcmp(tok, "0") == 0 ? 0 : parse_duration(tok);
-		if (d < 0 || (cfg->nladder > 0 &&
-		    d < cfg->ladder[cfg->nladder - 1].delay)) {
-			errlist_add(errs, path, LINE_OF(ALERTS_ESCALATIONS),
-			    "alerts.escalations",
-			    "delay \"%s\" is not a duration at or after the "
-			    "previous step's", tok);
-			break;
-		}
-		cfg->ladder[cfg->nladder].delay = d;
-		strlcpy_safe(cfg->ladder[cfg->nladder].recipient, colon + 1,
-		    sizeof(cfg->ladder[0].recipient));
-		cfg->nladder++;
-	}
-	free(copy);
+	cfg->nladder = parse_ladder(cfg->alerts_escalations, cfg->ladder, path,
+	    LINE_OF(ALERTS_ESCALATIONS), "alerts.escalations", errs);
+	cfg->nladder_township = parse_ladder(cfg->alerts_escalations_township,
+	    cfg->ladder_township, path, LINE_OF(ALERTS_ESCALATIONS_TOWNSHIP),
+	    "alerts.escalations_township", errs);
+	cfg->nladder_city = parse_ladder(cfg->alerts_escalations_city,
+	    cfg->ladder_city, path, LINE_OF(ALERTS_ESCALATIONS_CITY),
+	    "alerts.escalations_city", errs);
 
 	cfg->digest_minute = parse_hhmm(cfg->alerts_digest_at);
 	if (cfg->digest_minute < 0)

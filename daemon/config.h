@@ -71,6 +71,8 @@ struct config {
 
 	char *alerts_reminders;	  /* "3d 1d" */
 	char *alerts_escalations; /* "0:township_office 1d:township_leadership 3d:city" */
+	char *alerts_escalations_township; /* "1d:township_leadership" */
+	char *alerts_escalations_city;     /* "3d:city" */
 	char *alerts_digest_at;	  /* "08:00" */
 	int alerts_language;	  /* index: ALERTS_ZH, ALERTS_EN */
 	char *alerts_working_hours; /* "08:00-18:00" or "" */
@@ -83,8 +85,14 @@ struct config {
 		int working_days;     /* > 0: working days before it */
 	} reminders[CONFIG_MAX_STEPS];
 	size_t nreminders;
+	/* One ladder per party that must act: village steps, township steps
+	 * (review, notice, request), city steps (confirmation, re-check). */
 	struct ladder_step ladder[CONFIG_MAX_STEPS];
 	size_t nladder;
+	struct ladder_step ladder_township[CONFIG_MAX_STEPS];
+	size_t nladder_township;
+	struct ladder_step ladder_city[CONFIG_MAX_STEPS];
+	size_t nladder_city;
 	int digest_minute;		/* minutes after local midnight */
 	int work_from, work_to;		/* minutes; from == to: any time */
 

@@ -142,11 +142,29 @@ arm_timer(int64_t next_at)
 	evtimer_add(ev_timer, &tv);
 }
 
+static json_t *
+ladder_json(const struct ladder_step *ladder, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:i, s:I, s:[s]}", "level",
+		    (int)i + 1, "delay", (json_int_t)ladder[i].delay,
+		    "recipients", ladder[i].recipient));
+	return a;
+}
+
+/*
+ * Who hears of a state's work, by the party that must act to leave it
+ * (state_rule.party, from the workflow files): reminders and overdue
+ * notices go to that party with the village team in copy, then the
+ * party's own escalation ladder (alerts.escalations*).
+ */
 json_t *
 deadline_alert_params(void)
 {
 	const struct config *cfg = fupind->cfg;
-	json_t *reminders = json_array(), *ladder = json_array();
+	json_t *reminders = json_array(), *parties;
 	char now[ISO_BUFSIZE], caught[ISO_BUFSIZE], digest[32];
 
 	for (size_t i = 0; i < cfg->nreminders; i++)
@@ -155,19 +173,24 @@ deadline_alert_params(void)
 			json_pack("{s:i}", "wd", cfg->reminders[i].working_days) :
 			json_pack("{s:I}", "secs",
 			    (json_int_t)cfg->reminders[i].seconds));
-	for (size_t i = 0; i < cfg->nladder; i++)
-		json_array_append_new(ladder,
-		    json_pack("{s:i, s:I, s:[s]}", "level", (int)i + 1, "delay",
-			(json_int_t)cfg->ladder[i].delay, "recipients",
-			cfg->ladder[i].recipient));
+	parties = json_pack("{s:{s:[s], s:[s], s:o}, s:{s:[s,s], s:[s,s], s:o},"
+			    " s:{s:[s,s,s], s:[s,s,s], s:o}}",
+	    "village", "reminder", "village_team", "overdue", "village_team",
+	    "ladder", ladder_json(cfg->ladder, cfg->nladder),
+	    "township", "reminder", "township_office", "village_team",
+	    "overdue", "township_office", "village_team", "ladder",
+	    ladder_json(cfg->ladder_township, cfg->nladder_township),
+	    "city", "reminder", "city", "township_office", "village_team",
+	    "overdue", "city", "township_office", "village_team", "ladder",
+	    ladder_json(cfg->ladder_city, cfg->nladder_city));
 	snprintf(digest, sizeof(digest), "%02d:%02d", cfg->digest_minute / 60,
 	    cfg->digest_minute % 60);
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:[s], s:[s]}",
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:[s]}",
 	    "campaign", fupind->campaign->name, "now",
 	    moment(clock_now(fupind->clock), now), "caught_up_at",
-	    moment(caught_up_at, caught), "reminders", reminders, "ladder",
-	    ladder, "digest_at", digest, "recipients_reminder", "village_team",
-	    "recipients_overdue", "village_team");
+	    moment(caught_up_at, caught), "reminders", reminders,
+	    "digest_at", digest, "parties", parties, "exception",
+	    "township_office");
 }
 
 static void
@@ -369,6 +392,10 @@ cmd_extend(struct client *c, struct cmd_args *a)
 		    "2019-10-23T18:00+08:00)", a->argv[3]);
 		return;
 	}
+	/* A bare date means the end of that day, as "by" in calendar.conf:
+	 * EXTEND V03 stage2 2019-10-25 runs until 2019-10-26 00:00. */
+	if (strlen(a->argv[3]) == 10)
+		t += 86400;
 	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "campaign",
 	    fupind->campaign->name, "village", a->argv[1], "deadline", a->argv[2],
 	    "until", moment(t, until), "reason", a->rest[4], "actor",

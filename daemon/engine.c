@@ -124,6 +124,8 @@ campaign_json(void)
 
 		for (size_t k = 0; k < w->nstates; k++) {
 			const struct wf_state *st = &w->states[k];
+			struct wf_duty duty;
+			json_t *owes;
 			json_t *o = json_pack("{s:s, s:s, s:s, s:b}",
 			    "workflow", w->name, "state", st->name, "title",
 			    st->title, "final", st->final);
@@ -132,6 +134,15 @@ campaign_json(void)
 			    json_string(st->leave_by) : json_null());
 			json_object_set_new(o, "min_days", st->min_days >= 0 ?
 			    json_integer(st->min_days) : json_null());
+			wf_state_duty(w, st, &duty);
+			owes = json_array();
+			for (size_t j = 0; j < duty.nowes; j++)
+				json_array_append_new(owes,
+				    json_string(duty.owes[j]));
+			json_object_set_new(o, "owes", owes);
+			json_object_set_new(o, "party", json_string(duty.party));
+			json_object_set_new(o, "stops_at_lock",
+			    json_boolean(duty.stops_at_lock));
 			json_array_append_new(states, o);
 		}
 	}

@@ -627,8 +627,11 @@ parse_event(struct ld *ld, struct wf *w, const config_setting_t *g, int idx,
 			if (role == ROLE_NONE)
 				ld_error(ld, s, path, "roles", "unknown role "
 				    "'%s'", r);
-			else
+			else {
 				e->roles |= ROLE_BIT(role);
+				if (e->first_role == ROLE_NONE)
+					e->first_role = role;
+			}
 		}
 	}
 	e->roles |= ROLE_BIT(ROLE_ADMIN);
@@ -1069,6 +1072,149 @@ wf_event_by_title(const struct wf *w, const char *title)
 			return w->events[i].name;
 	}
 	return NULL;
+}
+
+/*
+ * A state's rank is its distance from the initial state (-1: unreachable);
+ * an event is forward when it leads to a higher rank. Objections and
+ * rejections lead back, so the forward events from each state make the
+ * main path, with its side exits (a withdrawal) that owe nothing.
+ */
+static void
+main_path_ranks(const struct wf *w, int *rank)
+{
+	const struct wf_state *init = wf_state_find(w, w->initial);
+	int changed;
+
+	for (size_t i = 0; i < w->nstates; i++)
+		rank[i] = -1;
+	if (init == NULL)
+		return;
+	rank[init - w->states] = 0;
+	/* Bellman-Ford on unit edges: shortest distances, at most n rounds. */
+	do {
+		changed = 0;
+		for (size_t i = 0; i < w->nevents; i++) {
+			const struct wf_event *e = &w->events[i];
+			const struct wf_state *to = wf_state_find(w, e->to);
+
+			if (to == NULL)
+				continue;
+			for (size_t k = 0; k < e->nfrom; k++) {
+				const struct wf_state *f = wf_state_find(w,
+				    e->from[k]);
+				int rf = f ? rank[f - w->states] : -1;
+				int *rt = &rank[to - w->states];
+
+				if (rf >= 0 && (*rt < 0 || *rt > rf + 1)) {
+					*rt = rf + 1;
+					changed = 1;
+				}
+			}
+		}
+	} while (changed);
+}
+
+static int
+forward_from(const struct wf *w, const int *rank, const struct wf_event *e,
+    size_t from)
+{
+	const struct wf_state *to = wf_state_find(w, e->to);
+
+	if (to == NULL || rank[from] < 0)
+		return 0;
+	for (size_t k = 0; k < e->nfrom; k++)
+		if (wf_state_find(w, e->from[k]) == &w->states[from])
+			return rank[to - w->states] > rank[from];
+	return 0;
+}
+
+/* The party a role acts for; admin acts for no one in particular. */
+static const char *
+role_word(enum role r)
+{
+	return r == ROLE_NONE || r == ROLE_ADMIN ? "village" : role_name(r);
+}
+
+/*
+ * "Must be past state T by deadline D" means every state before T on the
+ * main path owes D too: a household still in draft on Oct 29 is late for
+ * stages 2, 3 and 4, not only for the one of the state it sits in. So a
+ * state owes its own leave_by and that of every state it reaches by forward
+ * events. The work expected in a state is its first forward event in file
+ * order (publish in draft, not withdraw): who must act to leave the state
+ * is that event's first role, and the data-entry lock stops the work when
+ * that event is data entry.
+ */
+void
+wf_state_duty(const struct wf *w, const struct wf_state *st,
+    struct wf_duty *d)
+{
+	int *rank = xcalloc(w->nstates ? w->nstates : 1, sizeof(int));
+	char *ahead = xcalloc(w->nstates ? w->nstates : 1, 1);
+	size_t self = (size_t)(st - w->states);
+	int changed, nforward = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->party = NULL;
+	main_path_ranks(w, rank);
+	ahead[self] = 1;
+	do {
+		changed = 0;
+		for (size_t s = 0; s < w->nstates; s++) {
+			if (!ahead[s])
+				continue;
+			for (size_t i = 0; i < w->nevents; i++) {
+				const struct wf_event *e = &w->events[i];
+				const struct wf_state *to;
+
+				if (!forward_from(w, rank, e, s))
+					continue;
+				to = wf_state_find(w, e->to);
+				if (!ahead[to - w->states])
+					ahead[to - w->states] = changed = 1;
+			}
+		}
+	} while (changed);
+	/* In rank order, so that the list reads along the main path. */
+	for (int r = -1; r <= (int)w->nstates; r++) {
+		for (size_t s = 0; s < w->nstates; s++) {
+			const char *id = w->states[s].leave_by;
+			size_t k;
+
+			if (!ahead[s] || rank[s] != r || id == NULL)
+				continue;
+			for (k = 0; k < d->nowes; k++)
+				if (strcmp(d->owes[k], id) == 0)
+					break;
+			if (k == d->nowes && d->nowes < WF_MAX_OWES)
+				d->owes[d->nowes++] = id;
+		}
+	}
+	for (size_t i = 0; i < w->nevents; i++) {
+		const struct wf_event *e = &w->events[i];
+
+		if (!forward_from(w, rank, e, self))
+			continue;
+		if (nforward++ == 0) {
+			d->party = role_word(e->first_role);
+			d->stops_at_lock = e->data_entry != 0;
+		}
+	}
+	if (d->party == NULL) {
+		/* Off the main path: whoever the first event leaving it names. */
+		for (size_t i = 0; i < w->nevents && d->party == NULL; i++)
+			for (size_t k = 0; k < w->events[i].nfrom; k++)
+				if (strcmp(w->events[i].from[k], st->name) == 0) {
+					d->party = role_word(
+					    w->events[i].first_role);
+					break;
+				}
+	}
+	if (d->party == NULL)
+		d->party = "village";
+	free(ahead);
+	free(rank);
 }
 
 int

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "role.h"
+
 struct errlist;
 struct wf_set;
 
@@ -100,6 +102,7 @@ struct wf_event {
 	size_t nfrom;
 	const char *to;
 	unsigned roles;          /* ROLE_BIT()s of role.h */
+	enum role first_role;    /* the first listed: who is expected to send it */
 	const char *const *guards;
 	size_t nguards;
 	int note;                /* a note is required */
@@ -157,6 +160,22 @@ int wf_event_exists(const struct wf *, const char *name);
  * half ("村级公示" for "村级公示 / publish the village notice"); NULL if
  * none. */
 const char *wf_event_by_title(const struct wf *, const char *title);
+
+/*
+ * What a state owes, derived from the workflow's graph (see wf_state_duty
+ * in workflow.c): the calendar ids it must be past by (its own leave_by and
+ * that of every state ahead of it on the main path), the party that must
+ * act to leave it, and whether the data-entry lock stops that work.
+ */
+#define WF_MAX_OWES 16
+struct wf_duty {
+	const char *owes[WF_MAX_OWES]; /* calendar ids, borrowed from the wf */
+	size_t nowes;
+	const char *party;  /* "village", "township" or "city" */
+	int stops_at_lock;  /* the work expected in it is data entry */
+};
+void wf_state_duty(const struct wf *, const struct wf_state *,
+    struct wf_duty *);
 
 /* Role names: village, township, city, admin. Admin may send any event. */
 int wf_role_allowed(const struct wf_event *, const char *role);

@@ -52,6 +52,48 @@ RETURNS text
 LANGUAGE sql STABLE
 AS $$ SELECT to_char(t AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') $$;
 
+-- A due moment as people say it: the plan's "10月20日前" is due at
+-- 2019-10-21 00:00, shown as "10月20日24时" (zh) or "Oct 20 24:00" (en);
+-- another time of day as itself ("10月20日18:00"). The year is shown when
+-- it is not the campaign's (year NULL: never).
+CREATE OR REPLACE FUNCTION fupin.day_text(t timestamptz, zh boolean,
+    year int DEFAULT NULL)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+SELECT CASE WHEN zh THEN
+	CASE WHEN year IS NOT NULL AND extract(year FROM d) <> year
+	    THEN to_char(d, 'FMYYYY"年"') ELSE '' END ||
+	to_char(d, 'FMMM"月"FMDD"日"') ||
+	CASE WHEN midnight THEN '24时' ELSE to_char(l, 'HH24:MI') END
+    ELSE to_char(d, 'Mon FMDD') ||
+	CASE WHEN year IS NOT NULL AND extract(year FROM d) <> year
+	    THEN to_char(d, ', YYYY') ELSE '' END ||
+	CASE WHEN midnight THEN ' 24:00' ELSE to_char(l, ' HH24:MI') END
+    END
+FROM (SELECT t AT TIME ZONE 'Asia/Shanghai' AS l) x,
+    LATERAL (SELECT l::time = '00:00' AS midnight) y,
+    LATERAL (SELECT CASE WHEN midnight THEN l::date - 1 ELSE l::date END
+	AS d) z
+$$;
+
+-- The year of a campaign, for fupin.day_text.
+CREATE OR REPLACE FUNCTION fupin.campaign_year(c text)
+RETURNS int
+LANGUAGE sql STABLE
+AS $$ SELECT year FROM fupin.campaign WHERE campaign_id = c $$;
+
+-- The part of a bilingual title ("村级公示 / village notice") for people
+-- of one language.
+CREATE OR REPLACE FUNCTION fupin.title_part(t text, zh boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT CASE WHEN position(' / ' IN t) = 0 THEN t
+    WHEN zh THEN split_part(t, ' / ', 1)
+    ELSE substr(t, position(' / ' IN t) + 3) END
+$$;
+
 -- Households for people: the first 20 ids, then how many more.
 CREATE OR REPLACE FUNCTION fupin.household_list(ids text[], zh boolean)
 RETURNS text
@@ -76,3 +118,41 @@ SELECT fupin.refuse('unknown', format('no village %s', v))
 WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM fupin.village
     WHERE village_id = v)
 $$;
+
+-- The distinct ids of lists joined by U+001F, sorted: the union of the
+-- household lists of several groups.
+CREATE OR REPLACE FUNCTION fupin.ids_union(joined text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT coalesce(array_agg(DISTINCT x ORDER BY x), '{}')
+FROM unnest(string_to_array(joined, E'\x1f')) x WHERE x <> ''
+$$;
+
+-- Who a party is, for people.
+CREATE OR REPLACE FUNCTION fupin.party_name(party text, zh boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT CASE party
+    WHEN 'township' THEN CASE WHEN zh THEN '镇扶贫办' ELSE 'the township poverty office' END
+    WHEN 'city' THEN CASE WHEN zh THEN '市扶贫开发领导小组' ELSE 'the city leading group' END
+    ELSE CASE WHEN zh THEN '村工作队' ELSE 'the village work team' END END
+$$;
+
+-- The party an alert is for, from its key: keys of the village party are
+-- those the alerts had before parties existed (an upgrade sends nothing
+-- twice); the others end in ":township" or ":city".
+CREATE OR REPLACE FUNCTION fupin.alert_party(alert_key text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT CASE WHEN alert_key ~ ':(township|city)$'
+    THEN substring(alert_key FROM '([a-z]+)$') ELSE 'village' END
+$$;
+
+-- "第二阶段" from "第二阶段：……": how people name a stage.
+CREATE OR REPLACE FUNCTION fupin.short_title(t text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT split_part(split_part(t, '：', 1), ': ', 1) $$;

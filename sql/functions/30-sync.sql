@@ -78,11 +78,16 @@ BEGIN
 
 	DELETE FROM fupin.state_rule WHERE campaign_id = c;
 	INSERT INTO fupin.state_rule (campaign_id, workflow, state, title,
-	    leave_by, min_days, final)
+	    leave_by, min_days, final, owes, party, stops_at_lock)
 	SELECT c, x.workflow, x.state, coalesce(x.title, ''), x.leave_by,
-	    x.min_days, coalesce(x.final, false)
+	    x.min_days, coalesce(x.final, false),
+	    coalesce(ARRAY(SELECT jsonb_array_elements_text(x.owes)),
+		CASE WHEN x.leave_by IS NOT NULL THEN ARRAY[x.leave_by]
+		ELSE '{}' END),
+	    coalesce(x.party, 'village'), coalesce(x.stops_at_lock, false)
 	FROM jsonb_to_recordset(p->'states') AS x(workflow text, state text,
-	    title text, leave_by text, min_days int, final boolean);
+	    title text, leave_by text, min_days int, final boolean,
+	    owes jsonb, party text, stops_at_lock boolean);
 
 	RETURN jsonb_build_object('ok', true, 'changed', changed);
 END
@@ -157,26 +162,36 @@ FROM fupin.calendar_item ci
 WHERE ci.campaign_id = c AND ci.item_id = d
 $$;
 
--- Every open instance with a deadline, with the moment it is due for its
--- village. Overdue is "due <= now"; the query planner works from the
--- (campaign, workflow, state) index, one row per instance in a late state.
+-- Every open instance with each deadline it owes (state_rule.owes: its
+-- state's own leave_by and that of every state ahead of it on the main
+-- path), with the moment it is due for its village. Overdue is
+-- "due <= now": a household still in draft on Oct 29 is a row for stage 2,
+-- stage 3 and stage 4. late_since names the first deadline its state owes
+-- when this row is a later one (it was already late for that one); party
+-- is who must act to leave the state; stops_at_lock whether the
+-- data-entry lock stops that work.
 CREATE OR REPLACE VIEW fupin.instance_due AS
 SELECT wi.instance_id, wi.campaign_id, wi.workflow, wi.household_id,
-    wi.village_id, wi.subject, wi.state, wi.entered_at, sr.leave_by AS deadline_id,
+    wi.village_id, wi.subject, wi.state, wi.entered_at, o.deadline_id,
     ci.due AS calendar_due,
     greatest(ci.due, ext.until) AS due,
-    ext.until AS extended_until
+    ext.until AS extended_until,
+    sr.party,
+    CASE WHEN o.pos > 1 THEN sr.owes[1] END AS late_since,
+    sr.stops_at_lock,
+    sr.title AS state_title
 FROM fupin.workflow_instance wi
 JOIN fupin.state_rule sr USING (campaign_id, workflow, state)
+CROSS JOIN LATERAL unnest(sr.owes) WITH ORDINALITY AS o(deadline_id, pos)
 JOIN fupin.calendar_item ci
-    ON ci.campaign_id = wi.campaign_id AND ci.item_id = sr.leave_by
+    ON ci.campaign_id = wi.campaign_id AND ci.item_id = o.deadline_id
 -- One row per (village, deadline) with extensions, joined by hash: not a
 -- lookup per instance.
 LEFT JOIN (SELECT e.campaign_id, e.village_id, e.deadline_id,
 	max(e.until) AS until
     FROM fupin.extension e GROUP BY 1, 2, 3) ext
     ON ext.campaign_id = wi.campaign_id AND ext.village_id = wi.village_id
-    AND ext.deadline_id = sr.leave_by
+    AND ext.deadline_id = o.deadline_id
 WHERE NOT wi.closed;
 
 GRANT SELECT ON fupin.instance_due TO fupin_daemon;

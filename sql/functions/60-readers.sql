@@ -34,7 +34,13 @@ SELECT jsonb_build_object('ok', true,
 	'deadline', sr.leave_by,
 	'due', fupin.village_due(c, wi.village_id, sr.leave_by),
 	'overdue', NOT wi.closed AND sr.leave_by IS NOT NULL AND
-	    fupin.village_due(c, wi.village_id, sr.leave_by) <= now_at)
+	    fupin.village_due(c, wi.village_id, sr.leave_by) <= now_at,
+	'late_for', CASE WHEN wi.closed THEN '[]'::jsonb ELSE
+	    coalesce((SELECT jsonb_agg(o.d ORDER BY o.pos) FROM
+	    unnest(sr.owes) WITH ORDINALITY o(d, pos)
+	    WHERE fupin.village_due(c, wi.village_id, o.d) <= now_at), '[]')
+	    END,
+	'party', sr.party)
 	ORDER BY wi.workflow, wi.subject)
 	FROM fupin.workflow_instance wi
 	LEFT JOIN fupin.state_rule sr USING (campaign_id, workflow, state)
@@ -53,8 +59,12 @@ END
 $$;
 
 -- Per village: households per workflow and state from the counters (no
--- scan of households), overdue instances from the counters of late
--- states, the next deadline still ahead for the village.
+-- scan of households). An instance is late for every deadline its state
+-- owes (state_rule.owes), so the figures per deadline come from the
+-- counters of the states that owe it: `overdue` counts late instances
+-- once, `overdue_by_deadline` under each deadline missed; after the lock,
+-- `unfinished_at_lock` counts what only data entry could have moved (the
+-- township's exception list).
 CREATE OR REPLACE FUNCTION fupin.status(c text, vfilter text,
     now_at timestamptz)
 RETURNS jsonb
@@ -66,14 +76,23 @@ WITH v AS (
 	SELECT village_id, name FROM fupin.village
 	WHERE vfilter IS NULL OR village_id = vfilter
 ), counts AS (
-	SELECT sc.village_id, sc.workflow, sc.state, sc.n, sr.leave_by,
-	    CASE WHEN sr.leave_by IS NOT NULL THEN
-		fupin.village_due(c, sc.village_id, sr.leave_by) END AS due
+	SELECT sc.village_id, sc.workflow, sc.state, sc.n, sr.owes,
+	    coalesce(sr.stops_at_lock, false) AS stops
 	FROM fupin.state_count sc
 	JOIN v USING (village_id)
 	LEFT JOIN fupin.state_rule sr ON sr.campaign_id = sc.campaign_id AND
 	    sr.workflow = sc.workflow AND sr.state = sc.state
 	WHERE sc.campaign_id = c AND sc.n > 0
+), owed AS (
+	SELECT k.village_id, k.workflow, k.state, k.n, o.deadline_id,
+	    fupin.village_due(c, k.village_id, o.deadline_id) AS due
+	FROM counts k, unnest(k.owes) AS o(deadline_id)
+), late AS (
+	SELECT village_id, workflow, state, max(n) AS n
+	FROM owed WHERE due <= now_at
+	GROUP BY village_id, workflow, state
+), lock AS (
+	SELECT lock_at FROM fupin.campaign WHERE campaign_id = c
 )
 SELECT jsonb_build_object('ok', true, 'villages', coalesce(jsonb_agg(
     jsonb_build_object('village', v.village_id, 'name', v.name,
@@ -81,15 +100,24 @@ SELECT jsonb_build_object('ok', true, 'villages', coalesce(jsonb_agg(
 	    FROM (SELECT workflow, jsonb_object_agg(state, n) AS states
 		  FROM counts WHERE counts.village_id = v.village_id
 		  GROUP BY workflow) w), '{}'),
-	'overdue', coalesce((SELECT sum(n) FROM counts
-	    WHERE counts.village_id = v.village_id AND due <= now_at), 0),
-	'next_deadline', (SELECT jsonb_build_object('id', counts.leave_by,
-	    'due', counts.due, 'households', sum(n))
-	    FROM counts WHERE counts.village_id = v.village_id
-	    AND due > now_at GROUP BY counts.leave_by, counts.due
-	    ORDER BY counts.due LIMIT 1),
+	'overdue', coalesce((SELECT sum(n) FROM late
+	    WHERE late.village_id = v.village_id), 0),
+	'overdue_by_deadline', coalesce((SELECT jsonb_object_agg(x.deadline_id,
+	    x.n) FROM (SELECT deadline_id, sum(n) AS n FROM owed
+	    WHERE owed.village_id = v.village_id AND due <= now_at
+	    GROUP BY deadline_id) x), '{}'),
+	'next_deadline', (SELECT jsonb_build_object('id', owed.deadline_id,
+	    'due', owed.due, 'due_text', fupin.day_text(owed.due, true, fupin.campaign_year(c)),
+	    'households', sum(n))
+	    FROM owed WHERE owed.village_id = v.village_id
+	    AND due > now_at GROUP BY owed.deadline_id, owed.due
+	    ORDER BY owed.due LIMIT 1),
+	'unfinished_at_lock', CASE WHEN now_at >= (SELECT lock_at FROM lock)
+	    THEN coalesce((SELECT sum(n) FROM counts WHERE
+	    counts.village_id = v.village_id AND counts.stops), 0) END,
 	'extensions', coalesce((SELECT jsonb_agg(jsonb_build_object(
-	    'deadline', e.deadline_id, 'until', e.until, 'reason', e.reason,
+	    'deadline', e.deadline_id, 'until', e.until,
+	    'until_text', fupin.day_text(e.until, true, fupin.campaign_year(c)), 'reason', e.reason,
 	    'granted_by', e.granted_by) ORDER BY e.extension_id)
 	    FROM fupin.extension e WHERE e.campaign_id = c AND
 	    e.village_id = v.village_id AND e.until > now_at), '[]'))
@@ -117,6 +145,10 @@ FROM fupin.status(c, vfilter, now_at) AS s
 END
 $$;
 
+-- One item per instance and deadline missed: a household still in draft
+-- after stage 4 is listed under stages 2, 3 and 4 (late_since: the first
+-- of them, on the later items). count: the items; instances: how many
+-- instances are late at all.
 CREATE OR REPLACE FUNCTION fupin.overdue(c text, vfilter text,
     now_at timestamptz, max_rows int)
 RETURNS jsonb
@@ -128,12 +160,18 @@ SELECT coalesce(fupin.unknown_village(vfilter), jsonb_build_object('ok', true,
     'count', (SELECT count(*) FROM fupin.instance_due d
 	WHERE d.campaign_id = c AND d.due <= now_at AND
 	(vfilter IS NULL OR d.village_id = vfilter)),
+    'instances', (SELECT count(DISTINCT d.instance_id) FROM fupin.instance_due d
+	WHERE d.campaign_id = c AND d.due <= now_at AND
+	(vfilter IS NULL OR d.village_id = vfilter)),
     'items', (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.due, x.village,
 	x.household, x.workflow), '[]')
 FROM (SELECT d.household_id AS household, d.village_id AS village,
 	d.workflow, nullif(d.subject, '') AS subject, d.state,
-	d.deadline_id AS deadline, d.due, d.extended_until
+	d.deadline_id AS deadline, d.due, d.extended_until,
+	fupin.day_text(d.due, true, fupin.campaign_year(c)) AS due_text, d.late_since, d.party,
+	d.stops_at_lock AND now_at >= cp.lock_at AS locked
       FROM fupin.instance_due d
+      JOIN fupin.campaign cp USING (campaign_id)
       WHERE d.campaign_id = c AND d.due <= now_at AND
 	(vfilter IS NULL OR d.village_id = vfilter)
       ORDER BY d.due, d.village_id, d.household_id, d.workflow
@@ -155,7 +193,8 @@ BEGIN
 SELECT jsonb_build_object('ok', true, 'now', now_at, 'items',
     coalesce(jsonb_agg(jsonb_build_object('id', ci.item_id, 'kind', ci.kind,
 	'title', ci.title_zh, 'title_en', ci.title_en, 'opens', ci.opens,
-	'due', ci.due, 'status',
+	'due', ci.due, 'due_text', fupin.day_text(ci.due, true, fupin.campaign_year(c)),
+	'status',
 	CASE WHEN ci.opens IS NOT NULL AND now_at < ci.opens THEN 'upcoming'
 	     WHEN now_at < ci.due - due_soon THEN 'open'
 	     WHEN now_at < ci.due THEN 'due_soon'
@@ -171,8 +210,8 @@ $$;
 
 -- What fires next for a village, when, and to whom: the earliest reminder,
 -- overdue notice or escalation still ahead among the deadlines it has
--- open work on. p: the sweep's alert settings (reminders, ladder,
--- recipients_reminder, recipients_overdue).
+-- open work on, for the party that must act. p: the sweep's alert
+-- settings (reminders, parties).
 CREATE OR REPLACE FUNCTION fupin.next_alert(c text, v text,
     now_at timestamptz, p jsonb)
 RETURNS jsonb
@@ -181,29 +220,30 @@ AS $$
 BEGIN
 	RETURN (
 WITH pend AS (
-	SELECT DISTINCT sr.leave_by AS deadline_id,
-	    fupin.village_due(c, v, sr.leave_by) AS due
+	SELECT DISTINCT o.deadline_id, sr.party,
+	    fupin.village_due(c, v, o.deadline_id) AS due
 	FROM fupin.state_count sc
 	JOIN fupin.state_rule sr ON sr.campaign_id = sc.campaign_id AND
 	    sr.workflow = sc.workflow AND sr.state = sc.state
-	WHERE sc.campaign_id = c AND sc.village_id = v AND sc.n > 0 AND
-	    sr.leave_by IS NOT NULL
+	CROSS JOIN LATERAL unnest(sr.owes) AS o(deadline_id)
+	WHERE sc.campaign_id = c AND sc.village_id = v AND sc.n > 0
 ), cand AS (
-	SELECT deadline_id, 'reminder' AS kind, 0 AS level,
+	SELECT deadline_id, party, 'reminder' AS kind, 0 AS level,
 	    fupin.reminder_at(c, due, r) AS at,
-	    p->'recipients_reminder' AS recipients
+	    p->'parties'->party->'reminder' AS recipients
 	FROM pend, jsonb_array_elements(p->'reminders') r
 	UNION ALL
-	SELECT deadline_id, 'overdue', 0, due, p->'recipients_overdue'
+	SELECT deadline_id, party, 'overdue', 0, due,
+	    p->'parties'->party->'overdue'
 	FROM pend
 	UNION ALL
-	SELECT deadline_id, 'escalation', (l->>'level')::int,
+	SELECT deadline_id, party, 'escalation', (l->>'level')::int,
 	    due + make_interval(secs => (l->>'delay')::double precision),
 	    l->'recipients'
-	FROM pend, jsonb_array_elements(p->'ladder') l
+	FROM pend, jsonb_array_elements(p->'parties'->party->'ladder') l
 )
 SELECT jsonb_build_object('kind', kind, 'level', level, 'deadline',
-    deadline_id, 'at', at, 'recipients', recipients)
+    deadline_id, 'party', party, 'at', at, 'recipients', recipients)
 FROM cand WHERE at > now_at
 ORDER BY at, level
 LIMIT 1
@@ -222,7 +262,11 @@ SELECT jsonb_build_object('id', a.alert_id, 'kind', a.kind, 'level', a.level,
     'village_name', (SELECT name FROM fupin.village v
 	WHERE v.village_id = a.village_id),
     'households', to_jsonb(a.households), 'count', a.count,
-    'recipients', to_jsonb(a.recipients), 'late', a.late,
+    'recipients', to_jsonb(a.recipients),
+    'party', CASE WHEN a.kind = 'exception' THEN 'township'
+	ELSE fupin.alert_party(a.alert_key) END,
+    'due_text', fupin.day_text(a.due, lang <> 'en',
+	fupin.campaign_year(a.campaign_id)), 'late', a.late,
     'late_seconds', a.late_seconds,
     'text', CASE WHEN lang = 'en' THEN a.text_en ELSE a.text_zh END,
     'delivered_at', a.delivered_at, 'attempts', a.attempts)

@@ -8,9 +8,29 @@
 -- p: {campaign, now, caught_up_at (alerts that fell due before it fired
 --     late: the daemon or its database was down), reminders: [{secs} or
 --     {wd}: before the due moment, in seconds or in working days],
---     ladder: [{level, delay (seconds), recipients: [..]}], digest_at
---     ("08:00"), recipients_reminder: [..], recipients_overdue: [..]}
+--     digest_at ("08:00"), parties: {village|township|city: {reminder:
+--     [recipients], overdue: [recipients], ladder: [{level, delay
+--     (seconds), recipients: [..]}]}}, exception: [recipients of the
+--     exception list at the lock]}
 -- Returns {created, ids: [...], next_at}.
+--
+-- What is late and for whom (see the README, "Lateness, responsibility and
+-- the lock"):
+--  * an open instance is late for every deadline its state owes
+--    (instance_due: a row per deadline), so a household stuck in draft is
+--    named in the overdue notices of stages 2, 3, 4 and 5;
+--  * alerts are grouped per deadline, village and party (who must act to
+--    leave the state: village team, township office, city) and go to that
+--    party, the village team in copy; each party climbs its own ladder;
+--  * ladders fold: an escalation names only the households that missed
+--    this deadline first (late_since is null); one already late since an
+--    earlier deadline is named in the overdue notice ("其中2户自第二阶段起已
+--    逾期") but climbs only the ladder of the first deadline it missed; and
+--    the daily digest is one per village and party, listing every deadline
+--    still missed, not one per deadline;
+--  * at the data-entry lock, work that only data entry could move
+--    (state_rule.stops_at_lock) leaves every alert after the lock and is
+--    reported once, on the township's exception list.
 CREATE OR REPLACE FUNCTION fupin.sweep(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -27,7 +47,11 @@ DECLARE
 	    THEN (now_at AT TIME ZONE 'Asia/Shanghai')::date
 	    ELSE (now_at AT TIME ZONE 'Asia/Shanghai')::date - 1 END +
 	    digest_time) AT TIME ZONE 'Asia/Shanghai';
+	lock_at timestamptz;
+	lock_id text;
+	cyear int;
 	ids bigint[];
+	more bigint[];
 	next_at timestamptz;
 BEGIN
 	INSERT INTO fupin.daemon_state AS s (campaign_id, last_now)
@@ -36,188 +60,419 @@ BEGIN
 	    last_now = greatest(s.last_now, excluded.last_now),
 	    updated_at = now();
 
-	-- Cheap first: which alerts are due by now and not yet in the outbox,
-	-- from one hash aggregate per (deadline, village). Only for those
-	-- (none, in most sweeps) are the households listed, so a sweep of a
-	-- large register costs one pass over its open instances.
+	SELECT cp.lock_at, cp.year INTO lock_at, cyear
+	FROM fupin.campaign cp WHERE cp.campaign_id = c;
+	lock_at := coalesce(lock_at, 'infinity');
+	SELECT ci.item_id INTO lock_id FROM fupin.calendar_item ci
+	WHERE ci.campaign_id = c AND ci.due = lock_at
+	ORDER BY ci.kind = 'lock' DESC, ci.item_id LIMIT 1;
+
+	-- 1. Reminders, overdue notices and escalations, per deadline, village
+	-- and party. Cheap first: which are due by now and not yet in the
+	-- outbox, from one hash aggregate; only for those (none, in most
+	-- sweeps) are the households listed.
 	WITH inst AS MATERIALIZED (
-		SELECT d.deadline_id, d.village_id, d.due, d.household_id,
-		    d.entered_at
+		SELECT d.deadline_id, d.village_id, d.due, d.party,
+		    d.household_id, d.entered_at, d.late_since,
+		    d.stops_at_lock AS stops,
+		    fupin.title_part(d.state_title, true) AS step_zh,
+		    fupin.title_part(d.state_title, false) AS step_en
 		FROM fupin.instance_due d
 		WHERE d.campaign_id = c
 	), grp AS (
-		SELECT i.deadline_id, i.village_id, i.due,
-		    min(i.entered_at) AS first_at
+		SELECT i.deadline_id, i.village_id, i.due, i.party,
+		    min(i.entered_at) AS first_at,
+		    min(i.entered_at) FILTER (WHERE NOT i.stops) AS first_free,
+		    min(i.entered_at) FILTER (WHERE i.late_since IS NULL)
+			AS first_new,
+		    min(i.entered_at) FILTER (WHERE i.late_since IS NULL AND
+			NOT i.stops) AS first_new_free
 		FROM inst i
-		GROUP BY i.deadline_id, i.village_id, i.due
+		GROUP BY i.deadline_id, i.village_id, i.due, i.party
 	), cand AS (
 		-- Reminders only before their deadline (one after it would
 		-- announce a due moment already past: overdue says it then);
-		-- like digests they cover the work open at their moment.
-		SELECT g.deadline_id, g.village_id, g.due, g.first_at,
-		    'reminder'::text AS kind, 0 AS level,
+		-- they cover the work open at their moment.
+		SELECT g.*, 'reminder'::text AS kind, 0 AS level,
 		    CASE WHEN r ? 'wd' THEN 'w' || (r->>'wd')
 			ELSE 'r' || (r->>'secs') END AS step,
 		    fupin.reminder_at(c, g.due, r) AS fire_at,
 		    ARRAY(SELECT jsonb_array_elements_text(
-			p->'recipients_reminder')) AS recipients,
-		    true AS scoped
+			p->'parties'->g.party->'reminder')) AS recipients,
+		    true AS scoped, false AS fresh
 		FROM grp g, jsonb_array_elements(p->'reminders') AS r
 		WHERE now_at < g.due
 		UNION ALL
-		SELECT g.deadline_id, g.village_id, g.due, g.first_at,
-		    'overdue', 0, 'o', g.due,
+		SELECT g.*, 'overdue', 0, 'o', g.due,
 		    ARRAY(SELECT jsonb_array_elements_text(
-			p->'recipients_overdue')), false
+			p->'parties'->g.party->'overdue')), false, false
 		FROM grp g
 		UNION ALL
-		SELECT g.deadline_id, g.village_id, g.due, g.first_at,
-		    'escalation', (l->>'level')::int, 'e' || (l->>'level'),
+		SELECT g.*, 'escalation', (l->>'level')::int, 'e' || (l->>'level'),
 		    g.due + make_interval(secs =>
 			(l->>'delay')::double precision),
 		    ARRAY(SELECT jsonb_array_elements_text(l->'recipients')),
-		    false
-		FROM grp g, jsonb_array_elements(p->'ladder') AS l
-		UNION ALL
-		-- The digest repeats daily while the work stays overdue; only
-		-- the latest one is due (missed repeats are not sent late). It
-		-- goes to the highest level of the ladder reached by then.
-		SELECT g.deadline_id, g.village_id, g.due, g.first_at,
-		    'digest', lvl.level,
-		    'd' || to_char(digest_last AT TIME ZONE 'Asia/Shanghai',
-			'YYYYMMDD'), digest_last, lvl.recipients, true
-		FROM grp g
-		CROSS JOIN LATERAL (SELECT coalesce(max((l->>'level')::int), 0)
-			AS level,
-		    coalesce((SELECT ARRAY(SELECT jsonb_array_elements_text(
-			l2->'recipients')) FROM jsonb_array_elements(p->'ladder')
-			l2 WHERE g.due + make_interval(secs =>
-			(l2->>'delay')::double precision) <= digest_last
-			ORDER BY (l2->>'level')::int DESC LIMIT 1),
-			ARRAY(SELECT jsonb_array_elements_text(
-			p->'recipients_overdue'))) AS recipients
-		    FROM jsonb_array_elements(p->'ladder') l
-		    WHERE g.due + make_interval(secs =>
-			(l->>'delay')::double precision) <= digest_last) lvl
-		WHERE digest_last > g.due + interval '1 hour'
+		    false, true
+		FROM grp g, jsonb_array_elements(p->'parties'->g.party->'ladder') AS l
 	), todo AS (
-		SELECT cand.*, k.alert_key
+		SELECT cand.*, k.alert_key, cand.fire_at >= lock_at AS after_lock,
+		    CASE WHEN cand.scoped THEN cand.fire_at
+			ELSE 'infinity'::timestamptz END AS cutoff
 		FROM cand
 		CROSS JOIN LATERAL (SELECT format('%s:%s:%s:%s:%s:%s', c,
 		    cand.deadline_id, cand.village_id, cand.kind, cand.step,
-		    extract(epoch FROM cand.due)::bigint) AS alert_key) k
+		    extract(epoch FROM cand.due)::bigint) ||
+		    CASE WHEN cand.party <> 'village' THEN ':' || cand.party
+		    ELSE '' END AS alert_key) k
+		CROSS JOIN LATERAL (SELECT CASE
+		    WHEN cand.fresh AND cand.fire_at >= lock_at THEN cand.first_new_free
+		    WHEN cand.fresh THEN cand.first_new
+		    WHEN cand.fire_at >= lock_at THEN cand.first_free
+		    ELSE cand.first_at END AS first_at) e
 		WHERE cand.fire_at <= now_at
-		AND (NOT cand.scoped OR cand.first_at <= cand.fire_at)
+		AND e.first_at IS NOT NULL
+		AND (NOT cand.scoped OR e.first_at <= cand.fire_at)
 		-- Most are there already: skip them here rather than in ON
 		-- CONFLICT, which would burn a sequence value for each.
 		AND NOT EXISTS (SELECT 1 FROM fupin.alert a
 		    WHERE a.alert_key = k.alert_key)
 	), need AS (
-		-- Overdue notices and escalations list all open work; reminders
-		-- and digests what was open at their moment: one aggregate per
-		-- distinct cut-off, shared by the alerts that need it.
-		SELECT DISTINCT t.deadline_id, t.village_id, t.due,
-		    CASE WHEN t.scoped THEN t.fire_at
-			ELSE 'infinity'::timestamptz END AS cutoff
+		-- One aggregate per distinct cut-off, shared by the alerts
+		-- that need it: overdue notices and escalations list all open
+		-- work, reminders what was open at their moment; escalations
+		-- only what missed this deadline first; after the lock,
+		-- nothing that only data entry could move.
+		SELECT DISTINCT t.deadline_id, t.village_id, t.due, t.party,
+		    t.cutoff, t.fresh, t.after_lock
 		FROM todo t
-	), agg AS (
-		SELECT n.deadline_id, n.village_id, n.due, n.cutoff,
+	), per_step AS (
+		SELECT n.deadline_id, n.village_id, n.due, n.party, n.cutoff,
+		    n.fresh, n.after_lock, i.step_zh, i.step_en,
 		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
 			i.household_id IS NOT NULL), '{}') AS households,
-		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks
+		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks,
+		    count(*) FILTER (WHERE i.late_since IS NOT NULL) AS carried,
+		    min(i.late_since) AS since
 		FROM need n
 		JOIN inst i ON i.deadline_id = n.deadline_id AND
 		    i.village_id = n.village_id AND i.due = n.due AND
-		    i.entered_at <= n.cutoff
-		GROUP BY n.deadline_id, n.village_id, n.due, n.cutoff
-	), moments AS (
-		SELECT t.deadline_id, t.village_id, t.due, t.kind, t.level,
-		    t.step, t.fire_at, t.recipients, t.alert_key, a.households,
-		    a.tasks
+		    i.party = n.party AND i.entered_at <= n.cutoff AND
+		    (NOT n.fresh OR i.late_since IS NULL) AND
+		    (NOT n.after_lock OR NOT i.stops)
+		GROUP BY n.deadline_id, n.village_id, n.due, n.party, n.cutoff,
+		    n.fresh, n.after_lock, i.step_zh, i.step_en
+	), agg AS (
+		SELECT s.deadline_id, s.village_id, s.due, s.party, s.cutoff,
+		    s.fresh, s.after_lock,
+		    fupin.ids_union(string_agg(array_to_string(s.households,
+			E'\x1f'), E'\x1f')) AS households,
+		    sum(s.tasks)::int AS tasks, sum(s.carried)::int AS carried,
+		    min(s.since) AS since,
+		    string_agg(s.step_zh || (cardinality(s.households) +
+			s.tasks) || CASE WHEN s.tasks > 0 THEN '项' ELSE '户' END
+			|| CASE WHEN cardinality(s.households) > 0 THEN '（' ||
+			fupin.household_list(s.households, true) || '）' ELSE ''
+			END, '，' ORDER BY s.step_zh) AS steps_zh,
+		    string_agg(s.step_en || ' ' || (cardinality(s.households) +
+			s.tasks) || CASE WHEN cardinality(s.households) > 0 THEN
+			' (' || fupin.household_list(s.households, false) || ')'
+			ELSE '' END, '; ' ORDER BY s.step_en) AS steps_en
+		FROM per_step s
+		GROUP BY s.deadline_id, s.village_id, s.due, s.party, s.cutoff,
+		    s.fresh, s.after_lock
+	), due_now AS (
+		SELECT t.deadline_id, t.village_id, t.due, t.party, t.kind,
+		    t.level, t.fire_at, t.recipients, t.alert_key, a.households,
+		    a.tasks, a.carried, a.steps_zh, a.steps_en,
+		    cardinality(a.households) + a.tasks AS n,
+		    ci.title_zh, ci.title_en, vl.name AS village_name,
+		    (SELECT fupin.short_title(s.title_zh) FROM
+			fupin.calendar_item s WHERE s.campaign_id = c AND
+			s.item_id = a.since) AS since_zh,
+		    (SELECT fupin.short_title(s.title_en) FROM
+			fupin.calendar_item s WHERE s.campaign_id = c AND
+			s.item_id = a.since) AS since_en,
+		    fupin.party_name(t.party, true) AS who_zh,
+		    fupin.party_name(t.party, false) AS who_en
 		FROM todo t
 		JOIN agg a ON a.deadline_id = t.deadline_id AND
 		    a.village_id = t.village_id AND a.due = t.due AND
-		    a.cutoff = CASE WHEN t.scoped THEN t.fire_at
-			ELSE 'infinity'::timestamptz END
-	), due_now AS (
-		SELECT m.*, ci.title_zh, ci.title_en, vl.name AS village_name,
-		    cardinality(m.households) + m.tasks AS n
-		FROM moments m
+		    a.party = t.party AND a.cutoff = t.cutoff AND
+		    a.fresh = t.fresh AND a.after_lock = t.after_lock
 		JOIN fupin.calendar_item ci
-		    ON ci.campaign_id = c AND ci.item_id = m.deadline_id
-		JOIN fupin.village vl ON vl.village_id = m.village_id
-		ORDER BY m.fire_at, m.village_id, m.level
+		    ON ci.campaign_id = c AND ci.item_id = t.deadline_id
+		JOIN fupin.village vl ON vl.village_id = t.village_id
 	), ins AS (
 		INSERT INTO fupin.alert (alert_key, kind, level, campaign_id,
 		    deadline_id, village_id, due, fire_at, households, count,
 		    recipients, late, late_seconds, title, text_zh, text_en)
-		SELECT d.alert_key, d.kind, d.level, c, d.deadline_id, d.village_id, d.due,
-		    d.fire_at, d.households, d.n, d.recipients,
-		    d.fire_at < caught,
+		SELECT d.alert_key, d.kind, d.level, c, d.deadline_id,
+		    d.village_id, d.due, d.fire_at, d.households, d.n,
+		    d.recipients, d.fire_at < caught,
 		    CASE WHEN d.fire_at < caught THEN
 			extract(epoch FROM now_at - d.fire_at)::bigint
 		    ELSE 0 END,
 		    d.title_zh,
 		    CASE d.kind
-		    WHEN 'reminder' THEN format('【提醒】%s：“%s”将于%s截止，尚有%s项未完成%s。',
-			d.village_name, d.title_zh, fupin.local_text(d.due), d.n,
-			CASE WHEN cardinality(d.households) > 0 THEN '（' ||
-			fupin.household_list(d.households, true) || '）' ELSE '' END)
-		    WHEN 'overdue' THEN format('【逾期】%s：“%s”已于%s截止，仍有%s项未完成%s，请抓紧办理。',
-			d.village_name, d.title_zh, fupin.local_text(d.due), d.n,
-			CASE WHEN cardinality(d.households) > 0 THEN '（' ||
-			fupin.household_list(d.households, true) || '）' ELSE '' END)
-		    WHEN 'escalation' THEN format('【%s】%s：“%s”截止%s，已逾期%s，仍有%s项未完成%s。',
-			CASE WHEN 'city' = ANY (d.recipients) THEN '通报' ELSE '督办' END,
-			d.village_name, d.title_zh, fupin.local_text(d.due),
+		    WHEN 'reminder' THEN format('【提醒】%s：“%s”将于%s截止，%s尚未完成：%s。',
+			d.village_name, d.title_zh, fupin.day_text(d.due, true, cyear),
+			d.who_zh, d.steps_zh)
+		    WHEN 'overdue' THEN format('【逾期】%s：“%s”已于%s截止，%s仍未完成：%s%s。请%s抓紧办理。',
+			d.village_name, d.title_zh, fupin.day_text(d.due, true, cyear),
+			d.who_zh, d.steps_zh,
+			CASE WHEN d.carried > 0 THEN format('；其中%s%s自%s起已逾期',
+			    d.carried, CASE WHEN cardinality(d.households) > 0
+			    THEN '户' ELSE '项' END, d.since_zh) ELSE '' END,
+			d.who_zh)
+		    ELSE format('【%s】%s：“%s”截止%s，已逾期%s，%s仍未完成：%s。',
+			CASE WHEN d.party = 'village' AND 'city' = ANY (d.recipients)
+			    THEN '通报' ELSE '督办' END,
+			d.village_name, d.title_zh, fupin.day_text(d.due, true, cyear),
 			CASE WHEN d.fire_at - d.due >= interval '1 day' THEN
 			    extract(day FROM d.fire_at - d.due) || '天'
-			ELSE '' END, d.n,
-			CASE WHEN cardinality(d.households) > 0 THEN '（' ||
-			fupin.household_list(d.households, true) || '）' ELSE '' END)
-		    ELSE format('【每日汇总】%s：“%s”截止%s，仍有%s项逾期未完成%s。',
-			d.village_name, d.title_zh, fupin.local_text(d.due), d.n,
-			CASE WHEN cardinality(d.households) > 0 THEN '（' ||
-			fupin.household_list(d.households, true) || '）' ELSE '' END)
+			ELSE '' END, d.who_zh, d.steps_zh)
 		    END,
 		    CASE d.kind
-		    WHEN 'reminder' THEN format('[Reminder] %s: "%s" is due %s; %s item(s) still open%s.',
-			d.village_name, d.title_en, fupin.local_text(d.due), d.n,
-			CASE WHEN cardinality(d.households) > 0 THEN ': ' ||
-			fupin.household_list(d.households, false) ELSE '' END)
-		    WHEN 'overdue' THEN format('[Overdue] %s: "%s" was due %s; %s item(s) still open%s.',
-			d.village_name, d.title_en, fupin.local_text(d.due), d.n,
-			CASE WHEN cardinality(d.households) > 0 THEN ': ' ||
-			fupin.household_list(d.households, false) ELSE '' END)
-		    WHEN 'escalation' THEN format('[Escalation %s to %s] %s: "%s" was due %s; %s item(s) still open%s.',
+		    WHEN 'reminder' THEN format('[Reminder] %s: "%s" is due %s; still open for %s: %s.',
+			d.village_name, d.title_en, fupin.day_text(d.due, false, cyear),
+			d.who_en, d.steps_en)
+		    WHEN 'overdue' THEN format('[Overdue] %s: "%s" was due %s; still open for %s: %s%s.',
+			d.village_name, d.title_en, fupin.day_text(d.due, false, cyear),
+			d.who_en, d.steps_en,
+			CASE WHEN d.carried > 0 THEN format(' (%s of them late since %s)',
+			    d.carried, d.since_en) ELSE '' END)
+		    ELSE format('[Escalation %s to %s] %s: "%s" was due %s; still open for %s: %s.',
 			d.level, array_to_string(d.recipients, ', '),
-			d.village_name, d.title_en, fupin.local_text(d.due), d.n,
-			CASE WHEN cardinality(d.households) > 0 THEN ': ' ||
-			fupin.household_list(d.households, false) ELSE '' END)
-		    ELSE format('[Daily digest] %s: "%s" was due %s; %s item(s) still overdue%s.',
-			d.village_name, d.title_en, fupin.local_text(d.due), d.n,
-			CASE WHEN cardinality(d.households) > 0 THEN ': ' ||
-			fupin.household_list(d.households, false) ELSE '' END)
+			d.village_name, d.title_en, fupin.day_text(d.due, false, cyear),
+			d.who_en, d.steps_en)
 		    END
 		FROM due_now d
-		ORDER BY d.fire_at, d.village_id, d.level
+		ORDER BY d.fire_at, d.village_id, d.party, d.level
 		ON CONFLICT (alert_key) DO NOTHING
 		RETURNING alert_id
 	)
 	SELECT coalesce(array_agg(alert_id ORDER BY alert_id), '{}') INTO ids
 	FROM ins;
 
+	-- 2. The daily digest: one per village and party while anything is
+	-- overdue (an hour past due), at the highest level of the party's
+	-- ladder reached by then, listing every deadline still missed. Only
+	-- the latest one is due (missed repeats are not sent late). Its key
+	-- names the earliest deadline missed, as digests had one per deadline
+	-- before; a digest already sent today for the village and party is not
+	-- sent again when that deadline changes during the day.
+	WITH inst AS MATERIALIZED (
+		SELECT d.instance_id, d.deadline_id, d.village_id, d.due,
+		    d.party, d.household_id, d.entered_at,
+		    fupin.title_part(d.state_title, true) AS step_zh,
+		    fupin.title_part(d.state_title, false) AS step_en
+		FROM fupin.instance_due d
+		WHERE d.campaign_id = c AND d.due + interval '1 hour' < digest_last
+		AND d.entered_at <= digest_last
+		AND (digest_last < lock_at OR NOT d.stops_at_lock)
+	), grp AS (
+		SELECT i.village_id, i.party,
+		    (array_agg(i.deadline_id ORDER BY i.due, i.deadline_id))[1]
+			AS deadline_id,
+		    min(i.due) AS due
+		FROM inst i
+		GROUP BY i.village_id, i.party
+	), todo AS (
+		SELECT g.*, format('%s:%s:%s:%s:%s:%s', c, g.deadline_id,
+		    g.village_id, 'digest', 'd' || to_char(digest_last AT TIME
+		    ZONE 'Asia/Shanghai', 'YYYYMMDD'),
+		    extract(epoch FROM g.due)::bigint) ||
+		    CASE WHEN g.party <> 'village' THEN ':' || g.party
+		    ELSE '' END AS alert_key
+		FROM grp g
+		WHERE digest_last <= now_at
+		AND NOT EXISTS (SELECT 1 FROM fupin.alert a
+		    WHERE a.village_id = g.village_id AND a.kind = 'digest' AND
+		    a.fire_at = digest_last AND
+		    fupin.alert_party(a.alert_key) = g.party)
+	), per_step AS (
+		SELECT t.village_id, t.party, i.deadline_id, i.due, i.step_zh,
+		    i.step_en,
+		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
+			i.household_id IS NOT NULL), '{}') AS households,
+		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks
+		FROM todo t
+		JOIN inst i ON i.village_id = t.village_id AND i.party = t.party
+		GROUP BY t.village_id, t.party, i.deadline_id, i.due, i.step_zh,
+		    i.step_en
+	), per_deadline AS (
+		SELECT s.village_id, s.party, s.deadline_id, s.due,
+		    (SELECT coalesce(max((l->>'level')::int), 0) FROM
+			jsonb_array_elements(p->'parties'->s.party->'ladder') l
+			WHERE s.due + make_interval(secs =>
+			(l->>'delay')::double precision) <= digest_last)
+			AS level,
+		    format('“%s”（%s截止）%s', fupin.short_title(ci.title_zh),
+			fupin.day_text(s.due, true, cyear),
+			string_agg(s.step_zh || (cardinality(s.households) +
+			s.tasks) || CASE WHEN s.tasks > 0 THEN '项' ELSE '户' END
+			|| CASE WHEN cardinality(s.households) > 0 THEN '（' ||
+			fupin.household_list(s.households, true) || '）' ELSE ''
+			END, '，' ORDER BY s.step_zh)) AS line_zh,
+		    format('"%s" (due %s): %s', fupin.short_title(ci.title_en),
+			fupin.day_text(s.due, false, cyear),
+			string_agg(s.step_en || ' ' || (cardinality(s.households)
+			+ s.tasks) || CASE WHEN cardinality(s.households) > 0
+			THEN ' (' || fupin.household_list(s.households, false) ||
+			')' ELSE '' END, ', ' ORDER BY s.step_en)) AS line_en,
+		    fupin.ids_union(string_agg(array_to_string(s.households,
+			E'\x1f'), E'\x1f')) AS households,
+		    sum(s.tasks)::int AS tasks
+		FROM per_step s
+		JOIN fupin.calendar_item ci
+		    ON ci.campaign_id = c AND ci.item_id = s.deadline_id
+		GROUP BY s.village_id, s.party, s.deadline_id, s.due,
+		    ci.title_zh, ci.title_en
+	), per_group AS (
+		SELECT d.village_id, d.party, max(d.level) AS level,
+		    string_agg(d.line_zh, '；' ORDER BY d.due, d.deadline_id)
+			AS text_zh,
+		    string_agg(d.line_en, '; ' ORDER BY d.due, d.deadline_id)
+			AS text_en,
+		    fupin.ids_union(string_agg(array_to_string(d.households,
+			E'\x1f'), E'\x1f')) AS households,
+		    -- a village task counts once, whatever it owes
+		    (SELECT count(DISTINCT i.instance_id) FROM inst i
+			WHERE i.village_id = d.village_id AND
+			i.party = d.party AND i.household_id IS NULL)::int
+			AS tasks
+		FROM per_deadline d
+		GROUP BY d.village_id, d.party
+	), ins AS (
+		INSERT INTO fupin.alert (alert_key, kind, level, campaign_id,
+		    deadline_id, village_id, due, fire_at, households, count,
+		    recipients, late, late_seconds, title, text_zh, text_en)
+		SELECT t.alert_key, 'digest', g.level, c, t.deadline_id,
+		    t.village_id, t.due, digest_last, g.households,
+		    cardinality(g.households) + g.tasks,
+		    CASE WHEN g.level > 0 THEN ARRAY(SELECT
+			jsonb_array_elements_text(l->'recipients') FROM
+			jsonb_array_elements(p->'parties'->t.party->'ladder') l
+			WHERE (l->>'level')::int = g.level)
+		    ELSE ARRAY(SELECT jsonb_array_elements_text(
+			p->'parties'->t.party->'overdue')) END,
+		    digest_last < caught,
+		    CASE WHEN digest_last < caught THEN
+			extract(epoch FROM now_at - digest_last)::bigint
+		    ELSE 0 END,
+		    ci.title_zh,
+		    format('【每日汇总】%s：%s仍有逾期未完成：%s。', vl.name,
+			fupin.party_name(t.party, true), g.text_zh),
+		    format('[Daily digest] %s: still overdue for %s: %s.',
+			vl.name, fupin.party_name(t.party, false), g.text_en)
+		FROM todo t
+		JOIN per_group g ON g.village_id = t.village_id AND
+		    g.party = t.party
+		JOIN fupin.calendar_item ci
+		    ON ci.campaign_id = c AND ci.item_id = t.deadline_id
+		JOIN fupin.village vl ON vl.village_id = t.village_id
+		ORDER BY t.village_id, t.party
+		ON CONFLICT (alert_key) DO NOTHING
+		RETURNING alert_id
+	)
+	SELECT coalesce(array_agg(alert_id ORDER BY alert_id), '{}') INTO more
+	FROM ins;
+	ids := ids || more;
+
+	-- 3. At the lock: what only data entry could have moved and is still
+	-- open, once, as the township's exception list (not daily digests
+	-- that nobody can act on).
+	IF now_at >= lock_at AND lock_id IS NOT NULL THEN
+		WITH open AS (
+			SELECT wi.village_id, wi.household_id,
+			    fupin.title_part(sr.title, true) AS step_zh,
+			    fupin.title_part(sr.title, false) AS step_en
+			FROM fupin.workflow_instance wi
+			JOIN fupin.state_rule sr USING (campaign_id, workflow,
+			    state)
+			WHERE wi.campaign_id = c AND NOT wi.closed AND
+			    sr.stops_at_lock AND wi.entered_at <= lock_at
+		), per_step AS (
+			SELECT o.village_id, o.step_zh, o.step_en,
+			    coalesce(array_agg(DISTINCT o.household_id) FILTER
+				(WHERE o.household_id IS NOT NULL), '{}') AS hh,
+			    count(*) FILTER (WHERE o.household_id IS NULL)
+				AS tasks
+			FROM open o
+			GROUP BY o.village_id, o.step_zh, o.step_en
+		), per_village AS (
+			SELECT s.village_id, vl.name,
+			    string_agg(s.step_zh || (cardinality(s.hh) +
+				s.tasks) || CASE WHEN s.tasks > 0 THEN '项'
+				ELSE '户' END || CASE WHEN cardinality(s.hh) > 0
+				THEN '（' || fupin.household_list(s.hh, true) ||
+				'）' ELSE '' END, '，' ORDER BY s.step_zh)
+				AS text_zh,
+			    string_agg(s.step_en || ' ' || (cardinality(s.hh)
+				+ s.tasks) || CASE WHEN cardinality(s.hh) > 0
+				THEN ' (' || fupin.household_list(s.hh, false) ||
+				')' ELSE '' END, ', ' ORDER BY s.step_en)
+				AS text_en,
+			    sum(cardinality(s.hh) + s.tasks)::int AS n
+			FROM per_step s
+			JOIN fupin.village vl USING (village_id)
+			GROUP BY s.village_id, vl.name
+		), ins AS (
+			INSERT INTO fupin.alert (alert_key, kind, level,
+			    campaign_id, deadline_id, village_id, due, fire_at,
+			    households, count, recipients, late, late_seconds,
+			    title, text_zh, text_en)
+			SELECT format('%s:%s::exception:x:%s', c, lock_id,
+			    extract(epoch FROM lock_at)::bigint), 'exception', 0,
+			    c, lock_id, NULL, lock_at, lock_at,
+			    (SELECT coalesce(array_agg(DISTINCT o.household_id
+				ORDER BY o.household_id) FILTER (WHERE
+				o.household_id IS NOT NULL), '{}') FROM open o),
+			    (SELECT sum(n) FROM per_village),
+			    ARRAY(SELECT jsonb_array_elements_text(
+				p->'exception')),
+			    lock_at < caught,
+			    CASE WHEN lock_at < caught THEN
+				extract(epoch FROM now_at - lock_at)::bigint
+			    ELSE 0 END,
+			    ci.title_zh,
+			    format('【例外清单】%s数据录入已截止，以下%s未完成，无法再录入，请镇扶贫办核实说明：%s。',
+				fupin.day_text(lock_at, true, cyear),
+				(SELECT concat_ws('、', nullif(count(DISTINCT
+				    o.household_id), 0) || '户', nullif(count(*)
+				    FILTER (WHERE o.household_id IS NULL), 0) ||
+				    '项') FROM open o),
+				(SELECT string_agg(v.name || '：' || v.text_zh,
+				    '；' ORDER BY v.village_id) FROM per_village v)),
+			    format('[Exception list] Data entry closed %s; %s item(s) were left unfinished and can no longer be entered: %s.',
+				fupin.day_text(lock_at, false, cyear),
+				(SELECT sum(n) FROM per_village),
+				(SELECT string_agg(v.name || ': ' || v.text_en,
+				    '; ' ORDER BY v.village_id) FROM per_village v))
+			FROM fupin.calendar_item ci
+			WHERE ci.campaign_id = c AND ci.item_id = lock_id
+			AND EXISTS (SELECT 1 FROM open)
+			AND NOT EXISTS (SELECT 1 FROM fupin.alert a WHERE
+			    a.alert_key = format('%s:%s::exception:x:%s', c,
+			    lock_id, extract(epoch FROM lock_at)::bigint))
+			ON CONFLICT (alert_key) DO NOTHING
+			RETURNING alert_id
+		)
+		SELECT coalesce(array_agg(alert_id), '{}') INTO more FROM ins;
+		ids := ids || more;
+	END IF;
+
 	PERFORM pg_notify('fupin_alert', x::text) FROM unnest(ids) AS x;
 
 	-- The next moment anything can fall due, for every village whether
 	-- or not it has open work now (work may be proposed later): calendar
-	-- dues and extensions, minus reminders, plus the ladder; and the next
-	-- digest while anything is overdue.
+	-- dues and extensions, minus reminders, plus every party's ladder;
+	-- the lock; and the next digest while anything is overdue.
 	WITH dues AS (
 		SELECT ci.due FROM fupin.calendar_item ci
 		WHERE ci.campaign_id = c AND EXISTS (SELECT 1 FROM
 		    fupin.state_rule sr WHERE sr.campaign_id = c AND
-		    sr.leave_by = ci.item_id)
+		    ci.item_id = ANY (sr.owes))
 		UNION
 		SELECT e.until FROM fupin.extension e WHERE e.campaign_id = c
 	), cand AS (
@@ -228,7 +483,10 @@ BEGIN
 		UNION ALL
 		SELECT dues.due + make_interval(secs =>
 		    (l->>'delay')::double precision)
-		FROM dues, jsonb_array_elements(p->'ladder') l
+		FROM dues, jsonb_each(p->'parties') pt,
+		    jsonb_array_elements(pt.value->'ladder') l
+		UNION ALL
+		SELECT lock_at
 		UNION ALL
 		SELECT (((now_at AT TIME ZONE 'Asia/Shanghai')::date +
 		    CASE WHEN (now_at AT TIME ZONE 'Asia/Shanghai')::time <
@@ -237,7 +495,8 @@ BEGIN
 		WHERE EXISTS (SELECT 1 FROM fupin.instance_due d
 		    WHERE d.campaign_id = c)
 	)
-	SELECT min(at) INTO next_at FROM cand WHERE at > now_at;
+	SELECT min(at) INTO next_at FROM cand WHERE at > now_at AND
+	    at < 'infinity';
 
 	RETURN jsonb_build_object('created', cardinality(ids), 'ids', to_jsonb(ids),
 	    'next_at', next_at);
@@ -269,8 +528,12 @@ BEGIN
 		    p->>'deadline'));
 	END IF;
 	IF until_at <= ci.due THEN
-		RETURN fupin.refuse('usage', format('%s is due %s; an extension '
-		    'must end after that', ci.item_id, fupin.local_text(ci.due)));
+		RETURN fupin.refuse('usage', format('%s is due %s (%s); an '
+		    'extension must end after that, not %s (%s)', ci.item_id,
+		    fupin.day_text(ci.due, true, fupin.campaign_year(c)),
+		    fupin.local_text(ci.due),
+		    fupin.day_text(until_at, true, fupin.campaign_year(c)),
+		    fupin.local_text(until_at)));
 	END IF;
 	IF nullif(btrim(coalesce(p->>'reason', '')), '') IS NULL THEN
 		RETURN fupin.refuse('usage', 'an extension needs a reason');

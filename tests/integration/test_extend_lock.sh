@@ -88,9 +88,10 @@ while [[ $DAY < 2019-10-28 ]]; do
 	fi
 	if [ "$DAY" = 2019-10-24 ]; then
 		A=$(req status V1)
+		# still in draft, H1 owes stage 3 next (due 10-26)
 		expect_eq "10-24 (lapsed): V1 overdue again, the extension no longer listed" \
-			"$(jv "$A" '[j["villages"][0]["overdue"], j["villages"][0]["extensions"], j["villages"][0]["next_deadline"]]')" \
-			'[1, [], null]'
+			"$(jv "$A" '[j["villages"][0]["overdue"], j["villages"][0]["extensions"], j["villages"][0]["next_deadline"]["id"]]')" \
+			'[1, [], "stage3"]'
 		expect_eq "10-24 OVERDUE V1: H1, due the extended moment" \
 			"$(jv "$(req overdue V1)" '[[i["household"], i["deadline"], i["due"], i["extended_until"]] for i in j["items"]]')" \
 			'[["H1", "stage2", "2019-10-24T00:00:00+08:00", "2019-10-24T00:00:00+08:00"]]'
@@ -114,11 +115,17 @@ clock_set 2019-11-28T00:00:00+08:00
 as_township
 expect_code "11-28 00:00: propose is locked" locked advance H4 exit propose
 expect_match "locked: says when data entry closed" "$(jv "$A" 'j["message"]')" '2019-11-2[78]'
-expect_code "11-28: withdraw is data entry: locked" locked advance H2 exit withdraw 情况有变
+expect_code "11-28: propose is data entry: locked" locked advance H4 exit propose
 expect_eq "locked events changed nothing" \
 	"$(t_psql -c "SELECT string_agg(household_id || ':' || state, ',' ORDER BY household_id) FROM fupin.workflow_instance WHERE workflow = 'exit'")" \
 	"H1:draft,H2:draft,H3:draft"
-expect_code "11-28: EXTEND still works for the township" ok extend V2 stage2 2019-12-01T00:00+08:00 补录材料
+# The lock stops data entry only: a withdrawal with its reason is not.
+expect_code "11-28: withdraw (with a reason) is not data entry" ok advance H2 exit withdraw 情况有变
+expect_eq "the withdrawal is recorded" \
+	"$(t_psql -c "SELECT state FROM fupin.workflow_instance WHERE workflow = 'exit' AND household_id = 'H2'")" withdrawn
+# A bare date is the end of that day, as "by" in calendar.conf.
+expect_code "11-28: EXTEND still works for the township (a bare date)" ok extend V2 stage2 2019-12-01 补录材料
+expect_eq "EXTEND 2019-12-01 runs until Dec 1 24:00" "$(jv "$A" 'j["until"]')" "2019-12-02T00:00:00+08:00"
 
 as_village
 expect_code "village after the lock: publish is locked" locked advance H1 exit publish

@@ -77,7 +77,7 @@ PY
 run fc status
 expect_eq "status: exit 0" "$RC" 0
 expect_match "status: header in order" "$(head -1 <<<"$OUT")" '^VILLAGE +NAME +exit +OVERDUE +NEXT DEADLINE$'
-expect_match "status: V01 row" "$(grep '^V01' <<<"$OUT")" '^V01 +勐戛村 +draft 1, village_notice 1 +1 +stage3 by 2019-10-26 00:00'
+expect_match "status: V01 row" "$(grep '^V01' <<<"$OUT")" '^V01 +勐戛村 +draft 1, village_notice 1 +1 +stage3 by 10月25日24时'
 expect_match "status: V03 row (Latin name)" "$(grep '^V03' <<<"$OUT")" '^V03 +Mangga +- +0 +-$'
 aligned "status" "$OUT"
 [[ $OUT == *$'\033'* ]] && t_fail "status: colour into a pipe" || t_ok "status: no colour into a pipe"
@@ -85,7 +85,7 @@ aligned "status" "$OUT"
 # ---- OVERDUE -------------------------------------------------------------------------
 run fc overdue
 expect_match "overdue: header" "$(head -1 <<<"$OUT")" '^HOUSEHOLD +VILLAGE +WORKFLOW +STATE +DEADLINE +DUE$'
-expect_match "overdue: H002" "$OUT" $'\nH002 +V01 +exit +draft +stage2 +2019-10-21 00:00\n'
+expect_match "overdue: H002" "$OUT" $'\nH002 +V01 +exit +draft +stage2 +10月20日24时\n'
 expect_match "overdue: count line" "$(tail -1 <<<"$OUT")" '^2 overdue$'
 aligned "overdue" "$OUT"
 run fc overdue V03
@@ -108,7 +108,7 @@ expect_match "alerts: a village with its Chinese name" "$OUT" 'V0[12] (勐戛村
 aligned "alerts" "$OUT"
 run fc calendar
 expect_match "calendar: now" "$(head -1 <<<"$OUT")" '^now: 2019-10-22 00:00$'
-expect_match "calendar: stage2 overdue" "$OUT" $'\nstage2 +stage +overdue +2019-10-11 00:00 +2019-10-21 00:00 +第二阶段'
+expect_match "calendar: stage2 overdue" "$OUT" $'\nstage2 +stage +overdue +2019-10-11 00:00 +10月20日24时 +第二阶段'
 aligned "calendar" "$OUT"
 run fc help
 expect_match "help: the role" "$(head -1 <<<"$OUT")" '^your role: admin'

@@ -123,7 +123,8 @@ expect_eq "JSON values" \
 	'["reminder", 0, "stage1", "2019-10-11T00:00:00+08:00", "V01", [], 1, ["village_team"], false]'
 expect_eq "JSON id is the alert's" "$(jv "$J" 'j["id"]')" \
 	"$(t_psql -c "SELECT alert_id FROM fupin.alert WHERE fire_at = '2019-10-04T20:00+08'")"
-expect_match "text is Chinese by default" "$(jv "$J" 'j["text"]')" '^【提醒】勐戛村：“第一阶段.*”将于2019-10-11 00:00截止'
+expect_match "text is Chinese by default, the date as the plan says it" "$(jv "$J" 'j["text"]')" '^【提醒】勐戛村：“第一阶段.*”将于10月10日24时截止，村工作队尚未完成：未成立1项。$'
+expect_eq "the JSON keeps the exact instant" "$(jv "$J" '[j["due"], j["due_text"], j["party"]]')" '["2019-10-11T00:00:00+08:00", "10月10日24时", "village"]'
 
 # -- a failing command: growing backoff, last_error, then fixed by SIGHUP
 conf "$T/fail.sh"
@@ -191,7 +192,7 @@ reload
 wait_sql 15 "SELECT bool_and(delivered_at IS NOT NULL) FROM fupin.alert" &&
 	t_ok "after the hang: delivered" || t_fail "hung alerts never delivered"
 EN=$(grep '"kind": *"overdue"' "$T/good.log" | head -1)
-expect_match "alerts.language = en: English text" "$(jv "$EN" 'j["text"]')" '^\[Overdue\] 勐戛村: "Stage 1: .*" was due 2019-10-11 00:00; 1 item\(s\) still open\.$'
+expect_match "alerts.language = en: English text" "$(jv "$EN" 'j["text"]')" '^\[Overdue\] 勐戛村: "Stage 1: .*" was due Oct 10 24:00; still open for the village work team: not yet set up 1\.$'
 EN=$(grep '"kind": *"escalation"' "$T/good.log" | head -1)
 expect_match "escalation text names the level and recipient" "$(jv "$EN" 'j["text"]')" '^\[Escalation 1 to township_office\]'
 expect_eq "escalation recipients" "$(jv "$EN" 'j["recipients"]')" '["township_office"]'

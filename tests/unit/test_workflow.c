@@ -23,7 +23,7 @@
 /* The calendar ids of workflows/2019/calendar.conf. */
 static const char *const calendar_ids[] = { "stage1", "stage2", "stage3",
 	"stage4", "stage5", "survey", "lock", "analysis", "verification",
-	"correction", "recheck", "summary" };
+	"correction", "recheck", "summary", "city_confirm" };
 
 static int
 deadline_exists(const char *id, void *arg)
@@ -252,7 +252,16 @@ check_ladder(const struct wf *w, const char *end)
 		assert_non_null(st->leave_by);
 		assert_string_equal(st->leave_by, deadlines[i][1]);
 	}
-	assert_null(wf_state_find(w, "city_request")->leave_by);
+	/* The city answers before the lock (issue 10). */
+	assert_string_equal(wf_state_find(w, "city_request")->leave_by,
+	    "city_confirm");
+	/* The lock stops data entry only: reviews, the city's answer and
+	 * withdrawals follow their own deadlines. */
+	assert_false(wf_event_find(w, "approve", "township_review")->data_entry);
+	assert_false(wf_event_find(w, "reject", "township_review")->data_entry);
+	assert_false(wf_event_find(w, "confirm", "city_request")->data_entry);
+	assert_false(wf_event_find(w, "withdraw", "draft")->data_entry);
+	assert_true(wf_event_find(w, "publish", "draft")->data_entry);
 	/* Notices last notice_min_days; leaving them forward checks it. */
 	assert_int_equal(wf_state_find(w, "village_notice")->min_days, 5);
 	assert_int_equal(wf_state_find(w, "township_notice")->min_days, 5);
@@ -447,6 +456,54 @@ test_other_workflows(void **state)
 	    "city_reviewed")->data_entry);
 	assert_true(wf_event_find(wf_find(set, "marginal"), "list",
 	    "surveyed")->data_entry);
+}
+
+/* What each state owes, who must act, whether the lock stops it: derived
+ * from the graph, never listed in code. */
+static void
+check_duty(const struct wf *w, const char *state, const char *owes,
+    const char *party, int stops)
+{
+	struct wf_duty d;
+	char got[256] = "";
+
+	wf_state_duty(w, wf_state_find(w, state), &d);
+	for (size_t i = 0; i < d.nowes; i++) {
+		if (i > 0)
+			strcat(got, " ");
+		strcat(got, d.owes[i]);
+	}
+	if (strcmp(got, owes) != 0 || strcmp(d.party, party) != 0 ||
+	    d.stops_at_lock != stops)
+		fail_msg("%s.%s: owes '%s' party %s stops %d; want '%s' %s %d",
+		    w->name, state, got, d.party, d.stops_at_lock, owes, party,
+		    stops);
+}
+
+static void
+test_duties(void **state)
+{
+	const struct wf_set *set = *state;
+	const struct wf *x = wf_find(set, "exit");
+
+	check_duty(x, "draft", "stage2 stage3 stage4 stage5 city_confirm",
+	    "village", 1);
+	check_duty(x, "village_notice", "stage3 stage4 stage5 city_confirm",
+	    "village", 1);
+	check_duty(x, "township_review", "stage4 stage5 city_confirm",
+	    "township", 0);
+	check_duty(x, "township_notice", "stage5 city_confirm", "township", 1);
+	check_duty(x, "city_request", "city_confirm", "city", 0);
+	check_duty(x, "exited", "", "village", 0);
+	check_duty(wf_find(set, "rectify"), "found",
+	    "verification correction recheck", "village", 0);
+	check_duty(wf_find(set, "rectify"), "corrected", "recheck", "city", 0);
+	check_duty(wf_find(set, "member"), "reported", "lock", "village", 1);
+	check_duty(wf_find(set, "member"), "entered", "", "village", 0);
+	check_duty(wf_find(set, "marginal"), "village_list", "survey",
+	    "township", 1);
+	check_duty(wf_find(set, "marginal"), "township_collected", "survey",
+	    "city", 0);
 }
 
 static void
@@ -706,6 +763,7 @@ main(void)
 		cmocka_unit_test(test_inclusion_exact),
 		cmocka_unit_test(test_other_workflows),
 		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_duties),
 		cmocka_unit_test(test_guards),
 		cmocka_unit_test(test_notice_override),
 		cmocka_unit_test(test_dot),
