@@ -162,7 +162,7 @@ UNION ALL
 SELECT NULL, sum(found)::bigint, sum(verified)::bigint,
     sum(corrected)::bigint, sum(rechecked)::bigint, sum(dismissed)::bigint,
     sum(remaining)::bigint
-FROM per WHERE v IS NULL
+FROM per HAVING v IS NULL
 ORDER BY 1 NULLS LAST
 $$;
 
