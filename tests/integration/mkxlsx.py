@@ -17,6 +17,7 @@ its reference ("AB12"), so rows with gaps test the reader's references.
 """
 import argparse
 import csv
+import datetime
 import re
 import sys
 import zipfile
@@ -55,6 +56,8 @@ def main():
     ap.add_argument("--cell", action="append", default=[])
     ap.add_argument("--first-sheet")
     ap.add_argument("--skip-row", type=int, action="append", default=[])
+    ap.add_argument("--serial-dates", action="store_true",
+                    help="YYYY-MM-DD cells as Excel serial day numbers")
     a = ap.parse_args()
 
     with open(a.src, encoding="utf-8-sig", newline="") as f:
@@ -66,7 +69,12 @@ def main():
         for c, v in enumerate(row):
             if v == "":
                 continue
-            if a.numbers and re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?", v):
+            if a.serial_dates and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", v):
+                d = datetime.date.fromisoformat(v)
+                base = datetime.date(1904, 1, 1) if a.date1904 else \
+                    datetime.date(1899, 12, 30)  # 1900 system past Feb 28
+                cells[(r, c)] = ("n", str((d - base).days))
+            elif a.numbers and re.fullmatch(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?", v):
                 cells[(r, c)] = ("n", v)
             else:
                 cells[(r, c)] = ("s", v)
