@@ -66,7 +66,7 @@ usage(FILE *out)
 	fputs("usage: fupinctl [-s SOCKET | -a ADDRESS:PORT] [-c FILE] [--json] "
 	      "VERB [ARGS...]\n"
 	      "       fupinctl -c FILE import villages|households|members "
-	      "FILE.csv\n"
+	      "FILE.csv|FILE.xlsx|FILE.xls [--sheet NAME]\n"
 	      "       fupinctl -c FILE report [--html FILE] [--csv FILE] "
 	      "[--summary]\n"
 	      "       fupinctl new-token\n"

@@ -187,10 +187,13 @@ deadline_alert_params(void)
 	    ladder_json(cfg->ladder_city, cfg->nladder_city));
 	snprintf(digest, sizeof(digest), "%02d:%02d", cfg->digest_minute / 60,
 	    cfg->digest_minute % 60);
-	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:[s]}",
+	/* Never swept yet (a standby): null, which the sweep reads as
+	 * -infinity; INT64_MIN has no date to format. */
+	return json_pack("{s:s, s:s, s:s?, s:o, s:s, s:o, s:[s]}",
 	    "campaign", fupind->campaign->name, "now",
 	    moment(clock_now(fupind->clock), now), "caught_up_at",
-	    moment(caught_up_at, caught), "reminders", reminders,
+	    caught_up_at == INT64_MIN ? NULL : moment(caught_up_at, caught),
+	    "reminders", reminders,
 	    "digest_at", digest, "parties", parties, "exception",
 	    "township_office");
 }

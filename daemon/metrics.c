@@ -112,6 +112,7 @@ static const struct {
 	{ "alerts_sent", "kind", NULL },
 	{ "alerts", "kind", "state" },
 	{ "overdue_households", "deadline", NULL },
+	{ "problems", "village", "figure" },
 	{ "auth", "result", NULL },
 	{ "http_requests", "path", NULL },
 	{ "sweeps", "result", NULL },
@@ -142,7 +143,8 @@ put_labels(FILE *out, const char *metric, const char *label)
 			first = label_names[i].first;
 			second = label_names[i].second;
 		}
-	slash = second ? strchr(label, '/') : NULL;
+	/* the last slash: a village id may hold one */
+	slash = second ? strrchr(label, '/') : NULL;
 	fprintf(out, "{%s=\"", first);
 	put_label_value(out, label, slash ? (size_t)(slash - label) :
 					   strlen(label));
@@ -239,10 +241,17 @@ static const char refresh_sql[] =
     "     THEN 'delivered' WHEN attempts > 0 THEN 'retrying' "
     "     ELSE 'pending' END AS k, count(*) AS n FROM fupin.alert "
     "   WHERE campaign_id = $1 AND ($3::text IS NULL OR village_id = $3) "
-    "   GROUP BY 1) a), '{}'))::text";
+    "   GROUP BY 1) a), '{}'), "
+    "'problems', coalesce((SELECT json_object_agg(f.village_id || '/' || "
+    "  x.k, x.n) FROM fupin.problem_figures($1) f CROSS JOIN LATERAL "
+    "  (VALUES ('found', f.found), ('verified', f.verified), "
+    "   ('corrected', f.corrected), ('rechecked', f.rechecked), "
+    "   ('dismissed', f.dismissed), ('left', f.remaining)) x(k, n) "
+    "   WHERE f.village_id IS NOT NULL AND "
+    "     ($3::text IS NULL OR f.village_id = $3)), '{}'))::text";
 
 const char *const metrics_campaign_gauges[] = { "overdue_households",
-	"alerts", NULL };
+	"alerts", "problems", NULL };
 
 const char *
 metrics_village_sql(void)
@@ -306,6 +315,8 @@ refresh_done(const PGresult *res, const char *err, void *arg)
 	    (root = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) != NULL) {
 		apply_group(root, "overdue", "overdue_households");
 		apply_group(root, "alerts", "alerts");
+		/* The rectification's figures (fupin.problem_figures). */
+		apply_group(root, "problems", "problems");
 		json_decref(root);
 	} else if (res != NULL)
 		log_warnx("metrics: refresh failed: %s",
