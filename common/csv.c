@@ -190,3 +190,31 @@ csv_line_at(const char *buf, size_t len, size_t off)
 	}
 	return line;
 }
+
+int
+csv_is_formula(const char *s)
+{
+	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
+void
+csv_write_field(FILE *f, const char *s)
+{
+	int formula = csv_is_formula(s);
+
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		if (formula)
+			fputc('\'', f);
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}

@@ -12,6 +12,7 @@
 #define FUPIN_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Bounds on hostile input. */
 #define CSV_MAX_FIELDS 1024
@@ -58,5 +59,17 @@ void csv_free(struct csv *);
 /* The editor line of byte offset off in buf, counting line ends the way
  * the reader does (used to place encoding errors). */
 int csv_line_at(const char *buf, size_t len, size_t off);
+
+/*
+ * Writing. A text field that a spreadsheet would take for a formula
+ * (starting with =, +, -, @, a tab or a carriage return: "=HYPERLINK(...)"
+ * in a village name) is written as text, with a single quote in front, as
+ * OWASP advises for CSV injection; then it is quoted per RFC 4180 when it
+ * holds a comma, a quote or a line break. Numbers the program formats
+ * itself are written directly, not through these.
+ */
+/* 1 when s would be read as a formula. */
+int csv_is_formula(const char *s);
+void csv_write_field(FILE *, const char *s);
 
 #endif

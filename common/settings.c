@@ -44,8 +44,9 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	[SET_CONTROL_SOCKET_MODE] = { "control.socket_mode", SETTING_MODE,
 	    "0660", 0, 0, 0777, NULL, "permissions of the socket file (octal)" },
 	[SET_CONTROL_MAX_CLIENTS] = { "control.max_clients", SETTING_INT,
-	    "64", 1, 1, 100000, NULL,
-	    "connections served at once; the excess is refused" },
+	    "1024", 1, 1, 100000, NULL,
+	    "connections served at once on the socket and the TCP listener; "
+	    "the excess is answered busy" },
 	[SET_CONTROL_IDLE_TIMEOUT] = { "control.idle_timeout", SETTING_DURATION,
 	    "5m", 1, 1, 86400, NULL,
 	    "a client silent this long is disconnected" },
@@ -57,10 +58,40 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	    "optional TCP listener \"127.0.0.1:7070\" requiring AUTH; empty: off" },
 	[SET_CONTROL_HTTP] = { "control.http", SETTING_STRING,
 	    "", 0, 0, 0, NULL,
-	    "optional HTTP listener for /metrics and /healthz; empty: off" },
+	    "optional HTTP listener for /metrics, /healthz and the web "
+	    "pages; empty: off" },
 	[SET_CONTROL_LISTEN_REMOTE] = { "control.listen_remote", SETTING_ENUM,
 	    "no", 0, 0, 0, no_yes,
 	    "\"yes\": listen and http may use a non-loopback address" },
+	[SET_CONTROL_MAX_PER_USER] = { "control.max_per_user", SETTING_INT,
+	    "32", 1, 1, 100000, NULL,
+	    "connections at once of one principal with a role (a Unix user, "
+	    "a token)" },
+	[SET_CONTROL_MAX_ANONYMOUS] = { "control.max_anonymous", SETTING_INT,
+	    "64", 1, 0, 100000, NULL,
+	    "connections at once without a role (Unix users not in access, "
+	    "TCP clients before AUTH); the rest of max_clients is kept for "
+	    "principals with a role" },
+	[SET_CONTROL_MAX_ANONYMOUS_PER_PEER] = {
+	    "control.max_anonymous_per_peer", SETTING_INT, "8", 1, 0, 100000,
+	    NULL, "connections at once without a role from one Unix user or "
+	    "one address" },
+	[SET_CONTROL_AUTH_TIMEOUT] = { "control.auth_timeout",
+	    SETTING_DURATION, "10s", 1, 1, 3600, NULL,
+	    "a connection without a role is closed this long after it "
+	    "connected, whatever it sends" },
+	[SET_CONTROL_REQUEST_TIMEOUT] = { "control.request_timeout",
+	    SETTING_DURATION, "25s", 1, 1, 3600, NULL,
+	    "a request not answered this long after it arrived is answered "
+	    "timeout and its connection closed" },
+	[SET_CONTROL_HTTP_MAX_CLIENTS] = { "control.http_max_clients",
+	    SETTING_INT, "64", 1, 1, 100000, NULL,
+	    "connections to the HTTP listener at once; beyond it new ones "
+	    "wait in the kernel's queue" },
+	[SET_CONTROL_METRICS_REMOTE] = { "control.metrics_remote",
+	    SETTING_ENUM, "no", 1, 0, 0, no_yes,
+	    "\"yes\": /metrics shows the campaign's township-wide figures "
+	    "to non-loopback peers too" },
 
 	[SET_CLOCK_MODE] = { "clock.mode", SETTING_ENUM,
 	    "real", 0, 0, 0, clock_modes,

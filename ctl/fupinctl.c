@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <locale.h>
 #include <poll.h>
 #include <stdio.h>
@@ -27,6 +28,37 @@
 #include "util.h"
 
 #define MAX_ANSWER (64 * 1024 * 1024)
+#define DEFAULT_TIMEOUT 30
+
+static int timeout_seconds = DEFAULT_TIMEOUT;
+
+/* Connecting, sending and reading the answer take at most -T seconds: a
+ * daemon that hangs (or a full listen queue) never hangs a script. */
+static void
+timeout_handler(int sig)
+{
+	static const char msg[] = "fupinctl: no answer from fupind in time "
+				  "(-T SECONDS)\n";
+	ssize_t n = write(2, msg, sizeof(msg) - 1);
+
+	(void)n;
+	(void)sig;
+	_exit(EXIT_CANNOT_ASK);
+}
+
+static int
+parse_timeout(const char *s, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || n < 1 || n > 86400)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
 
 static void
 usage(FILE *out)
@@ -34,7 +66,7 @@ usage(FILE *out)
 	fputs("usage: fupinctl [-s SOCKET | -a ADDRESS:PORT] [-c FILE] [--json] "
 	      "VERB [ARGS...]\n"
 	      "       fupinctl -c FILE import villages|households|members "
-	      "FILE.csv\n"
+	      "FILE.csv|FILE.xlsx|FILE.xls [--sheet NAME]\n"
 	      "       fupinctl -c FILE report [--html FILE] [--csv FILE] "
 	      "[--summary]\n"
 	      "       fupinctl new-token\n"
@@ -54,9 +86,17 @@ usage(FILE *out)
 	      "  alerts [N]                the last N alerts\n"
 	      "  help [VERB]               every verb your role may use, or "
 	      "one verb's usage\n"
+	      "  help advance [HOUSEHOLD]  the workflows and their events, or "
+	      "what a household\n"
+	      "                            may do now\n"
 	      "  member HOUSEHOLD add|remove ...\n"
 	      "                            a birth, marriage or death in a household\n"
 	      "  problems [VILLAGE]        the data-quality problem list (analyze: run it)\n"
+	      "  list KIND [VILLAGE] [--format csv|html|xlsx] [-o FILE]\n"
+	      "                            a document: village-notice, township-notice,\n"
+	      "                            exit-request, inclusion, marginal, monitoring, problems\n"
+	      "  tables [VILLAGE] [--format html|xlsx|csv] [-o DIR]\n"
+	      "                            the verification tables (对照表), a household a page\n"
 	      "  ping, now, metrics, extend, clock, config (see help)\n"
 	      "\n"
 	      "A village team: `fupinctl overdue` lists your late households; "
@@ -75,6 +115,8 @@ usage(FILE *out)
 	      "               or --token-file FILE\n"
 	      "  -c FILE      fupind.conf to read the socket and database from\n"
 	      "  --json       print the raw JSON answer, for scripts\n"
+	      "  -T SECONDS   give up when no answer came in time (default "
+	      "30; $FUPIN_TIMEOUT)\n"
 	      "  -V, -h       version, this help\n"
 	      "Colour only on a terminal, never with NO_COLOR set.\n"
 	      "Exit status: 0 ok, 1 the daemon refused (error answer), 2 could "
@@ -241,8 +283,10 @@ authenticate(int fd, const char *token_file)
 	line = xasprintf("AUTH %s\n", token);
 	explicit_bzero(token, strlen(token));
 	free(token);
-	if (send_all(fd, line, strlen(line)) < 0 ||
-	    (answer = read_line(fd)) == NULL) {
+	/* A refused connection's one-line answer (busy) may be waiting even
+	 * when sending failed: read it either way. */
+	(void)send_all(fd, line, strlen(line));
+	if ((answer = read_line(fd)) == NULL) {
 		explicit_bzero(line, strlen(line));
 		free(line);
 		fprintf(stderr, "fupinctl: the daemon closed the connection "
@@ -272,6 +316,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "token-file", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -286,7 +331,13 @@ main(int argc, char **argv)
 	json_error_t jerr;
 
 	setlocale(LC_CTYPE, "C.UTF-8");
-	while ((ch = getopt_long(argc, argv, "+s:c:a:t:jhV", longopts, NULL)) !=
+	if (getenv("FUPIN_TIMEOUT") != NULL &&
+	    parse_timeout(getenv("FUPIN_TIMEOUT"), &timeout_seconds) < 0) {
+		fprintf(stderr, "fupinctl: FUPIN_TIMEOUT wants seconds, 1 to "
+				"86400\n");
+		return EXIT_CANNOT_ASK;
+	}
+	while ((ch = getopt_long(argc, argv, "+s:c:a:t:T:jhV", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 's':
@@ -300,6 +351,13 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			token_file = optarg;
+			break;
+		case 'T':
+			if (parse_timeout(optarg, &timeout_seconds) < 0) {
+				fprintf(stderr, "fupinctl: -T wants seconds, "
+						"1 to 86400\n");
+				return EXIT_CANNOT_ASK;
+			}
 			break;
 		case 'j':
 			json = 1;
@@ -358,6 +416,8 @@ main(int argc, char **argv)
 		free(conf_sock);
 		return EXIT_CANNOT_ASK;
 	}
+	signal(SIGALRM, timeout_handler);
+	alarm((unsigned)timeout_seconds);
 	fd = address ? connect_tcp(address) : connect_socket(sock);
 	free(conf_sock);
 	if (fd < 0) {
@@ -369,14 +429,21 @@ main(int argc, char **argv)
 		close(fd);
 		return EXIT_CANNOT_ASK;
 	}
-	if (send_all(fd, request, strlen(request)) < 0 ||
-	    (answer_text = read_line(fd)) == NULL) {
+	if (strcasecmp(argv[0], "list") == 0 || strcasecmp(argv[0], "tables") == 0) {
+		free(request);
+		rc = docs_main(fd, argc, argv);
+		close(fd);
+		return rc;
+	}
+	(void)send_all(fd, request, strlen(request));
+	if ((answer_text = read_line(fd)) == NULL) {
 		fprintf(stderr, "fupinctl: the daemon closed the connection "
 				"without an answer\n");
 		free(request);
 		close(fd);
 		return EXIT_CANNOT_ASK;
 	}
+	alarm(0);
 	free(request);
 	close(fd);
 	answer = json_loads(answer_text, 0, &jerr);

@@ -20,6 +20,9 @@
 void output_answer(FILE *, const char *verb, json_t *answer, int colour);
 /* Display width of UTF-8 text in terminal columns (CJK counts 2). */
 int output_width(const char *);
+/* The width tables must fit when printed to fp: $COLUMNS, else the
+ * terminal's width, else 80. */
+int output_columns(FILE *fp);
 
 /*
  * fupind.conf's settings with the daemon's defaults (common/settings.c).
@@ -41,6 +44,9 @@ json_t *campaign_context(const struct settings *);
 
 /* fupinctl report [--html FILE] [--csv FILE] [--summary] (report.c). */
 int report_main(const char *config_path, int argc, char **argv);
+
+/* fupinctl list / tables over the connection fd (docs.c). */
+int docs_main(int fd, int argc, char **argv);
 
 /* fupinctl new-token: a fresh token and its yescrypt hash for the
  * access list. */

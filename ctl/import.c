@@ -1,23 +1,30 @@
 /*
- * fupinctl import villages|households|members FILE.csv
+ * fupinctl import villages|households|members FILE.csv|FILE.xlsx|FILE.xls
  *
  * Owns the way register data comes in from spreadsheets: reading the file
- * (UTF-8 with or without BOM, else GB18030 through iconv), mapping English
- * or Chinese headers onto the columns of CONTRACT.md, checking every row,
+ * (CSV in UTF-8 with or without BOM, else GB18030 through iconv; or the
+ * first worksheet of a workbook through sheet.c, each cell turned into the
+ * text a CSV would hold by what its column means), mapping English or
+ * Chinese headers (the spellings of the campaign's columns.conf) onto the
+ * columns of CONTRACT.md, checking every row,
  * and loading the file in one transaction: COPY into a TEMP staging table,
  * then the set-based functions of sql/003_import.sql check what only the
  * database knows (unknown villages, people already in another household)
  * and upsert with an audit row per change.
  *
  * All or nothing: every bad line is reported as FILE:LINE: column NAME:
- * reason, and if there is any, nothing is written. Blocking libpq is fine
- * here: this is a command, not the daemon's loop.
+ * reason (FILE:SHEET:ROW: column NAME at CELL: reason for a workbook),
+ * and if there is any, nothing is written. The database's checks run in
+ * the same pass over every row that C found good, so one run lists every
+ * bad line. Blocking libpq is fine here: this is a command, not the
+ * daemon's loop.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,13 +37,16 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "cfgfile.h"
 #include "csv.h"
 #include "fupinctl.h"
+#include "sheet.h"
 #include "util.h"
 #include "value.h"
 
 #define IMPORT_MAX_FILE (1024L * 1024 * 1024)
 #define IMPORT_MAX_COLUMNS 24
+#define IMPORT_MAX_ALIASES 64
 #define IMPORT_COPY_CHUNK (256 * 1024)
 
 enum import_type {
@@ -59,7 +69,6 @@ struct import_column {
 	const char *stage;	/* the staging (and table) column */
 	enum import_type type;
 	int required;		/* must be in the header */
-	const char *aliases[8];
 };
 
 struct import;
@@ -74,9 +83,12 @@ struct import_kind {
 	void (*row_check)(struct import *, int line, char **val);
 };
 
-/* One reason a line is bad; column NULL for the whole line. */
+/* One reason a line is bad; column NULL for the whole line; field the
+ * file's field (a workbook's column) or -1. */
 struct import_error {
 	int line;
+	size_t seq;		/* order of finding, within a line */
+	int field;
 	const char *column;
 	char *reason;
 };
@@ -97,8 +109,13 @@ struct import_buf {
 
 struct import {
 	const char *path;
+	const char *sheet;	/* a workbook's sheet name, else NULL */
 	const struct import_kind *kind;
 	int json;
+	int fatal;		/* the file could not be read as rows */
+	/* The header spellings of each column (columns.conf). */
+	char **aliases[IMPORT_MAX_COLUMNS];
+	size_t naliases[IMPORT_MAX_COLUMNS];
 	int field_column[CSV_MAX_FIELDS];	/* file field -> column, -1 */
 	size_t nfields;
 	int column_field[IMPORT_MAX_COLUMNS];	/* column -> file field, -1 */
@@ -117,71 +134,45 @@ struct import {
 
 enum { V_ID, V_NAME, V_TOWNSHIP };
 static const struct import_column village_columns[] = {
-	{ "village_id", "village_id", IT_ID, 1,
-	    { "村编号", "行政村编号", "村代码", "编号" } },
-	{ "name", "name", IT_TEXT, 1,
-	    { "村名称", "村名", "行政村", "行政村名称", "名称" } },
-	{ "township", "township", IT_TEXT, 1,
-	    { "乡镇", "乡镇名称", "乡（镇）", "镇" } },
+	{ "village_id", "village_id", IT_ID, 1 },
+	{ "name", "name", IT_TEXT, 1 },
+	{ "township", "township", IT_TEXT, 1 },
 };
 
 enum { H_ID, H_VILLAGE, H_GROUP, H_HEAD, H_SIZE, H_CATEGORY, H_IDENTIFIED,
 	H_LIFTED, H_INCOME, H_FOOD, H_CLOTHING, H_EDUCATION, H_MEDICAL,
 	H_HOUSING, H_RISK, H_RELAPSE, H_RELAPSE_YEAR };
 static const struct import_column household_columns[] = {
-	{ "household_id", "household_id", IT_ID, 1,
-	    { "户编号", "户号", "户编码", "家庭编号" } },
-	{ "village_id", "village_id", IT_ID, 1,
-	    { "行政村", "行政村编号", "村编号", "村代码" } },
-	{ "group", "group_name", IT_OPTTEXT, 0,
-	    { "村民小组", "自然村", "村民小组/自然村", "组", "group_name" } },
-	{ "head_name", "head_name", IT_TEXT, 1,
-	    { "户主姓名", "户主", "户主名" } },
-	{ "size", "size", IT_SIZE, 1,
-	    { "家庭人口", "人口数", "家庭人口数", "人口" } },
-	{ "category", "category", IT_CATEGORY, 1,
-	    { "类别", "户类别", "户属性", "贫困户属性" } },
-	{ "identified_year", "identified_year", IT_YEAR, 0,
-	    { "识别年度", "识别年份", "识别时间" } },
-	{ "lifted_year", "lifted_year", IT_YEAR, 0,
-	    { "脱贫年度", "脱贫年份", "脱贫时间" } },
-	{ "income_per_capita", "income_per_capita", IT_MONEY, 0,
-	    { "人均纯收入", "人均收入", "家庭人均纯收入", "income" } },
-	{ "food", "food", IT_BOOL, 1, { "不愁吃" } },
-	{ "clothing", "clothing", IT_BOOL, 1, { "不愁穿" } },
-	{ "education", "education", IT_BOOL, 1,
-	    { "义务教育保障", "义务教育", "义务教育有保障" } },
-	{ "medical", "medical", IT_BOOL, 1,
-	    { "基本医疗保障", "基本医疗", "基本医疗有保障" } },
-	{ "housing", "housing", IT_BOOL, 1,
-	    { "住房安全保障", "住房安全", "住房安全有保障" } },
-	{ "risk", "risk", IT_OPTTEXT, 0,
-	    { "致贫风险", "风险", "返贫致贫风险", "主要风险" } },
-	{ "relapse_reason", "relapse_reason", IT_OPTTEXT, 0,
-	    { "返贫原因", "致贫原因", "主要致贫原因", "致贫返贫原因" } },
-	{ "relapse_year", "relapse_year", IT_YEAR, 0,
-	    { "返贫年度", "返贫年份", "返贫时间" } },
+	{ "household_id", "household_id", IT_ID, 1 },
+	{ "village_id", "village_id", IT_ID, 1 },
+	{ "group", "group_name", IT_OPTTEXT, 0 },
+	{ "head_name", "head_name", IT_TEXT, 1 },
+	{ "size", "size", IT_SIZE, 1 },
+	{ "category", "category", IT_CATEGORY, 1 },
+	{ "identified_year", "identified_year", IT_YEAR, 0 },
+	{ "lifted_year", "lifted_year", IT_YEAR, 0 },
+	{ "income_per_capita", "income_per_capita", IT_MONEY, 0 },
+	{ "food", "food", IT_BOOL, 1 },
+	{ "clothing", "clothing", IT_BOOL, 1 },
+	{ "education", "education", IT_BOOL, 1 },
+	{ "medical", "medical", IT_BOOL, 1 },
+	{ "housing", "housing", IT_BOOL, 1 },
+	{ "risk", "risk", IT_OPTTEXT, 0 },
+	{ "relapse_reason", "relapse_reason", IT_OPTTEXT, 0 },
+	{ "relapse_year", "relapse_year", IT_YEAR, 0 },
 };
 
 enum { M_HOUSEHOLD, M_PERSON, M_NAME, M_RELATION, M_BIRTH, M_CHANGE,
 	M_CHANGE_REASON, M_CHANGE_DATE };
 static const struct import_column member_columns[] = {
-	{ "household_id", "household_id", IT_ID, 1,
-	    { "户编号", "户号", "户编码", "家庭编号" } },
-	{ "person_id", "person_id", IT_PERSON_ID, 1,
-	    { "身份证号", "证件号码", "身份证号码", "公民身份号码",
-		"身份证件号码" } },
-	{ "name", "name", IT_TEXT, 1, { "姓名", "成员姓名" } },
-	{ "relation", "relation", IT_BLANKTEXT, 0,
-	    { "与户主关系", "关系" } },
-	{ "birth_date", "birth_date", IT_DATE, 0,
-	    { "出生日期", "出生年月日" } },
-	{ "change", "change", IT_CHANGE, 0,
-	    { "变更类型", "变动类型", "变动情况" } },
-	{ "change_reason", "change_reason", IT_OPTTEXT, 0,
-	    { "变更原因", "变动原因" } },
-	{ "change_date", "change_date", IT_DATE, 0,
-	    { "变更日期", "变动日期", "变动时间" } },
+	{ "household_id", "household_id", IT_ID, 1 },
+	{ "person_id", "person_id", IT_PERSON_ID, 1 },
+	{ "name", "name", IT_TEXT, 1 },
+	{ "relation", "relation", IT_BLANKTEXT, 0 },
+	{ "birth_date", "birth_date", IT_DATE, 0 },
+	{ "change", "change", IT_CHANGE, 0 },
+	{ "change_reason", "change_reason", IT_OPTTEXT, 0 },
+	{ "change_date", "change_date", IT_DATE, 0 },
 };
 
 static void household_row_check(struct import *, int, char **);
@@ -230,7 +221,9 @@ import_bad(struct import *im, int line, int column, const char *fmt, ...)
 	}
 	e = &im->errors[im->nerrors++];
 	e->line = line;
+	e->seq = im->nerrors - 1;
 	e->column = column >= 0 ? im->label[column] : NULL;
+	e->field = column >= 0 ? im->column_field[column] : -1;
 	va_start(ap, fmt);
 	if (vasprintf(&e->reason, fmt, ap) < 0)
 		e->reason = xstrdup("out of memory");
@@ -242,7 +235,9 @@ import_error_cmp(const void *a, const void *b)
 {
 	const struct import_error *x = a, *y = b;
 
-	return (x->line > y->line) - (x->line < y->line);
+	if (x->line != y->line)
+		return (x->line > y->line) - (x->line < y->line);
+	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 static uint64_t
@@ -494,16 +489,15 @@ import_header_word(char *s)
 }
 
 static int
-import_find_column(const struct import_kind *k, const char *word)
+import_find_column(const struct import *im, const char *word)
 {
-	for (size_t i = 0; i < k->ncolumns; i++) {
-		const struct import_column *c = &k->columns[i];
+	const struct import_kind *k = im->kind;
 
-		if (strcmp(word, c->name) == 0)
+	for (size_t i = 0; i < k->ncolumns; i++) {
+		if (strcmp(word, k->columns[i].name) == 0)
 			return (int)i;
-		for (size_t a = 0; a < nitems(c->aliases) &&
-		    c->aliases[a] != NULL; a++)
-			if (strcmp(word, c->aliases[a]) == 0)
+		for (size_t a = 0; a < im->naliases[i]; a++)
+			if (strcmp(word, im->aliases[i][a]) == 0)
 				return (int)i;
 	}
 	return -1;
@@ -511,7 +505,7 @@ import_find_column(const struct import_kind *k, const char *word)
 
 /* Map the header onto the columns; 0 if every required one is there. */
 static int
-import_header(struct import *im, struct csv *csv)
+import_header(struct import *im, char **fields, size_t nfields, int hline)
 {
 	const struct import_kind *k = im->kind;
 	size_t before = im->nerrors;
@@ -520,25 +514,25 @@ import_header(struct import *im, struct csv *csv)
 		im->column_field[i] = -1;
 		im->label[i] = xstrdup(k->columns[i].name);
 	}
-	im->nfields = csv->nfields;
-	for (size_t f = 0; f < csv->nfields; f++) {
-		char *raw = import_trim(csv->fields[f]);
+	im->nfields = nfields;
+	for (size_t f = 0; f < nfields; f++) {
+		char *raw = import_trim(fields[f]);
 		char *word = xstrdup(raw);
 		int c;
 
 		/* As written first: an alias may hold brackets itself. */
-		if ((c = import_find_column(k, raw)) < 0) {
+		if ((c = import_find_column(im, raw)) < 0) {
 			import_header_word(word);
-			c = import_find_column(k, import_trim(word));
+			c = import_find_column(im, import_trim(word));
 		}
 		im->field_column[f] = c;
 		if (c < 0) {
 			/* An unnamed trailing column is spreadsheet litter. */
 			if (*raw != '\0')
-				import_bad(im, csv->line, -1, "header: unknown "
+				import_bad(im, hline, -1, "header: unknown "
 				    "column '%s'", raw);
 		} else if (im->column_field[c] >= 0)
-			import_bad(im, csv->line, -1, "header: column %s "
+			import_bad(im, hline, -1, "header: column %s "
 			    "appears twice", k->columns[c].name);
 		else {
 			im->column_field[c] = (int)f;
@@ -552,30 +546,42 @@ import_header(struct import *im, struct csv *csv)
 	}
 	for (size_t i = 0; i < k->ncolumns; i++)
 		if (k->columns[i].required && im->column_field[i] < 0)
-			import_bad(im, csv->line, -1, "header: missing column "
+			import_bad(im, hline, -1, "header: missing column "
 			    "%s", k->columns[i].name);
 	return im->nerrors == before ? 0 : -1;
 }
 
+/* True when every field is empty: what spreadsheets leave below the
+ * data. Trims the fields in place. */
+static int
+import_blank(char **fields, size_t nfields)
+{
+	for (size_t f = 0; f < nfields; f++)
+		if (*import_trim(fields[f]) != '\0')
+			return 0;
+	return 1;
+}
+
+/*
+ * One data row. A good one becomes a COPY line even after bad ones, so
+ * that the database checks it in the same pass; the load is refused
+ * anyway once any line is bad.
+ */
 static void
-import_row(struct import *im, struct csv *csv)
+import_row(struct import *im, char **fields, size_t nfields, int line)
 {
 	const struct import_kind *k = im->kind;
 	char *val[IMPORT_MAX_COLUMNS];
 	char scratch[IMPORT_MAX_COLUMNS][VALUE_SCRATCH], why[256], linebuf[16];
-	size_t before = im->nerrors, f;
-	int line = csv->line, earlier;
+	size_t before = im->nerrors;
+	int earlier;
 
-	/* Rows of empty cells are what spreadsheets leave below the data. */
-	for (f = 0; f < csv->nfields; f++)
-		if (*import_trim(csv->fields[f]) != '\0')
-			break;
-	if (f == csv->nfields)
+	if (import_blank(fields, nfields))
 		return;
 	im->read++;
-	if (csv->nfields != im->nfields) {
+	if (nfields != im->nfields) {
 		import_bad(im, line, -1, "%zu fields, the header has %zu",
-		    csv->nfields, im->nfields);
+		    nfields, im->nfields);
 		return;
 	}
 
@@ -583,7 +589,7 @@ import_row(struct import *im, struct csv *csv)
 		const char *bad;
 
 		val[c] = im->column_field[c] >= 0 ?
-		    csv->fields[im->column_field[c]] : (char *)"";
+		    fields[im->column_field[c]] : (char *)"";
 		if (im->column_field[c] < 0 && !k->columns[c].required) {
 			/* Absent: filled from the stored row in SQL. */
 			val[c] = k->columns[c].type == IT_BLANKTEXT ||
@@ -602,7 +608,7 @@ import_row(struct import *im, struct csv *csv)
 	if ((earlier = import_key_add(&im->keys, val[k->key], line)) != 0)
 		import_bad(im, line, (int)k->key, "%s also on line %d",
 		    val[k->key], earlier);
-	if (im->nerrors != before || im->nerrors > 0)
+	if (im->nerrors != before)
 		return;
 
 	/* Good so far: one COPY line, starting with the file's line. */
@@ -739,13 +745,363 @@ import_encoding(struct import *im, char **buf, size_t *len)
 }
 
 /* ------------------------------------------------------------------ */
+/* Header spellings (columns.conf)                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The spellings of im->kind's columns from <workflows.dir>/<campaign>/
+ * columns.conf. Every kind and column of the file is checked, not only
+ * this import's, so a mistake shows at once. An absent file leaves the
+ * canonical names only. 0, or -1 after saying why on stderr.
+ */
+static int
+import_columns_load(struct import *im, const struct settings *set)
+{
+	static const char *const kinds[] = { "villages", "households",
+		"members", NULL };
+	struct errlist errs;
+	struct cfgfile cf;
+	const config_setting_t *top, *grp, *list;
+	const char *names[IMPORT_MAX_COLUMNS + 1];
+	char *path;
+	int rc = -1;
+
+	path = xasprintf("%s/%s/columns.conf", set->v[SET_WORKFLOWS_DIR].s,
+	    set->v[SET_WORKFLOWS_CAMPAIGN].s);
+	errlist_init(&errs);
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		free(path);
+		errlist_free(&errs);
+		return 0;
+	}
+	if (cfgfile_open(&cf, path, &errs) != 0)
+		goto out;
+	if ((top = cfgfile_get(&cf, cfgfile_root(&cf), "", "columns",
+	    CFG_GROUP, 1)) == NULL)
+		goto out;
+	cfgfile_check_keys(&cf, top, "columns", kinds);
+	for (size_t k = 0; k < nitems(import_kinds); k++) {
+		const struct import_kind *kind = &import_kinds[k];
+		char *gpath = xasprintf("columns.%s", kind->kind);
+
+		if ((grp = cfgfile_get(&cf, top, "columns", kind->kind,
+		    CFG_GROUP, 0)) == NULL) {
+			free(gpath);
+			continue;
+		}
+		for (size_t c = 0; c < kind->ncolumns; c++)
+			names[c] = kind->columns[c].name;
+		names[kind->ncolumns] = NULL;
+		cfgfile_check_keys(&cf, grp, gpath, names);
+		for (size_t c = 0; c < kind->ncolumns; c++) {
+			if ((list = cfgfile_get(&cf, grp, gpath,
+			    kind->columns[c].name, CFG_STRINGS, 0)) == NULL)
+				continue;
+			for (int i = 0; i < config_setting_length(list); i++) {
+				const char *a = config_setting_get_string_elem(
+				    list, i);
+				int other;
+
+				if (a == NULL || *a == '\0')
+					continue;
+				/* The same spelling in two columns would make
+				 * a header mean either. */
+				for (size_t o = 0; o < c; o++) {
+					const config_setting_t *ol =
+					    config_setting_get_member(grp,
+					    kind->columns[o].name);
+
+					for (other = 0; ol != NULL && other <
+					    config_setting_length(ol); other++)
+						if (strcmp(a,
+						    config_setting_get_string_elem(
+						    ol, other) ?: "") == 0)
+							cfgfile_error(&cf, list,
+							    gpath, kind->columns[c].name,
+							    "'%s' is also a spelling of %s",
+							    a, kind->columns[o].name);
+				}
+				if (kind != im->kind)
+					continue;
+				if (im->naliases[c] >= IMPORT_MAX_ALIASES) {
+					cfgfile_error(&cf, list, gpath,
+					    kind->columns[c].name, "more than "
+					    "%d spellings", IMPORT_MAX_ALIASES);
+					break;
+				}
+				if (im->aliases[c] == NULL)
+					im->aliases[c] = xcalloc(
+					    IMPORT_MAX_ALIASES,
+					    sizeof(*im->aliases[c]));
+				im->aliases[c][im->naliases[c]++] = xstrdup(a);
+			}
+		}
+		free(gpath);
+	}
+	if (errs.count == 0)
+		rc = 0;
+out:
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "fupinctl: %s\n", errs.items[i]);
+	cfgfile_close(&cf);
+	errlist_free(&errs);
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Workbooks                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A number as a person would type it: at most 15 significant digits,
+ * as Excel shows it, so 0.1 + 0.2 stays 0.3. */
+static char *
+import_sheet_number(double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		return xasprintf("%.0f", v);
+	return xasprintf("%.15g", v);
+}
+
+/*
+ * The text of cell for column c (-1: a column the import does not use),
+ * as a CSV of the same data would hold it; NULL after reporting why the
+ * cell cannot be taken.
+ */
+static char *
+import_sheet_cell(struct import *im, const struct sheet *sh,
+    const struct sheet_cell *cell, int c, int line)
+{
+	enum import_type type = c >= 0 ? im->kind->columns[c].type : IT_TEXT;
+	int y, m, d;
+
+	if (cell == NULL || cell->kind == SHEET_EMPTY)
+		return xstrdup("");
+	if (c < 0)
+		return xstrdup(cell->text);
+	/* A formula's cached value is what Excel showed when it saved,
+	 * not necessarily what the formula gives now: refuse it. */
+	if (cell->formula) {
+		import_bad(im, line, c, "a formula: fupinctl takes values, "
+		    "not formulas (copy the column and paste it as values)");
+		return NULL;
+	}
+	switch (cell->kind) {
+	case SHEET_EMPTY:
+	case SHEET_TEXT:
+		return xstrdup(cell->text);
+	case SHEET_ERROR:
+		import_bad(im, line, c, "the cell holds the error %s",
+		    cell->text);
+		return NULL;
+	case SHEET_BOOL:
+		if (type == IT_BOOL)
+			return xstrdup(cell->text);
+		return xstrdup(strcmp(cell->text, "1") == 0 ? "TRUE" :
+		    "FALSE");
+	case SHEET_DATE:
+		/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" / "...T...": the
+		 * day is what a date column keeps. */
+		if (type == IT_DATE && strlen(cell->text) >= 10)
+			return xasprintf("%.10s", cell->text);
+		return xstrdup(cell->text);
+	case SHEET_NUMBER:
+		break;
+	}
+	switch (type) {
+	case IT_PERSON_ID:
+		import_bad(im, line, c, "%s is stored as a number: an "
+		    "identity number has 18 digits and a number keeps 15, so "
+		    "the last ones are lost; format the column as text and "
+		    "enter the numbers again", cell->text);
+		return NULL;
+	case IT_ID:
+		if (cell->number != floor(cell->number) ||
+		    fabs(cell->number) >= 1e15) {
+			import_bad(im, line, c, "%s is stored as a number that "
+			    "is not a whole number of at most 15 digits: "
+			    "format the column as text", cell->text);
+			return NULL;
+		}
+		return xasprintf("%.0f", cell->number);
+	case IT_DATE:
+		if (sheet_serial_date(cell->number, sh->date1904, &y, &m,
+		    &d) != 0) {
+			import_bad(im, line, c, "%s is stored as a number and "
+			    "is no day of the %s date system%s", cell->text,
+			    sh->date1904 ? "1904" : "1900",
+			    !sh->date1904 && floor(cell->number) == 60 ?
+			    " (60 is 1900-02-29, which never was)" : "");
+			return NULL;
+		}
+		return xasprintf("%04d-%02d-%02d", y, m, d);
+	default:
+		return import_sheet_number(cell->number);
+	}
+}
+
+/* Merged ranges: the header's would hide a column, a data row's leave
+ * every row but the first empty. Returns how many were reported. */
+static int
+import_sheet_merges(struct import *im, const struct sheet *sh,
+    unsigned header_row)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < sh->nmerges; i++) {
+		const struct sheet_merge *mg = &sh->merges[i];
+		char a[8], b[8];
+
+		if (mg->r2 < header_row)
+			continue;	/* a title above the header */
+		sheet_column_name(mg->c1, a);
+		sheet_column_name(mg->c2, b);
+		if (mg->r1 <= header_row)
+			import_bad(im, (int)header_row, -1, "merged header "
+			    "cells %s%u:%s%u: each column needs its own "
+			    "header cell (unmerge them)", a, mg->r1, b,
+			    mg->r2);
+		else
+			import_bad(im, (int)mg->r1, -1, "merged cells "
+			    "%s%u:%s%u: only the first holds the value "
+			    "(unmerge them and fill in every row)", a, mg->r1,
+			    b, mg->r2);
+		bad++;
+	}
+	return bad;
+}
+
+/* The rows of a workbook's sheet through the same header and row checks
+ * as a CSV file's. */
+static void
+import_sheet(struct import *im, const char *buf, size_t len,
+    enum sheet_format fmt, const char *want, struct sheet *sh)
+{
+	size_t r = 0, width;
+	char **fields = NULL;
+	int rc;
+
+	if (fmt == SHEET_OLE && sheet_ole_encrypted(buf, len)) {
+		import_bad(im, 1, -1, "the workbook is password-protected "
+		    "(an encrypted package, not a zip file): save it "
+		    "without a password to open");
+		im->fatal = 1;
+		return;
+	}
+	rc = fmt == SHEET_XLSX ? sheet_read_xlsx(sh, buf, len, want) :
+	    fmt == SHEET_OLE ? sheet_read_xls(sh, im->path, want) :
+	    (snprintf(sh->error, sizeof(sh->error), "unreadable workbook: "
+	    "neither a zip (.xlsx) nor a compound file (.xls)"), -1);
+	im->sheet = sh->name;
+	if (rc != 0) {
+		import_bad(im, 1, -1, "%s", sh->error);
+		im->fatal = 1;
+		return;
+	}
+
+	/* The header is the first row with anything in it. */
+	for (r = 0; r < sh->nrows; r++) {
+		size_t c;
+
+		for (c = 0; c < sh->rows[r].ncells; c++)
+			if (sh->rows[r].cells[c].kind != SHEET_EMPTY &&
+			    *sh->rows[r].cells[c].text != '\0')
+				break;
+		if (c < sh->rows[r].ncells)
+			break;
+	}
+	if (r == sh->nrows) {
+		import_bad(im, 1, -1, "the sheet is empty: a header row is "
+		    "needed");
+		im->fatal = 1;
+		return;
+	}
+	if (import_sheet_merges(im, sh, sh->rows[r].row) > 0) {
+		im->fatal = 1;
+		return;
+	}
+	width = sh->rows[r].ncells;
+	fields = xcalloc(width, sizeof(*fields));
+	for (size_t c = 0; c < width; c++) {
+		const struct sheet_cell *cell = &sh->rows[r].cells[c];
+
+		if (cell->formula) {
+			char name[8];
+
+			sheet_column_name((unsigned)c, name);
+			import_bad(im, (int)sh->rows[r].row, -1, "header cell "
+			    "%s%u is a formula", name, sh->rows[r].row);
+		}
+		fields[c] = xstrdup(cell->kind == SHEET_EMPTY ? "" :
+		    cell->text);
+	}
+	if (im->nerrors > 0 || import_header(im, fields, width,
+	    (int)sh->rows[r].row) != 0) {
+		im->fatal = 1;
+		goto out;
+	}
+
+	for (r++; r < sh->nrows; r++) {
+		const struct sheet_row *row = &sh->rows[r];
+		int line = (int)row->row, bad = 0;
+
+		for (size_t c = 0; c < width; c++) {
+			free(fields[c]);
+			fields[c] = NULL;
+		}
+		for (size_t c = 0; c < row->ncells || c < width; c++) {
+			const struct sheet_cell *cell = c < row->ncells ?
+			    &row->cells[c] : NULL;
+			int col = c < width ? im->field_column[c] : -1;
+			char *text;
+			char name[8];
+
+			text = import_sheet_cell(im, sh, cell, col, line);
+			if (text == NULL) {
+				bad = 1;
+				continue;
+			}
+			if (*import_trim(text) != '\0' && (c >= width ||
+			    col < 0)) {
+				/* Data the header does not name: often a
+				 * merged header cell, always a mistake. */
+				sheet_column_name((unsigned)c, name);
+				import_bad(im, line, -1, "cell %s%d holds '%s' "
+				    "but its column has no header", name,
+				    line, text);
+				bad = 1;
+			}
+			if (c < width)
+				fields[c] = text;
+			else
+				free(text);
+		}
+		for (size_t c = 0; c < width; c++)
+			if (fields[c] == NULL)
+				fields[c] = xstrdup("");
+		if (bad) {
+			if (!import_blank(fields, width))
+				im->read++;
+			continue;
+		}
+		import_row(im, fields, width, line);
+	}
+out:
+	for (size_t c = 0; c < width; c++)
+		free(fields[c]);
+	free(fields);
+}
+
+/* ------------------------------------------------------------------ */
 /* The database                                                        */
 /* ------------------------------------------------------------------ */
 
 /* The conninfo, the campaign's code lists as JSON text in *codes, and
- * the campaign's clock and village tasks in *context. */
+ * the header spellings of columns.conf in im, and the campaign's clock
+ * and village tasks in *context. */
 static char *
-import_conninfo(const char *config_path, char **codes, char **context)
+import_settings(struct import *im, const char *config_path, char **codes,
+    char **context)
 {
 	struct settings set;
 	json_t *c;
@@ -753,7 +1109,8 @@ import_conninfo(const char *config_path, char **codes, char **context)
 
 	if (ctl_settings(config_path, 0, &set) < 0)
 		return NULL;
-	if ((c = codes_load(&set)) == NULL) {
+	if (import_columns_load(im, &set) != 0 ||
+	    (c = codes_load(&set)) == NULL) {
 		settings_free(&set);
 		return NULL;
 	}
@@ -848,19 +1205,17 @@ import_label_of_stage(struct import *im, const char *stage)
  * code; EXIT_ANSWER_ERROR with im->errors filled when lines were bad.
  */
 static int
-import_load(struct import *im, const char *config_path, long counts[3])
+import_load(struct import *im, const char *conninfo, const char *codes,
+    const char *context, long counts[3])
 {
 	const struct import_kind *k = im->kind;
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
-	char *conninfo, *sql = NULL, *present = NULL, *actor = NULL;
-	char *codes = NULL, *context = NULL;
+	char *sql = NULL, *present = NULL, *actor = NULL;
 	const char *params[2];
 	struct import_buf cols = { NULL, 0, 0 };
 	int rc = EXIT_CANNOT_ASK;
 
-	if ((conninfo = import_conninfo(config_path, &codes, &context)) == NULL)
-		return EXIT_CANNOT_ASK;
 	conn = PQconnectdb(conninfo);
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "fupinctl: cannot connect to the database: %s",
@@ -978,11 +1333,8 @@ out:
 	PQfinish(conn);
 	free(actor);
 	free(present);
-	free(codes);
-	free(context);
 	free(sql);
 	free(cols.p);
-	free(conninfo);
 	return rc;
 }
 
@@ -1001,20 +1353,45 @@ import_report_errors(struct import *im, int json)
 	qsort(im->errors, im->nerrors, sizeof(*im->errors), import_error_cmp);
 	for (size_t i = 0; i < im->nerrors; i++) {
 		struct import_error *e = &im->errors[i];
+		char cell[16] = "";
 
 		if (e->line != last)
 			lines++;
 		last = e->line;
-		if (e->column != NULL)
-			fprintf(stderr, "%s:%d: column %s: %s\n", im->path,
-			    e->line, e->column, e->reason);
+		if (im->sheet != NULL && e->field >= 0) {
+			sheet_column_name((unsigned)e->field, cell);
+			snprintf(cell + strlen(cell), sizeof(cell) -
+			    strlen(cell), "%d", e->line);
+		}
+		if (im->sheet != NULL)
+			fprintf(stderr, "%s:%s:%d: ", im->path, im->sheet,
+			    e->line);
 		else
-			fprintf(stderr, "%s:%d: %s\n", im->path, e->line,
+			fprintf(stderr, "%s:%d: ", im->path, e->line);
+		if (e->column != NULL && *cell != '\0')
+			fprintf(stderr, "column %s at %s: %s\n", e->column,
+			    cell, e->reason);
+		else if (e->column != NULL)
+			fprintf(stderr, "column %s: %s\n", e->column,
 			    e->reason);
-		if (arr != NULL)
-			json_array_append_new(arr, json_pack("{s:i,s:s?,s:s}",
-			    "line", e->line, "column", e->column, "reason",
-			    e->reason));
+		else
+			fprintf(stderr, "%s\n", e->reason);
+		if (arr != NULL) {
+			json_t *o = json_pack("{s:i}", "line", e->line);
+
+			if (im->sheet != NULL)
+				json_object_set_new(o, "sheet",
+				    json_string(im->sheet));
+			if (*cell != '\0')
+				json_object_set_new(o, "cell",
+				    json_string(cell));
+			if (e->column != NULL)
+				json_object_set_new(o, "column",
+				    json_string(e->column));
+			json_object_set_new(o, "reason",
+			    json_string(e->reason));
+			json_array_append_new(arr, o);
+		}
 	}
 	msg = xasprintf("%zu bad line%s; nothing imported", lines,
 	    lines == 1 ? "" : "s");
@@ -1032,58 +1409,117 @@ import_report_errors(struct import *im, int json)
 	free(msg);
 }
 
+/* A name ending in .xlsx, .xlsm or .xls (any case). */
+static int
+import_is_workbook_name(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	return dot != NULL && (strcasecmp(dot, ".xlsx") == 0 ||
+	    strcasecmp(dot, ".xlsm") == 0 || strcasecmp(dot, ".xls") == 0);
+}
+
+static void
+import_csv(struct import *im, char **buf, size_t *len, struct csv *csv)
+{
+	int r;
+
+	if (import_encoding(im, buf, len) != 0) {
+		im->fatal = 1;
+		return;
+	}
+	csv_init(csv, *buf, *len);
+	if ((r = csv_read(csv)) == CSV_EOF)
+		import_bad(im, 1, -1, "empty file: a header row is needed");
+	else if (r == CSV_ERROR)
+		import_bad(im, csv->error_line, -1, "%s", csv->error);
+	else if (import_header(im, csv->fields, csv->nfields,
+	    csv->line) == 0) {
+		while ((r = csv_read(csv)) == CSV_RECORD)
+			import_row(im, csv->fields, csv->nfields, csv->line);
+		if (r == CSV_ERROR) {
+			import_bad(im, csv->error_line, -1, "%s", csv->error);
+			im->fatal = 1;
+		}
+		return;
+	}
+	im->fatal = 1;
+}
+
 int
 import_main(const char *config_path, int argc, char **argv, int json)
 {
 	struct import im;
 	struct csv csv;
-	char *buf = NULL;
-	size_t len = 0;
+	struct sheet sh;
+	const char *want_sheet = NULL, *pos[2];
+	char *buf = NULL, *conninfo = NULL, *codes = NULL, *context = NULL;
+	size_t len = 0, npos = 0;
 	long counts[3] = { 0, 0, 0 };
-	int rc = EXIT_CANNOT_ASK, r;
+	enum sheet_format fmt;
+	int rc = EXIT_CANNOT_ASK;
 
 	memset(&im, 0, sizeof(im));
-	if (argc != 3) {
+	memset(&sh, 0, sizeof(sh));
+	csv_init(&csv, "", 0);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--sheet") == 0 && i + 1 < argc)
+			want_sheet = argv[++i];
+		else if (strncmp(argv[i], "--sheet=", 8) == 0)
+			want_sheet = argv[i] + 8;
+		else if (npos < nitems(pos) && argv[i][0] != '-')
+			pos[npos++] = argv[i];
+		else {
+			npos = 0;
+			break;
+		}
+	}
+	if (npos != 2) {
 		fprintf(stderr, "usage: fupinctl -c FILE import "
-		    "villages|households|members FILE.csv\n");
+		    "villages|households|members FILE.csv|FILE.xlsx|FILE.xls "
+		    "[--sheet NAME]\n");
 		return EXIT_CANNOT_ASK;
 	}
 	for (size_t i = 0; i < nitems(import_kinds); i++)
-		if (strcasecmp(argv[1], import_kinds[i].kind) == 0)
+		if (strcasecmp(pos[0], import_kinds[i].kind) == 0)
 			im.kind = &import_kinds[i];
 	if (im.kind == NULL) {
 		fprintf(stderr, "fupinctl: import: unknown kind '%s' "
-		    "(villages, households or members)\n", argv[1]);
+		    "(villages, households or members)\n", pos[0]);
 		return EXIT_CANNOT_ASK;
 	}
-	im.path = argv[2];
+	im.path = pos[1];
 	im.json = json;
 
+	if ((conninfo = import_settings(&im, config_path, &codes, &context)) ==
+	    NULL)
+		goto out;
 	if ((buf = import_read_file(im.path, &len)) == NULL)
-		return EXIT_CANNOT_ASK;
-	csv_init(&csv, "", 0);
-	if (import_encoding(&im, &buf, &len) == 0) {
-		csv_init(&csv, buf, len);
-		if ((r = csv_read(&csv)) == CSV_EOF)
-			import_bad(&im, 1, -1, "empty file: a header row is "
-			    "needed");
-		else if (r == CSV_ERROR)
-			import_bad(&im, csv.error_line, -1, "%s", csv.error);
-		else if (import_header(&im, &csv) == 0) {
-			while ((r = csv_read(&csv)) == CSV_RECORD)
-				import_row(&im, &csv);
-			if (r == CSV_ERROR)
-				import_bad(&im, csv.error_line, -1, "%s",
-				    csv.error);
-		}
-	}
-	if (im.nerrors == 0)
-		rc = import_load(&im, config_path, counts);
+		goto out;
+	fmt = sheet_sniff(buf, len);
+	if (fmt != SHEET_NOT_A_WORKBOOK || import_is_workbook_name(im.path))
+		import_sheet(&im, buf, len, fmt, want_sheet, &sh);
+	else if (want_sheet != NULL) {
+		fprintf(stderr, "fupinctl: %s: --sheet is for workbooks, and "
+		    "this is not one\n", im.path);
+		goto out;
+	} else
+		import_csv(&im, &buf, &len, &csv);
+
+	/* Every row C found good goes to the database's checks too, so
+	 * that one run lists every bad line. */
+	if (!im.fatal)
+		rc = import_load(&im, conninfo, codes, context, counts);
 	else
 		rc = EXIT_ANSWER_ERROR;
-	if (rc == EXIT_ANSWER_ERROR && im.nerrors > 0)
+	if (im.nerrors > 0) {
 		import_report_errors(&im, json);
-	else if (rc == EXIT_OK) {
+		if (rc == EXIT_CANNOT_ASK)
+			fprintf(stderr, "fupinctl: the database's checks did "
+			    "not run\n");
+		else
+			rc = EXIT_ANSWER_ERROR;
+	} else if (rc == EXIT_OK) {
 		if (json)
 			printf("{\"ok\":true,\"kind\":\"%s\",\"read\":%ld,"
 			       "\"inserted\":%ld,\"updated\":%ld,"
@@ -1096,14 +1532,23 @@ import_main(const char *config_path, int argc, char **argv, int json)
 			    im.kind->kind, im.read, counts[0], counts[1],
 			    counts[2]);
 	}
+out:
 	for (size_t i = 0; i < im.nerrors; i++)
 		free(im.errors[i].reason);
 	free(im.errors);
-	for (size_t i = 0; i < IMPORT_MAX_COLUMNS; i++)
+	for (size_t i = 0; i < IMPORT_MAX_COLUMNS; i++) {
 		free(im.label[i]);
+		for (size_t a = 0; a < im.naliases[i]; a++)
+			free(im.aliases[i][a]);
+		free(im.aliases[i]);
+	}
 	import_keys_free(&im.keys);
 	free(im.copy.p);
 	csv_free(&csv);
+	sheet_free(&sh);
 	free(buf);
+	free(codes);
+	free(context);
+	free(conninfo);
 	return rc;
 }

@@ -6,10 +6,19 @@
  * else is printed generically: arrays of objects as tables, the rest as
  * "key: value". Columns are aligned by display width (wcwidth), so that
  * Chinese names, two columns wide each, line up.
+ *
+ * Tables fit the width of the output (output_columns: $COLUMNS, else the
+ * terminal's, else 80): first the columns a layout marks as droppable go,
+ * highest rank first (fupinctl(1) lists them), then the columns marked
+ * wrappable are wrapped, the widest first, at spaces where they can be.
+ * --json always has everything.
  */
+#include <sys/ioctl.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "fupinctl.h"
@@ -62,9 +71,25 @@ struct table {
 	size_t ncols, nrows;
 	const char **titles;
 	int *right;	      /* right-align (numbers) */
+	int *drop;	      /* > 0: may be dropped to fit, highest first */
+	int *wrap;	      /* may be wrapped onto more lines to fit */
 	char **cells;	      /* nrows * ncols */
 	const char **colour;  /* per cell, or NULL */
 };
+
+int
+output_columns(FILE *fp)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (env != NULL && atoi(env) >= 20)
+		return atoi(env);
+	if (isatty(fileno(fp)) && ioctl(fileno(fp), TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col >= 20)
+		return ws.ws_col;
+	return 80;
+}
 
 static struct table *
 table_new(size_t ncols, const char *const *titles)
@@ -74,6 +99,8 @@ table_new(size_t ncols, const char *const *titles)
 	t->ncols = ncols;
 	t->titles = xcalloc(ncols, sizeof(*t->titles));
 	t->right = xcalloc(ncols, sizeof(*t->right));
+	t->drop = xcalloc(ncols, sizeof(*t->drop));
+	t->wrap = xcalloc(ncols, sizeof(*t->wrap));
 	for (size_t i = 0; i < ncols; i++)
 		t->titles[i] = titles[i];
 	return t;
@@ -106,53 +133,245 @@ table_set(struct table *t, size_t col, char *text, const char *colour)
 	t->colour[i] = colour;
 }
 
-static void
-table_print(FILE *fp, struct table *t, int colour, int indent)
+/*
+ * Cut s into lines of at most w display columns, at a space where there
+ * is one (the space is dropped), else between characters. Returns the
+ * count; *lines (caller frees each and the array) holds them.
+ */
+static size_t
+wrap_text(const char *s, int w, char ***lines)
 {
-	int *width = xcalloc(t->ncols, sizeof(*width));
+	size_t n = 0;
+
+	*lines = NULL;
+	do {
+		size_t len = strlen(s), cut = len, brk = 0, pos = 0;
+		int col = 0;
+		mbstate_t st;
+
+		memset(&st, 0, sizeof(st));
+		while (pos < len) {
+			wchar_t wc;
+			size_t k = mbrtowc(&wc, s + pos, len - pos, &st);
+			int cw;
+
+			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+				memset(&st, 0, sizeof(st));
+				k = 1;
+				cw = 1;
+			} else
+				cw = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+			if (col + cw > w && pos > 0) {
+				cut = brk > 0 ? brk : pos;
+				break;
+			}
+			if (s[pos] == ' ')
+				brk = pos;
+			col += cw;
+			pos += k;
+		}
+		*lines = xrealloc(*lines, (n + 1) * sizeof(**lines));
+		(*lines)[n] = xmalloc(cut + 1);
+		memcpy((*lines)[n], s, cut);
+		(*lines)[n][cut] = '\0';
+		while (cut > 0 && (*lines)[n][cut - 1] == ' ')
+			(*lines)[n][--cut] = '\0';
+		n++;
+		s += cut;
+		while (*s == ' ')
+			s++;
+	} while (*s != '\0');
+	return n;
+}
+
+/* text as a paragraph: wrapped to the width, continuation lines indented
+ * by `hang` columns. */
+static void
+print_para(FILE *fp, int hang, const char *text)
+{
+	char **lines;
+	int w = output_columns(fp) - hang;
+	size_t n = wrap_text(text, w < 20 ? 20 : w, &lines);
+
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			pad(fp, hang);
+		fprintf(fp, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+}
+
+static int
+table_total(const struct table *t, const int *width, const int *shown,
+    int indent)
+{
+	int total = indent, n = 0;
 
 	for (size_t c = 0; c < t->ncols; c++)
+		if (shown[c]) {
+			total += width[c];
+			n++;
+		}
+	return total + (n > 1 ? 2 * (n - 1) : 0);
+}
+
+/* The narrowest a wrapped column gets: comfortably (soft), at worst. */
+#define WRAP_SOFT_MIN 20
+#define WRAP_HARD_MIN 8
+
+static int
+min_width(const struct table *t, size_t c, int floor)
+{
+	int w = output_width(t->titles[c]);
+
+	return w > floor ? w : floor;
+}
+
+/*
+ * Fit t into maxw columns: width[] and shown[] (ncols each, filled here).
+ * Columns marked droppable go, highest rank first, while the table would
+ * not fit even with its wrappable columns at WRAP_SOFT_MIN; then the
+ * widest wrappable column loses a column at a time, down to
+ * WRAP_HARD_MIN. Returns the resulting width (may exceed maxw).
+ */
+static int
+table_fit(const struct table *t, int indent, int maxw, int *width, int *shown)
+{
+	int *soft = xcalloc(t->ncols, sizeof(*soft));
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		shown[c] = 1;
 		width[c] = output_width(t->titles[c]);
-	for (size_t r = 0; r < t->nrows; r++)
-		for (size_t c = 0; c < t->ncols; c++) {
+		for (size_t r = 0; r < t->nrows; r++) {
 			const char *s = t->cells[r * t->ncols + c];
 			int w = s ? output_width(s) : 0;
 
 			if (w > width[c])
 				width[c] = w;
 		}
+	}
+	for (;;) {
+		size_t best = t->ncols;
+
+		for (size_t c = 0; c < t->ncols; c++) {
+			int m = min_width(t, c, WRAP_SOFT_MIN);
+
+			soft[c] = t->wrap[c] && width[c] > m ? m : width[c];
+		}
+		if (table_total(t, soft, shown, indent) <= maxw)
+			break;
+		for (size_t c = 0; c < t->ncols; c++)
+			if (shown[c] && t->drop[c] > 0 && (best == t->ncols ||
+			    t->drop[c] > t->drop[best]))
+				best = c;
+		if (best == t->ncols)
+			break;
+		shown[best] = 0;
+	}
+	free(soft);
+	while (table_total(t, width, shown, indent) > maxw) {
+		size_t best = t->ncols;
+
+		for (size_t c = 0; c < t->ncols; c++)
+			if (shown[c] && t->wrap[c] &&
+			    width[c] > min_width(t, c, WRAP_HARD_MIN) &&
+			    (best == t->ncols || width[c] > width[best]))
+				best = c;
+		if (best == t->ncols)
+			break;
+		width[best]--;
+	}
+	return table_total(t, width, shown, indent);
+}
+
+/* The width t takes once fitted into maxw. */
+static int
+table_fitted_width(const struct table *t, int indent, int maxw)
+{
+	int *width = xcalloc(t->ncols, sizeof(*width));
+	int *shown = xcalloc(t->ncols, sizeof(*shown));
+	int total = table_fit(t, indent, maxw, width, shown);
+
+	free(width);
+	free(shown);
+	return total;
+}
+
+static void
+table_print(FILE *fp, struct table *t, int colour, int indent)
+{
+	int *width = xcalloc(t->ncols, sizeof(*width));
+	int *shown = xcalloc(t->ncols, sizeof(*shown));
+	size_t last = 0;
+
+	table_fit(t, indent, output_columns(fp), width, shown);
+	for (size_t c = 0; c < t->ncols; c++)
+		if (shown[c])
+			last = c;
+
 	pad(fp, indent);
 	for (size_t c = 0; c < t->ncols; c++) {
 		int gap = width[c] - output_width(t->titles[c]);
 
+		if (!shown[c])
+			continue;
 		if (t->right[c])
 			pad(fp, gap);
 		fprintf(fp, "%s%s%s", colour ? C_BOLD : "", t->titles[c],
 		    colour ? C_RESET : "");
-		if (c + 1 < t->ncols)
+		if (c < last)
 			pad(fp, (t->right[c] ? 0 : gap) + 2);
 	}
 	fputc('\n', fp);
 	for (size_t r = 0; r < t->nrows; r++) {
-		pad(fp, indent);
+		char ***lines = xcalloc(t->ncols, sizeof(*lines));
+		size_t *nlines = xcalloc(t->ncols, sizeof(*nlines)), height = 1;
+
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *s = t->cells[r * t->ncols + c];
-			const char *col = t->colour[r * t->ncols + c];
-			int gap;
 
-			if (s == NULL)
-				s = "";
-			gap = width[c] - output_width(s);
-			if (t->right[c])
-				pad(fp, gap);
-			fprintf(fp, "%s%s%s", colour && col ? col : "", s,
-			    colour && col ? C_RESET : "");
-			if (c + 1 < t->ncols)
-				pad(fp, (t->right[c] ? 0 : gap) + 2);
+			if (!shown[c])
+				continue;
+			nlines[c] = wrap_text(s ? s : "", width[c], &lines[c]);
+			if (nlines[c] > height)
+				height = nlines[c];
 		}
-		fputc('\n', fp);
+		for (size_t l = 0; l < height; l++) {
+			size_t end = last;
+
+			/* No trailing blanks: stop after the last non-empty. */
+			while (end > 0 && (!shown[end] || l >= nlines[end] ||
+			    lines[end][l][0] == '\0'))
+				end--;
+			pad(fp, indent);
+			for (size_t c = 0; c <= end; c++) {
+				const char *s = l < nlines[c] ? lines[c][l] : "";
+				const char *col = t->colour[r * t->ncols + c];
+				int gap;
+
+				if (!shown[c])
+					continue;
+				gap = width[c] - output_width(s);
+				if (t->right[c])
+					pad(fp, gap);
+				fprintf(fp, "%s%s%s", colour && col && *s ? col :
+				    "", s, colour && col && *s ? C_RESET : "");
+				if (c < end)
+					pad(fp, (t->right[c] ? 0 : gap) + 2);
+			}
+			fputc('\n', fp);
+		}
+		for (size_t c = 0; c < t->ncols; c++) {
+			for (size_t l = 0; l < nlines[c]; l++)
+				free(lines[c][l]);
+			free(lines[c]);
+		}
+		free(lines);
+		free(nlines);
 	}
 	free(width);
+	free(shown);
 }
 
 static void
@@ -164,6 +383,8 @@ table_free(struct table *t)
 	free(t->colour);
 	free(t->titles);
 	free(t->right);
+	free(t->drop);
+	free(t->wrap);
 	free(t);
 }
 
@@ -290,6 +511,8 @@ print_generic_table(FILE *fp, json_t *rows, int colour, int indent)
 		}
 	}
 	t = table_new(ncols, cols);
+	for (size_t c = 0; c < ncols; c++)
+		t->wrap[c] = 1;
 	json_array_foreach(rows, i, row) {
 		table_row(t);
 		for (size_t c = 0; c < ncols; c++) {
@@ -418,6 +641,38 @@ states_text(json_t *states)
 	return out[0] ? out : (free(out), xstrdup("-"));
 }
 
+/* STATUS too wide for one table: a block per village, a line per
+ * workflow, wrapped to the width. */
+static void
+print_status_long(FILE *fp, struct table *t, size_t nwf, int colour)
+{
+	static const char *const titles[] = { "WORKFLOW", "HOUSEHOLDS BY STATE" };
+
+	for (size_t r = 0; r < t->nrows; r++) {
+		char **cell = &t->cells[r * t->ncols];
+		struct table *w = table_new(2, titles);
+
+		char *head = xasprintf("%s %s  overdue %s  next: %s", cell[0],
+		    cell[1], cell[2 + nwf], cell[3 + nwf]);
+
+		if (r > 0)
+			fputc('\n', fp);
+		print_para(fp, 2, head);
+		free(head);
+		w->wrap[1] = 1;
+		for (size_t k = 0; k < nwf; k++) {
+			if (strcmp(cell[2 + k], "-") == 0)
+				continue;
+			table_row(w);
+			table_set(w, 0, xstrdup(t->titles[2 + k]), NULL);
+			table_set(w, 1, xstrdup(cell[2 + k]), NULL);
+		}
+		if (w->nrows > 0)
+			table_print(fp, w, colour, 2);
+		table_free(w);
+	}
+}
+
 static void
 print_status(FILE *fp, json_t *answer, int colour)
 {
@@ -441,6 +696,9 @@ print_status(FILE *fp, json_t *answer, int colour)
 	titles[3 + nwf] = "NEXT DEADLINE";
 	t = table_new(ncols, titles);
 	t->right[2 + nwf] = 1;
+	for (size_t k = 0; k < nwf; k++)
+		t->wrap[2 + k] = 1;
+	t->wrap[3 + nwf] = 1;
 	json_array_foreach(villages, i, v) {
 		json_t *w = json_object_get(v, "workflows");
 		json_t *next = json_object_get(v, "next_deadline");
@@ -475,8 +733,11 @@ print_status(FILE *fp, json_t *answer, int colour)
 	}
 	if (t->nrows == 0)
 		fputs("no villages\n", fp);
-	else
+	else if (table_fitted_width(t, 0, output_columns(fp)) <=
+	    output_columns(fp))
 		table_print(fp, t, colour, 0);
+	else
+		print_status_long(fp, t, nwf, colour);
 	/* STATUS VILLAGE: what probably should have a procedure and has none. */
 	json_array_foreach(villages, i, v) {
 		json_t *k = json_object_get(v, "candidates");
@@ -543,6 +804,10 @@ print_overdue(FILE *fp, json_t *answer, int colour)
 	t = table_new(6 + (size_t)subj + (size_t)ext, titles);
 	if (!subj && ext)
 		t->titles[6] = titles[7];
+	t->drop[1] = 2; /* VILLAGE first, then DEADLINE */
+	t->drop[4] = 1;
+	for (size_t c = 6; c < t->ncols; c++)
+		t->wrap[c] = 1;
 	json_array_foreach(items, i, r) {
 		size_t c = 6;
 
@@ -691,6 +956,8 @@ print_household(FILE *fp, json_t *answer, int colour)
 		if (!subj)
 			for (size_t k = 1; k < 6; k++)
 				t->titles[k] = wf_titles[k + 1];
+		t->wrap[0] = t->wrap[off] = 1;
+		t->drop[3 + off] = 1; /* DEADLINE: DUE says when */
 		json_array_foreach(wfs, i, r) {
 			int late = json_is_true(json_object_get(r, "overdue"));
 
@@ -719,6 +986,10 @@ print_household(FILE *fp, json_t *answer, int colour)
 		fprintf(fp, "%shistory:%s\n", colour ? C_BOLD : "",
 		    colour ? C_RESET : "");
 		t = table_new(nitems(h_titles), h_titles);
+		t->drop[3] = 3; /* FROM (the row before says it), ROLE, BY */
+		t->drop[6] = 2;
+		t->drop[5] = 1;
+		t->wrap[7] = 1;
 		json_array_foreach(hist, i, r) {
 			table_row(t);
 			table_set(t, 0, moment_text(json_object_get(r, "at")),
@@ -758,6 +1029,11 @@ print_alerts(FILE *fp, json_t *answer, int colour)
 	}
 	t = table_new(nitems(titles), titles);
 	t->right[0] = t->right[3] = t->right[6] = 1;
+	t->drop[7] = 4; /* DELIVERED, LEVEL, COUNT, then ID */
+	t->drop[3] = 3;
+	t->drop[6] = 2;
+	t->drop[0] = 1;
+	t->wrap[8] = t->wrap[4] = 1;
 	json_array_foreach(items, i, r) {
 		const char *kind = json_string_value(json_object_get(r,
 		    "kind"));
@@ -804,6 +1080,9 @@ print_calendar(FILE *fp, json_t *answer, int colour)
 	json_t *items = json_object_get(answer, "items"), *r;
 	struct table *t = table_new(nitems(titles), titles);
 	char *now = moment_text(json_object_get(answer, "now"));
+
+	t->drop[1] = 1;
+	t->wrap[5] = 1;
 	size_t i;
 
 	fprintf(fp, "%snow:%s %s\n", colour ? C_BOLD : "",
@@ -832,6 +1111,136 @@ print_calendar(FILE *fp, json_t *answer, int colour)
 	table_free(t);
 }
 
+/* "draft, village_notice" or "(new)" for a creating entry. */
+static char *
+from_text(json_t *from)
+{
+	char *t = json_array_size(from) ? scalar_text(from) : xstrdup("(new)");
+
+	for (char *p = t; *p != '\0'; p++)
+		if (*p == ',')
+			*p = ' ';
+	return t;
+}
+
+/* HELP ADVANCE: each workflow with its events. */
+static void
+print_workflows(FILE *fp, json_t *wfs, int colour)
+{
+	static const char *const titles[] = { "EVENT", "FROM", "TO", "WHO",
+		"TITLE" };
+	json_t *w, *e;
+	size_t i, k;
+
+	json_array_foreach(wfs, i, w) {
+		struct table *t = table_new(nitems(titles), titles);
+		char *name = field(w, "workflow"), *title = field(w, "title");
+
+		{
+			char *line = xasprintf("%s  %s%s", name, title,
+			    strcmp(json_string_value(json_object_get(w,
+				       "scope")) ?: "", "village") == 0 ?
+				" (ID is the village)" : "");
+
+			fputc('\n', fp);
+			print_para(fp, 2, line);
+			free(line);
+		}
+		free(name);
+		free(title);
+		t->wrap[1] = t->wrap[4] = t->wrap[3] = 1;
+		t->drop[3] = 1;
+		json_array_foreach(json_object_get(w, "events"), k, e) {
+			table_row(t);
+			table_set(t, 0, field(e, "event"), NULL);
+			table_set(t, 1, from_text(json_object_get(e, "from")),
+			    C_DIM);
+			table_set(t, 2, field(e, "to"), NULL);
+			table_set(t, 3, field(e, "roles"), NULL);
+			table_set(t, 4, json_is_true(json_object_get(e, "note")) ?
+			    xasprintf("%s (note required)",
+				json_string_value(json_object_get(e, "title"))) :
+			    field(e, "title"), NULL);
+		}
+		table_print(fp, t, colour, 2);
+		table_free(t);
+	}
+}
+
+/* HELP ADVANCE HOUSEHOLD: what it may do now. */
+static void
+print_allowed(FILE *fp, json_t *answer, int colour)
+{
+	static const char *const titles[] = { "WORKFLOW", "STATE", "EVENT",
+		"TO", "TITLE" };
+	json_t *allowed = json_object_get(answer, "allowed"), *e;
+	char *h = field(answer, "household"), *cat = field(answer, "category"),
+	     *role = field(answer, "role");
+	struct table *t;
+	size_t i;
+
+	fprintf(fp, "%s (%s): the steps your role (%s) may record now\n", h, cat,
+	    role);
+	if (json_array_size(allowed) == 0)
+		fputs("  none\n", fp);
+	else {
+		t = table_new(nitems(titles), titles);
+		t->wrap[4] = 1;
+		json_array_foreach(allowed, i, e) {
+			json_t *subj = json_object_get(e, "subject");
+
+			table_row(t);
+			table_set(t, 0, json_is_string(subj) ?
+			    xasprintf("%s/%s", json_string_value(json_object_get(
+				e, "workflow")), json_string_value(subj)) :
+			    field(e, "workflow"), NULL);
+			table_set(t, 1, json_is_string(json_object_get(e,
+					    "state")) ?
+			    field(e, "state") : xstrdup("(new)"), C_DIM);
+			table_set(t, 2, field(e, "event"), NULL);
+			table_set(t, 3, field(e, "to"), NULL);
+			table_set(t, 4, json_is_true(json_object_get(e, "note")) ?
+			    xasprintf("%s (note required)",
+				json_string_value(json_object_get(e, "title"))) :
+			    field(e, "title"), NULL);
+		}
+		table_print(fp, t, colour, 2);
+		table_free(t);
+		e = json_array_get(allowed, 0);
+		fprintf(fp, "e.g. fupinctl advance %s%s%s %s %s%s\n", h,
+		    json_is_string(json_object_get(e, "subject")) ? "/" : "",
+		    json_string_value(json_object_get(e, "subject")) ?: "",
+		    json_string_value(json_object_get(e, "workflow")),
+		    json_string_value(json_object_get(e, "event")),
+		    json_is_true(json_object_get(e, "note")) ? " NOTE" : "");
+	}
+	free(h);
+	free(cat);
+	free(role);
+}
+
+/* A request as fupinctl(1) writes it: words of capitals only (verbs,
+ * ADD, SET) in lower case; ids and text as they are. */
+static char *
+ctl_example(const char *example)
+{
+	char *t = xstrdup(example);
+
+	for (char *w = t; *w != '\0';) {
+		size_t n = strcspn(w, " ");
+		int caps = n > 0;
+
+		for (size_t i = 0; i < n; i++)
+			caps &= w[i] >= 'A' && w[i] <= 'Z';
+		for (size_t i = 0; caps && i < n; i++)
+			w[i] += 'a' - 'A';
+		w += n;
+		while (*w == ' ')
+			w++;
+	}
+	return t;
+}
+
 static void
 print_help(FILE *fp, json_t *answer, int colour)
 {
@@ -840,11 +1249,38 @@ print_help(FILE *fp, json_t *answer, int colour)
 	struct table *t;
 	size_t i;
 
+	if (json_is_array(json_object_get(answer, "allowed"))) {
+		print_allowed(fp, answer, colour);
+		return;
+	}
 	if (verbs == NULL) { /* HELP VERB */
 		char *u = field(answer, "usage"), *h = field(answer, "help"),
 		     *role = field(answer, "role");
+		const char *ex = json_string_value(json_object_get(answer,
+		    "example"));
 
-		fprintf(fp, "usage: %s\n%s\nleast role: %s\n", u, h, role);
+		{
+			char *line = xasprintf("usage: %s", u);
+
+			print_para(fp, 7, line);
+			free(line);
+			print_para(fp, 0, h);
+			fprintf(fp, "least role: %s\n", role);
+		}
+		if (ex != NULL) {
+			char *c = ctl_example(ex);
+
+			fprintf(fp, "example: fupinctl %s\n", c);
+			free(c);
+		}
+		if (json_is_array(json_object_get(answer, "workflows"))) {
+			fputc('\n', fp);
+			print_para(fp, 0, "workflows and their events (FROM "
+			    "(new) starts the procedure; fupinctl help advance "
+			    "HOUSEHOLD: what it may do now):");
+			print_workflows(fp, json_object_get(answer,
+			    "workflows"), colour);
+		}
 		free(u);
 		free(h);
 		free(role);
@@ -853,15 +1289,28 @@ print_help(FILE *fp, json_t *answer, int colour)
 	{
 		char *role = field(answer, "role");
 
-		fprintf(fp, "your role: %s; the verbs you may use (any case):\n",
+		char *line = xasprintf("your role: %s; the verbs you may use "
+				       "(any case; fupinctl help VERB: usage "
+				       "and an example):",
 		    role);
+
+		print_para(fp, 0, line);
+		free(line);
 		free(role);
 	}
 	t = table_new(nitems(titles), titles);
+	t->wrap[0] = t->wrap[1] = 1;
 	json_array_foreach(verbs, i, r) {
+		const char *ex = json_string_value(json_object_get(r, "example"));
+		const char *help = json_string_value(json_object_get(r, "help"));
+		char *c = ex ? ctl_example(ex) : NULL;
+
 		table_row(t);
 		table_set(t, 0, field(r, "usage"), NULL);
-		table_set(t, 1, field(r, "help"), NULL);
+		table_set(t, 1, c ? xasprintf("%s; e.g. fupinctl %s", help ?: "",
+					c) :
+				    field(r, "help"), NULL);
+		free(c);
 	}
 	table_print(fp, t, colour, 2);
 	table_free(t);
@@ -917,6 +1366,134 @@ print_advance(FILE *fp, json_t *answer, int colour)
 	free(at);
 }
 
+/* ---- ANALYZE, PROBLEMS, MEMBER ---- */
+
+static void
+print_analyze(FILE *fp, json_t *answer, int colour)
+{
+	static const char *const titles[] = { "RULE", "FOUND", "NEW",
+		"CLEARED" };
+	json_t *rules = json_object_get(answer, "rules");
+	static const char *const none[] = { NULL };
+	struct table *t = table_new(nitems(titles), titles);
+	const char **names;
+	size_t n;
+	char *nw = field(answer, "new"), *open = field(answer, "open");
+
+	t->right[1] = t->right[2] = t->right[3] = 1;
+	names = sorted_keys(rules, none, &n);
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = json_object_get(rules, names[i]);
+
+		table_row(t);
+		table_set(t, 0, xstrdup(names[i]), NULL);
+		table_set(t, 1, field(r, "found"), NULL);
+		table_set(t, 2, field(r, "new"), NULL);
+		table_set(t, 3, field(r, "cleared"), NULL);
+	}
+	if (n > 0)
+		table_print(fp, t, colour, 0);
+	fprintf(fp, "%s new problem%s, %s open; each new one starts a rectify "
+		    "procedure (fupinctl problems)\n",
+	    nw, strcmp(nw, "1") == 0 ? "" : "s", open);
+	free(nw);
+	free(open);
+	free(names);
+	table_free(t);
+}
+
+static void
+print_problems(FILE *fp, json_t *answer, int colour)
+{
+	static const char *const titles[] = { "ID", "HOUSEHOLD", "PERSON",
+		"VILLAGE", "RULE", "RECTIFY", "PROBLEM" };
+	json_t *items = json_object_get(answer, "items"), *r;
+	json_int_t count = json_integer_value(json_object_get(answer,
+	    "count"));
+	int person = any_set(items, "person");
+	struct table *t;
+	size_t i;
+
+	if (json_array_size(items) == 0) {
+		fprintf(fp, "%sno problems%s\n", colour ? C_GREEN : "",
+		    colour ? C_RESET : "");
+		return;
+	}
+	t = table_new(nitems(titles) - (person ? 0 : 1), titles);
+	if (!person)
+		for (size_t c = 2; c + 1 < nitems(titles); c++)
+			t->titles[c] = titles[c + 1];
+	t->right[0] = 1;
+	/* VILLAGE, then RULE (PROBLEM says it in words) */
+	t->drop[2 + person] = 2;
+	t->drop[3 + person] = 1;
+	t->wrap[5 + person] = 1;
+	json_array_foreach(items, i, r) {
+		size_t c = 2;
+		json_t *detail = json_object_get(r, "detail");
+		const char *st = json_string_value(json_object_get(r,
+		    "rectify"));
+		char *title = field(r, "title"), *d = detail &&
+			!json_is_null(detail) ? scalar_text(detail) : NULL;
+
+		table_row(t);
+		table_set(t, 0, field(r, "id"), NULL);
+		table_set(t, 1, field(r, "household"), NULL);
+		if (person)
+			table_set(t, c++, field(r, "person"), NULL);
+		table_set(t, c++, field(r, "village"), NULL);
+		table_set(t, c++, field(r, "rule"), NULL);
+		table_set(t, c++, json_is_true(json_object_get(r, "cleared")) ?
+		    xstrdup("cleared") : xstrdup(st ? st : "-"),
+		    st && strcmp(st, "found") == 0 ? C_YELLOW : NULL);
+		table_set(t, c, d && *d ? xasprintf("%s: %s", title, d) :
+		    xstrdup(title), NULL);
+		free(title);
+		free(d);
+	}
+	table_print(fp, t, colour, 0);
+	table_free(t);
+	if (count > (json_int_t)json_array_size(items))
+		fprintf(fp, "(%lld problems; the first %zu shown)\n",
+		    (long long)count, json_array_size(items));
+	else
+		fprintf(fp, "%lld problem%s\n", (long long)count,
+		    count == 1 ? "" : "s");
+}
+
+static void print_advance(FILE *fp, json_t *answer, int colour);
+
+static void
+print_member(FILE *fp, json_t *answer, int colour)
+{
+	static const char *const titles[] = { "PERSON ID", "NAME", "RELATION",
+		"BORN", "CHANGE", "DATE", "REASON" };
+	json_t *m = json_object_get(answer, "member");
+	struct table *t = table_new(nitems(titles), titles);
+	char *target = field(answer, "target"), *pid = field(m, "person_id"),
+	     *size = field(answer, "size");
+
+	print_advance(fp, answer, colour);
+	t->wrap[6] = 1;
+	t->drop[3] = 1;
+	table_row(t);
+	table_set(t, 0, xstrdup(pid), NULL);
+	table_set(t, 1, field(m, "name"), NULL);
+	table_set(t, 2, field(m, "relation"), NULL);
+	table_set(t, 3, field(m, "birth_date"), NULL);
+	table_set(t, 4, field(m, "change"), NULL);
+	table_set(t, 5, field(m, "date"), NULL);
+	table_set(t, 6, field(m, "reason"), NULL);
+	table_print(fp, t, colour, 2);
+	fprintf(fp, "household size now %s; next: fupinctl advance %s/%s member "
+		    "enter\n",
+	    size, target, pid);
+	table_free(t);
+	free(target);
+	free(pid);
+	free(size);
+}
+
 void
 output_answer(FILE *fp, const char *verb, json_t *answer, int colour)
 {
@@ -927,11 +1504,28 @@ output_answer(FILE *fp, const char *verb, json_t *answer, int colour)
 		    json_object_get(answer, "message"));
 		json_t *rest = json_deep_copy(answer);
 
-		fprintf(fp, "%serror (%s):%s %s\n", colour ? C_RED : "",
-		    code ? code : "?", colour ? C_RESET : "", msg ? msg : "");
-		/* The figures behind a guard and the like. */
+		{
+			char *line = xasprintf("error (%s): %s", code ? code :
+			    "?", msg ? msg : "");
+
+			/* The colour is for the "error (code):" only. */
+			if (colour)
+				fprintf(fp, C_RED "error (%s):" C_RESET " ",
+				    code ? code : "?");
+			print_para(fp, 2, colour ? line + strlen(code ? code :
+			    "?") + 10 : line);
+			free(line);
+		}
+		/* The figures behind a guard and the like; the message
+		 * already names the choices and suggestions. */
 		json_object_del(rest, "error");
 		json_object_del(rest, "message");
+		json_object_del(rest, "did_you_mean");
+		json_object_del(rest, "choices");
+		json_object_del(rest, "allowed");
+		json_object_del(rest, "reason");
+		json_object_del(rest, "example");
+		json_object_del(rest, "workflow");
 		if (json_object_size(rest) > 1)
 			print_object(fp, rest, colour, 2);
 		json_decref(rest);
@@ -965,6 +1559,15 @@ output_answer(FILE *fp, const char *verb, json_t *answer, int colour)
 	} else if (verb_is(verb, "advance") &&
 	    json_object_get(answer, "to") != NULL)
 		print_advance(fp, answer, colour);
+	else if (verb_is(verb, "analyze") &&
+	    json_is_object(json_object_get(answer, "rules")))
+		print_analyze(fp, answer, colour);
+	else if (verb_is(verb, "problems") &&
+	    json_is_array(json_object_get(answer, "items")))
+		print_problems(fp, answer, colour);
+	else if (verb_is(verb, "member") &&
+	    json_is_object(json_object_get(answer, "member")))
+		print_member(fp, answer, colour);
 	else if (json_object_size(answer) == 1)
 		fputs("ok\n", fp);
 	else

@@ -7,25 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "csv.h"
 #include "fupinctl.h"
 #include "report.h"
 #include "util.h"
 
-static void
-csv_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
+/* Quoted as needed, formulas written as text (common/csv.h). */
+#define csv_field csv_write_field
 
 int
 report_csv(const struct report *r, const char *path)

@@ -219,11 +219,22 @@ job_finished(struct auth_job *j)
 		c->role = role_from_name(e->role);
 		c->village = e->village ? xstrdup(e->village) : NULL;
 		c->principal = xasprintf("%s(token from %s)", e->name, c->peer);
+		free(c->principal_key);
+		c->principal_key = xasprintf("token %s", e->name);
 		c->auth_failures = 0;
 		metrics_count("auth", "ok", 1);
 		log_info("control: client %llu authenticated as %s, role %s",
 		    (unsigned long long)c->id, c->principal, e->role);
 		job_free(j);
+		if (control_role_changed(c) < 0) {
+			log_info("control: client %llu (%s): too many "
+				 "connections of this principal; disconnecting",
+			    (unsigned long long)c->id, c->principal);
+			c->quitting = 1;
+			client_error(c, "busy", "too many connections of "
+			    "yours; try again shortly");
+			return;
+		}
 		client_reply(c, json_pack("{s:b, s:s, s:o, s:s}", "ok", 1,
 				    "role", role_name(c->role), "village",
 				    c->village ? json_string(c->village) :
@@ -234,6 +245,17 @@ job_finished(struct auth_job *j)
 	{
 		double g = global_failure();
 		long ms = auth_penalty_ms(++c->auth_failures, g);
+
+		/* A failed AUTH leaves the connection with no role, whatever
+		 * it had: a shared terminal must not keep the last token's. */
+		if (c->role != ROLE_NONE) {
+			free(c->village);
+			free(c->principal);
+			c->village = NULL;
+			c->role = ROLE_NONE;
+			c->principal = xasprintf("tcp %s", c->peer);
+			control_role_changed(c);
+		}
 		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 		metrics_count("auth", "failed", 1);

@@ -44,6 +44,7 @@ const struct cmd_entry cmd_candidates_entry = {
 	.role = ROLE_VILLAGE,
 	.exec = cmd_candidates,
 	.usage = "CANDIDATES [VILLAGE]",
+	.example = "CANDIDATES V01",
 	.help = "households that probably should have a procedure and have "
 	    "none: exits not proposed, possible relapses, marginal households "
 	    "not surveyed",

@@ -36,6 +36,7 @@ struct cmd_entry {
 	void (*exec)(struct client *, struct cmd_args *);
 	const char *usage;
 	const char *help;
+	const char *example; /* one request a person could send as it is */
 };
 
 /* Every verb, in HELP's order; NULL-terminated. */
@@ -52,5 +53,16 @@ const struct cmd_entry *cmd_find(const char *verb);
 void cmd_dispatch(struct client *, char *line);
 /* The table as text, one verb a line: NAME<TAB>ROLE<TAB>USAGE. */
 void cmd_list(FILE *);
+
+/*
+ * Refuse word, which is none of the n choices, with error code `code`:
+ * the message names what was asked ("unknown WHAT \"word\""), the closest
+ * choices ("did you mean ...?") and, if list_all, every choice; the answer
+ * also holds them as `did_you_mean` and `choices`. hint, if not NULL, ends
+ * the message.
+ */
+void cmd_reply_unknown(struct client *, const char *code, const char *what,
+    const char *word, const char *const *choices, size_t n, int list_all,
+    const char *hint);
 
 #endif

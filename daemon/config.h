@@ -55,6 +55,13 @@ struct config {
 	char *control_listen;	  /* "host:port" or "" */
 	int control_listen_remote; /* 1: listen/http may be non-loopback */
 	char *control_http;	  /* "host:port" or "" */
+	int64_t control_max_per_user;
+	int64_t control_max_anonymous;
+	int64_t control_max_anonymous_per_peer;
+	int64_t control_auth_timeout;
+	int64_t control_request_timeout;
+	int64_t control_http_max_clients;
+	int control_metrics_remote; /* 1: /metrics totals to any peer */
 
 	int clock_mode;
 	char *clock_start;

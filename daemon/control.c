@@ -31,6 +31,7 @@
 #include "cmd.h"
 #include "control.h"
 #include "http.h"
+#include "listener.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -43,9 +44,25 @@ struct control {
 	size_t nclients;
 	uint64_t next_id;
 	size_t max_clients;
+	size_t max_per_user;
+	size_t max_anonymous;
+	size_t max_anonymous_per_peer;
 	size_t max_output;
 	int idle_timeout;
+	int auth_timeout;
+	int request_timeout;
 };
+
+/* Refused connections are answered busy, then kept a moment (reading and
+ * discarding) so that a client which already sent its request reads the
+ * answer instead of a reset; at most this many at once. */
+#define LINGER_MAX 256
+#define LINGER_SECONDS 2
+static int nlingering;
+
+/* Room in the kernel for a burst of several hundred villages connecting
+ * at once (capped by net.core.somaxconn). */
+#define CTL_BACKLOG 1024
 
 /* The role of a Unix peer: the access list, or, without one, root and
  * the daemon's own user as admin. */
@@ -90,6 +107,12 @@ client_free(struct client *c)
 	ctl->nclients--;
 	if (c->bev)
 		bufferevent_free(c->bev);
+	if (c->ev_anonymous)
+		event_free(c->ev_anonymous);
+	if (c->ev_request)
+		event_free(c->ev_request);
+	free(c->peer_key);
+	free(c->principal_key);
 	free(c->village);
 	free(c->principal);
 	free(c->peer);
@@ -130,6 +153,51 @@ client_send_line(struct client *c, json_t *obj)
 }
 
 static void client_process(struct client *);
+static void flush_then_close_cb(struct bufferevent *, void *);
+static void event_cb(struct bufferevent *, short, void *);
+
+/*
+ * A request not answered within control.request_timeout: answer timeout
+ * and close the connection once that is written. Whatever was asked may
+ * still complete (a statement already sent); its late answer cannot be
+ * told from the next request's, so it is dropped with the connection.
+ */
+static void
+request_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+	json_t *o;
+
+	if (!c->busy || c->dead || c->timed_out || c->bev == NULL)
+		return;
+	log_notice("control: client %llu (%s): %s not answered within %ds; "
+		   "answering timeout",
+	    (unsigned long long)c->id, c->principal, c->verb ? c->verb : "?",
+	    c->ctl->request_timeout);
+	metrics_count("request_errors", "timeout", 1);
+	o = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "timeout",
+	    "message", "no answer in time; what you asked may still have "
+	    "been done (check before repeating it)");
+	client_send_line(c, o);
+	json_decref(o);
+	c->timed_out = 1;
+	c->quitting = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	/* A client gone meanwhile is torn down by event_cb. */
+	bufferevent_setcb(c->bev, NULL, flush_then_close_cb, event_cb, c);
+}
+
+static void
+request_deadline_arm(struct client *c)
+{
+	struct timeval tv = { c->ctl->request_timeout, 0 };
+
+	if (c->ev_request == NULL)
+		c->ev_request = evtimer_new(fupind->base, request_deadline_cb,
+		    c);
+	if (c->ev_request != NULL)
+		evtimer_add(c->ev_request, &tv);
+}
 
 static void
 flush_then_close_cb(struct bufferevent *bev, void *arg)
@@ -145,10 +213,25 @@ client_reply(struct client *c, json_t *answer)
 {
 	int ok;
 
+	if (c->ev_request)
+		event_del(c->ev_request);
+	if (c->answer_to != NULL) {
+		c->busy = 0;
+		c->answer_to(c, answer);
+		return;
+	}
 	if (c->dead) {
 		json_decref(answer);
 		c->busy = 0;
 		client_free(c);
+		return;
+	}
+	if (c->timed_out) {
+		/* Answered "timeout" already; its connection is closing. */
+		json_decref(answer);
+		c->busy = 0;
+		c->verb = NULL;
+		flush_then_close_cb(c->bev, c);
 		return;
 	}
 	ok = json_is_true(json_object_get(answer, "ok"));
@@ -245,6 +328,7 @@ client_process(struct client *c)
 			break;
 		}
 		c->busy = 1;
+		request_deadline_arm(c);
 		cmd_dispatch(c, line);
 		free(line);
 	}
@@ -292,6 +376,187 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	client_close(c);
 }
 
+/* ---- refusing ---- */
+
+struct lingerer {
+	evutil_socket_t fd;
+	struct event *ev;
+	struct lingerer *next, *prev;
+};
+
+static struct lingerer *lingering;
+
+static void
+linger_free(struct lingerer *lg)
+{
+	if (lg->prev)
+		lg->prev->next = lg->next;
+	else
+		lingering = lg->next;
+	if (lg->next)
+		lg->next->prev = lg->prev;
+	event_free(lg->ev);
+	close(lg->fd);
+	free(lg);
+	nlingering--;
+}
+
+static void
+linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lingerer *lg = arg;
+	char buf[4096];
+	ssize_t n;
+
+	if (what & EV_READ) {
+		while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+			;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return;
+	}
+	linger_free(lg);
+}
+
+/* Answer busy (one line), then close: at once, or after a short linger
+ * that lets the client read the line even if it already wrote. */
+static void
+refuse(evutil_socket_t fd, const char *why)
+{
+	char line[256];
+	struct lingerer *lg;
+	struct timeval tv = { LINGER_SECONDS, 0 };
+	ssize_t n;
+
+	snprintf(line, sizeof(line),
+	    "{\"ok\":false,\"error\":\"busy\",\"message\":\"%s; try "
+	    "again shortly\"}\n", why);
+	n = send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)n;
+	metrics_count("requests_rejected", "busy", 1);
+	shutdown(fd, SHUT_WR);
+	if (nlingering >= LINGER_MAX || fupind->stopping) {
+		close(fd);
+		return;
+	}
+	lg = calloc(1, sizeof(*lg));
+	if (lg == NULL) {
+		close(fd);
+		return;
+	}
+	lg->fd = fd;
+	lg->ev = event_new(fupind->base, fd, EV_READ | EV_PERSIST, linger_cb,
+	    lg);
+	if (lg->ev == NULL || event_add(lg->ev, &tv) < 0) {
+		if (lg->ev)
+			event_free(lg->ev);
+		free(lg);
+		close(fd);
+		return;
+	}
+	lg->next = lingering;
+	if (lingering)
+		lingering->prev = lg;
+	lingering = lg;
+	nlingering++;
+}
+
+/* ---- limits ---- */
+
+static void
+anonymous_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct client *c = arg;
+
+	if (c->role != ROLE_NONE)
+		return;
+	log_info("control: client %llu (%s) has no role after %ds; "
+		 "disconnecting",
+	    (unsigned long long)c->id, c->principal, c->ctl->auth_timeout);
+	metrics_count("requests_rejected", "no_role_timeout", 1);
+	if (c->busy && !c->dead) {
+		/* Answer what it asked (an AUTH waiting out its penalty),
+		 * then close. */
+		c->quitting = 1;
+		return;
+	}
+	client_close(c);
+}
+
+/* Connections now held by principal (with a role) or, without a role, in
+ * all and from peer_key. */
+static void
+count_clients(const struct control *ctl, const char *principal,
+    const char *peer_key, size_t *same_principal, size_t *anonymous,
+    size_t *anonymous_same_peer)
+{
+	*same_principal = *anonymous = *anonymous_same_peer = 0;
+	for (const struct client *c = ctl->clients; c; c = c->next) {
+		if (c->dead)
+			continue;
+		if (c->role == ROLE_NONE) {
+			(*anonymous)++;
+			if (peer_key && strcmp(c->peer_key, peer_key) == 0)
+				(*anonymous_same_peer)++;
+		} else if (principal && c->principal_key &&
+		    strcmp(c->principal_key, principal) == 0)
+			(*same_principal)++;
+	}
+}
+
+int
+control_role_changed(struct client *c)
+{
+	struct control *ctl = c->ctl;
+	size_t same, anon, anon_peer;
+
+	/* A web page's request is no connection of ours: the HTTP
+	 * listener bounds those. */
+	if (ctl == NULL)
+		return 0;
+	if (c->role == ROLE_NONE) {
+		struct timeval tv = { ctl->auth_timeout, 0 };
+
+		if (c->ev_anonymous == NULL)
+			c->ev_anonymous = evtimer_new(fupind->base,
+			    anonymous_deadline_cb, c);
+		if (c->ev_anonymous)
+			evtimer_add(c->ev_anonymous, &tv);
+		return 0;
+	}
+	if (c->ev_anonymous)
+		event_del(c->ev_anonymous);
+	count_clients(ctl, c->principal_key, NULL, &same, &anon, &anon_peer);
+	/* same counts c itself. */
+	if (same > ctl->max_per_user) {
+		metrics_count("requests_rejected", "busy", 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* Why a new client may not be served, or NULL. */
+static const char *
+over_limit(const struct control *ctl, const struct client *c)
+{
+	size_t same, anon, anon_peer;
+
+	if (fupind->stopping)
+		return "stopping";
+	if (ctl->nclients >= ctl->max_clients)
+		return "too many clients";
+	count_clients(ctl, c->role != ROLE_NONE ? c->principal_key : NULL,
+	    c->peer_key, &same, &anon, &anon_peer);
+	if (c->role != ROLE_NONE)
+		return same >= ctl->max_per_user ?
+		    "too many connections of yours" : NULL;
+	if (anon >= ctl->max_anonymous)
+		return "too many clients without a role";
+	if (anon_peer >= ctl->max_anonymous_per_peer)
+		return "too many connections of yours without a role";
+	return NULL;
+}
+
 static void
 accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -299,30 +564,14 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct control *ctl = arg;
 	struct client *c;
 	struct timeval tv;
+	const char *why;
 
 	if (fupind->stopping || ctl->nclients >= ctl->max_clients) {
-		static const char busy[] =
-		    "{\"ok\":false,\"error\":\"busy\",\"message\":"
-		    "\"too many clients; try again shortly\"}\n";
-		ssize_t n = send(fd, busy, sizeof(busy) - 1,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		(void)n;
-		metrics_count("requests_rejected", "busy", 1);
-		close(fd);
+		refuse(fd, fupind->stopping ? "stopping" : "too many clients");
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
-	c->id = ++ctl->next_id;
-	c->bev = bufferevent_socket_new(fupind->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		log_warnx("control: cannot set up a client");
-		close(fd);
-		free(c);
-		return;
-	}
 	if (sa->sa_family == AF_UNIX) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
@@ -332,6 +581,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		else
 			c->uid = (uid_t)-1;
 		c->peer = xasprintf("uid %u", (unsigned)c->uid);
+		c->peer_key = xstrdup(c->peer);
+		c->principal_key = xstrdup(c->peer);
 		assign_unix_role(ctl, c);
 	} else {
 		char host[INET6_ADDRSTRLEN] = "?";
@@ -352,9 +603,36 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 			c->peer = xasprintf("[%s]:%u", host, port);
 		} else
 			c->peer = xstrdup("tcp");
+		c->peer_key = xstrdup(host);
 		c->tcp = 1;
 		c->role = ROLE_NONE;
 		c->principal = xasprintf("tcp %s", c->peer);
+	}
+	if ((why = over_limit(ctl, c)) != NULL) {
+		log_debug("control: refused %s (%s): %s", c->peer,
+		    role_name(c->role), why);
+		refuse(fd, why);
+		free(c->principal_key);
+		free(c->peer_key);
+		free(c->village);
+		free(c->principal);
+		free(c->peer);
+		free(c);
+		return;
+	}
+	c->id = ++ctl->next_id;
+	c->bev = bufferevent_socket_new(fupind->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		log_warnx("control: cannot set up a client");
+		close(fd);
+		free(c->principal_key);
+		free(c->peer_key);
+		free(c->village);
+		free(c->principal);
+		free(c->peer);
+		free(c);
+		return;
 	}
 	c->next = ctl->clients;
 	if (ctl->clients)
@@ -367,23 +645,26 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	tv.tv_usec = 0;
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (c->role == ROLE_NONE)
+		control_role_changed(c);
 	log_debug("control: client %llu connected as %s (%s)",
 	    (unsigned long long)c->id, role_name(c->role), c->principal);
-}
-
-static void
-accept_error_cb(struct evconnlistener *l, void *arg)
-{
-	/* EMFILE and friends: log and keep listening. */
-	log_warn("control: accept");
 }
 
 void
 control_apply_config(struct control *ctl, const struct config *cfg)
 {
 	ctl->max_clients = (size_t)cfg->control_max_clients;
+	ctl->max_per_user = (size_t)cfg->control_max_per_user;
+	ctl->max_anonymous = (size_t)cfg->control_max_anonymous;
+	ctl->max_anonymous_per_peer =
+	    (size_t)cfg->control_max_anonymous_per_peer;
 	ctl->max_output = (size_t)cfg->control_max_output;
 	ctl->idle_timeout = (int)cfg->control_idle_timeout;
+	ctl->auth_timeout = (int)cfg->control_auth_timeout;
+	ctl->request_timeout = (int)cfg->control_request_timeout;
+	if (ctl->http)
+		http_apply_config(ctl->http, cfg);
 }
 
 static struct evconnlistener *
@@ -417,7 +698,7 @@ listen_unix(struct control *ctl, const char *path, int mode,
 	unlink(path);
 	old = umask(0777 & ~(mode_t)mode);
 	l = evconnlistener_new_bind(fupind->base, accept_cb, ctl,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, CTL_BACKLOG,
 	    (struct sockaddr *)&sun, (int)sunlen);
 	umask(old);
 	if (l == NULL) {
@@ -426,7 +707,7 @@ listen_unix(struct control *ctl, const char *path, int mode,
 		return NULL;
 	}
 	chmod(path, (mode_t)mode);
-	evconnlistener_set_error_cb(l, accept_error_cb);
+	listener_guard(l, "control");
 	return l;
 }
 
@@ -470,13 +751,13 @@ listen_tcp(struct control *ctl, const char *spec, struct errlist *errs)
 		return NULL;
 	l = evconnlistener_new_bind(fupind->base, accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, (struct sockaddr *)&ss, (int)len);
+	    CTL_BACKLOG, (struct sockaddr *)&ss, (int)len);
 	if (l == NULL) {
 		errlist_add(errs, fupind->cfg->path, 0, "control.listen",
 		    "cannot listen on %s: %s", spec, strerror(errno));
 		return NULL;
 	}
-	evconnlistener_set_error_cb(l, accept_error_cb);
+	listener_guard(l, "control tcp");
 	return l;
 }
 
@@ -517,11 +798,13 @@ void
 control_close_listeners(struct control *ctl)
 {
 	if (ctl->unix_listener) {
+		listener_unguard(ctl->unix_listener);
 		evconnlistener_free(ctl->unix_listener);
 		ctl->unix_listener = NULL;
 		unlink(ctl->socket_path);
 	}
 	if (ctl->tcp_listener) {
+		listener_unguard(ctl->tcp_listener);
 		evconnlistener_free(ctl->tcp_listener);
 		ctl->tcp_listener = NULL;
 	}
@@ -557,6 +840,8 @@ control_free(struct control *ctl)
 		ctl->clients->busy = 0;
 		client_free(ctl->clients);
 	}
+	while (lingering)
+		linger_free(lingering);
 	free(ctl->socket_path);
 	free(ctl);
 }

@@ -33,6 +33,14 @@ struct client {
 	int in_process;
 	int quitting;
 	const char *verb;  /* of the request in progress, for metrics */
+	char *peer_key;	   /* "uid 1000" or "127.0.0.1": per-peer limits */
+	char *principal_key; /* with a role: "uid 1000" or "token NAME" */
+	struct event *ev_anonymous; /* closes a client without a role */
+	struct event *ev_request;   /* the deadline of the request in progress */
+	int timed_out;	   /* answered "timeout": drop the late answer */
+	/* Not a socket client (a web page's request, web.c): client_reply
+	 * hands it the answer (owned) instead of writing a line. */
+	void (*answer_to)(struct client *, json_t *answer);
 	struct client *next, *prev;
 };
 
@@ -43,6 +51,13 @@ void control_close_listeners(struct control *);
 int control_idle(const struct control *);
 size_t control_nclients(const struct control *);
 void control_apply_config(struct control *, const struct config *);
+/*
+ * After a client's role changed (AUTH): a client without a role gets the
+ * short control.auth_timeout, one with a role loses it. -1 when its new
+ * principal already has control.max_per_user connections: the caller
+ * answers busy and closes it.
+ */
+int control_role_changed(struct client *);
 
 /* Answer the request in progress; takes ownership of answer. */
 void client_reply(struct client *, json_t *answer);

@@ -51,6 +51,7 @@ struct db_conn {
 	struct event *ev_poll;	/* PQconnectPoll waits on read or write */
 	double backoff;
 	int ever_up;
+	int setting_up;	/* connected, running its set-up: not yet UP */
 
 	struct db_queue setup;	/* this connection's own, ahead of the pool's */
 	struct db_query *cur;	/* in flight */
@@ -70,12 +71,14 @@ struct db {
 	int size;
 	int started;
 	int reconnecting;	/* a new conninfo: losses are expected */
+	int read_only;		/* the last connection found it read-only */
 	struct db_queue queue;	/* not yet sent */
 };
 
 static void conn_connect(struct db_conn *);
 static void conn_lost(struct db_conn *, const char *why);
 static void conn_dispatch(struct db_conn *);
+static void conn_read_only(struct db_conn *, const char *why);
 
 static void
 query_free(struct db_query *q)
@@ -228,9 +231,17 @@ db_state(const struct db *db)
 	return db->state;
 }
 
+int
+db_read_only(const struct db *db)
+{
+	return db->state != DB_UP && db->read_only;
+}
+
 const char *
 db_state_name(const struct db *db)
 {
+	if (db_read_only(db))
+		return "read-only";
 	switch (db->state) {
 	case DB_UP:
 		return "up";
@@ -364,6 +375,7 @@ conn_lost(struct db_conn *c, const char *why)
 	}
 	c->sock = -1;
 	c->state = DB_DOWN;
+	c->setting_up = 0;
 	conn_fail(c, msg);
 	pool_update(db);
 	/* One warning per outage, not one per connection of the pool. */
@@ -396,12 +408,22 @@ finish_query(struct db_conn *c)
 	struct db_query *q = c->cur;
 	PGresult *res = c->last;
 
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+				  NULL;
+	int read_only = state != NULL && strcmp(state, "25006") == 0;
+
 	c->cur = NULL;
 	c->last = NULL;
 	q->fn(res, res ? NULL : "no result", q->arg);
 	if (res)
 		PQclear(res);
 	query_free(q);
+	/* A write refused because the server turned read-only (a standby
+	 * after a bad failover, default_transaction_read_only): this
+	 * session will not recover by itself, so connect again (libpq with
+	 * target_session_attrs=read-write then finds the primary). */
+	if (read_only && c->conn != NULL)
+		conn_read_only(c, "the database became read-only");
 }
 
 static void
@@ -458,10 +480,11 @@ conn_dispatch(struct db_conn *c)
 	struct db_query *q;
 	int r;
 
-	if (c->cur != NULL || c->state != DB_UP || c->conn == NULL)
+	if (c->cur != NULL || c->conn == NULL ||
+	    (c->state != DB_UP && !c->setting_up))
 		return;
 	if ((q = queue_pop(&c->setup)) == NULL &&
-	    (q = queue_pop(&c->db->queue)) == NULL)
+	    (c->state != DB_UP || (q = queue_pop(&c->db->queue)) == NULL))
 		return;
 	c->cur = q;
 	if (q->simple ? !PQsendQuery(c->conn, q->sql) :
@@ -524,6 +547,54 @@ setup_push(struct db_conn *c, const char *sql, int simple, const char *param)
 }
 
 static void
+conn_read_only(struct db_conn *c, const char *why)
+{
+	struct db *db = c->db;
+
+	if (!db->read_only)
+		log_warnx("database: %s:%s is read-only (a standby, or "
+			  "default_transaction_read_only); nothing can be "
+			  "recorded; connecting again until it is writable",
+		    PQhost(c->conn), PQport(c->conn));
+	db->read_only = 1;
+	conn_lost(c, why);
+}
+
+/*
+ * The first set-up statement also asks whether the session can write: a
+ * read-only one is closed and tried again later, as if unreachable, since
+ * fupind can record nothing there. Only then is the connection up.
+ */
+static void
+setup_checked(const PGresult *res, const char *err, void *arg)
+{
+	struct db_conn *c = arg;
+	struct db *db = c->db;
+
+	if (res == NULL)
+		return; /* lost: already handled */
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		char *why = xasprintf("connection set-up failed: %s",
+		    PQresultErrorMessage(res));
+
+		conn_lost(c, why);
+		free(why);
+		return;
+	}
+	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+		conn_read_only(c, "the database is read-only");
+		return;
+	}
+	if (db->read_only)
+		log_notice("database: writable again");
+	db->read_only = 0;
+	c->setting_up = 0;
+	c->state = DB_UP;
+	pool_update(db);
+	pool_dispatch(db);
+}
+
+static void
 conn_connected(struct db_conn *c)
 {
 	struct db *db = c->db;
@@ -554,17 +625,18 @@ conn_connected(struct db_conn *c)
 	snprintf(timeout, sizeof(timeout), "%ds", db->statement_timeout);
 	setup_push(c, "SELECT set_config('statement_timeout', $1, false), "
 		      "set_config('TimeZone', 'Asia/Shanghai', false), "
-		      "set_config('jit', 'off', false)", 0, timeout);
+		      "set_config('jit', 'off', false), "
+		      "pg_is_in_recovery() OR "
+		      "current_setting('transaction_read_only')::boolean", 0,
+	    timeout);
+	c->setup.tail->fn = setup_checked;
+	c->setup.tail->arg = c;
 	if (c->index == 0)
 		setup_push(c, "LISTEN fupin_alert; LISTEN fupin_change", 1,
 		    NULL);
 
-	c->state = DB_UP;
+	c->setting_up = 1;
 	conn_dispatch(c);
-	if (c->conn == NULL)
-		return;
-	pool_update(db);
-	pool_dispatch(db);
 }
 
 static void poll_cb(evutil_socket_t, short, void *);
@@ -627,6 +699,21 @@ db_start(struct db *db)
 	db->started = 1;
 	for (int i = 0; i < db->size; i++)
 		conn_connect(&db->conns[i]);
+}
+
+void
+db_retry_now(struct db *db)
+{
+	for (int i = 0; i < db->size; i++) {
+		struct db_conn *c = &db->conns[i];
+
+		if (c->conn == NULL && c->ev_retry != NULL &&
+		    evtimer_pending(c->ev_retry, NULL)) {
+			event_del(c->ev_retry);
+			c->backoff = 0;
+			conn_connect(c);
+		}
+	}
 }
 
 void

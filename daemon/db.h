@@ -45,7 +45,12 @@ void db_start(struct db *);
 void db_set_conninfo(struct db *, const char *);
 void db_set_limits(struct db *, int reconnect_max, int statement_timeout);
 enum db_state db_state(const struct db *);
+/* "up", "connecting", "down", or "read-only": not up because the
+ * database could be reached but refused writes. */
 const char *db_state_name(const struct db *);
+int db_read_only(const struct db *);
+/* Connections waiting to retry try now (SIGHUP). */
+void db_retry_now(struct db *);
 /* Statements queued or running. */
 int db_busy(const struct db *);
 /* Statements running, and waiting for a connection. */

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "calendar.h"
 #include "campaign.h"
 #include "deadline.h"
 #include "engine.h"
@@ -104,7 +105,8 @@ deadline_reply_after_sweep(struct client *c, json_t *answer)
 {
 	struct waiter *w;
 
-	if (!fupind->schema_ok || fupind->stopping || leader_standby()) {
+	if (!fupind->schema_ok || !engine_campaign_ready() ||
+	    fupind->stopping || leader_standby()) {
 		/* No sweep can run now; it will when the database is back,
 		 * or on the daemon that leads. */
 		json_object_set_new(answer, "swept", json_false());
@@ -185,13 +187,13 @@ deadline_alert_params(void)
 	    ladder_json(cfg->ladder_city, cfg->nladder_city));
 	snprintf(digest, sizeof(digest), "%02d:%02d", cfg->digest_minute / 60,
 	    cfg->digest_minute % 60);
-	/* A standby that never swept has caught up with nothing: null (SQL
-	 * reads -infinity), not INT64_MIN formatted (an overflow). */
-	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:o, s:[s]}",
+	/* Never swept yet (a standby): null, which the sweep reads as
+	 * -infinity; INT64_MIN has no date to format. */
+	return json_pack("{s:s, s:s, s:s?, s:o, s:s, s:o, s:[s]}",
 	    "campaign", fupind->campaign->name, "now",
 	    moment(clock_now(fupind->clock), now), "caught_up_at",
-	    caught_up_at == INT64_MIN ? json_null() :
-	    json_string(moment(caught_up_at, caught)), "reminders", reminders,
+	    caught_up_at == INT64_MIN ? NULL : moment(caught_up_at, caught),
+	    "reminders", reminders,
 	    "digest_at", digest, "parties", parties, "exception",
 	    "township_office");
 }
@@ -332,6 +334,8 @@ deadline_db_down(void)
 
 /* ---- verbs ---- */
 
+#define EXTEND_MAX_AFTER_END (366 * 86400LL)
+
 /* An extension moves deadlines: answer once the sweep at the new
  * deadlines has run, so that a script's next request sees its alerts. */
 static void
@@ -377,9 +381,25 @@ const struct cmd_entry cmd_alerts_entry = {
 	.args = { 0, 1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_alerts,
+	.example = "ALERTS 20",
 	.usage = "ALERTS [N]",
 	.help = "the last N alerts (20 by default)",
 };
+
+/* The latest end an extension may have: a year after the campaign's
+ * last calendar moment. Beyond it an extension is a typo (9999-12-31)
+ * that would silence a village's alerts for good. */
+static int64_t
+extend_latest(void)
+{
+	const struct cal *cal = fupind->campaign->cal;
+	int64_t last = clock_now(fupind->clock);
+
+	for (size_t i = 0; i < cal_count(cal); i++)
+		if (cal_item_at(cal, i)->due > last)
+			last = cal_item_at(cal, i)->due;
+	return last + EXTEND_MAX_AFTER_END;
+}
 
 static void
 cmd_extend(struct client *c, struct cmd_args *a)
@@ -399,6 +419,15 @@ cmd_extend(struct client *c, struct cmd_args *a)
 	 * EXTEND V03 stage2 2019-10-25 runs until 2019-10-26 00:00. */
 	if (strlen(a->argv[3]) == 10)
 		t += 86400;
+	if (t > extend_latest()) {
+		char latest[ISO_BUFSIZE];
+
+		client_error(c, "usage",
+		    "an extension must end by %s (a year after the "
+		    "campaign's last deadline)",
+		    moment(extend_latest(), latest));
+		return;
+	}
 	p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "campaign",
 	    fupind->campaign->name, "village", a->argv[1], "deadline", a->argv[2],
 	    "until", moment(t, until), "reason", a->rest[4], "actor",
@@ -417,6 +446,7 @@ const struct cmd_entry cmd_extend_entry = {
 	.args = { 4, -1 },
 	.role = ROLE_TOWNSHIP,
 	.exec = cmd_extend,
+	.example = "EXTEND V03 stage3 2019-10-27T18:00 road closed",
 	.usage = "EXTEND VILLAGE DEADLINE UNTIL REASON",
 	.help = "grant a village more time on a deadline, with the reason",
 };

@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -23,11 +24,18 @@
 #include "isotime.h"
 #include "log.h"
 #include "metrics.h"
+#include "suggest.h"
 #include "workflow.h"
 
 static struct engine_callbacks callbacks;
 static int campaign_synced;
 static int in_flight; /* our statements not yet answered */
+/* The last synchronisation failed (not for want of a connection): why,
+ * and the timer that tries again on a capped backoff. */
+static char sync_error[256];
+static unsigned long long error_serial;
+static struct event *ev_sync_retry;
+static int sync_backoff;
 
 #define OVERDUE_MAX_ROWS "1000"
 
@@ -165,6 +173,44 @@ campaign_json(void)
 }
 
 static void sync_days(void);
+static void sync_campaign(void);
+
+static void
+sync_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (!campaign_synced && fupind->schema_ok &&
+	    db_state(fupind->db) == DB_UP)
+		sync_campaign();
+}
+
+/* Remember why the campaign could not be stored; try again later. */
+static void
+sync_failed(const char *what, const PGresult *res)
+{
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	struct timeval tv;
+
+	snprintf(sync_error, sizeof(sync_error), "%s: %s", what,
+	    msg ? msg : "?");
+	log_warnx("engine: cannot store %s of campaign %s in the database: "
+		  "%s; trying again",
+	    what, fupind->campaign->name, PQresultErrorMessage(res));
+	sync_backoff = sync_backoff <= 0 ? 1 : sync_backoff * 2;
+	if (sync_backoff > fupind->cfg->database_reconnect_max)
+		sync_backoff = (int)fupind->cfg->database_reconnect_max;
+	tv.tv_sec = sync_backoff;
+	tv.tv_usec = 0;
+	if (ev_sync_retry == NULL)
+		ev_sync_retry = evtimer_new(fupind->base, sync_retry_cb, NULL);
+	if (ev_sync_retry != NULL)
+		evtimer_add(ev_sync_retry, &tv);
+}
+
+const char *
+engine_sync_error(void)
+{
+	return campaign_synced || sync_error[0] == '\0' ? NULL : sync_error;
+}
 
 static void
 sync_done(const PGresult *res, const char *err, void *arg)
@@ -173,8 +219,7 @@ sync_done(const PGresult *res, const char *err, void *arg)
 	if (res == NULL)
 		return; /* connection lost: synced again on reconnection */
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("engine: cannot store campaign %s in the database: %s",
-		    fupind->campaign->name, PQresultErrorMessage(res));
+		sync_failed("the campaign", res);
 		return;
 	}
 	log_info("engine: campaign %s synchronised (%s)", fupind->campaign->name,
@@ -199,10 +244,11 @@ days_done(const PGresult *res, const char *err, void *arg)
 	if (res == NULL)
 		return;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("engine: cannot store the holidays of campaign %s: %s",
-		    fupind->campaign->name, PQresultErrorMessage(res));
+		sync_failed("the holidays", res);
 		return;
 	}
+	sync_error[0] = '\0';
+	sync_backoff = 0;
 	if (!campaign_synced) {
 		campaign_synced = 1;
 		if (callbacks.campaign_synced != NULL)
@@ -281,6 +327,44 @@ engine_db_down(void)
 	campaign_synced = 0;
 }
 
+int
+engine_health(char *why, size_t len)
+{
+	const char *err = engine_sync_error();
+
+	if (fupind->db == NULL || db_state(fupind->db) != DB_UP)
+		snprintf(why, len, "database %s",
+		    fupind->db ? db_state_name(fupind->db) : "down");
+	else if (!fupind->schema_ok)
+		snprintf(why, len, "database schema not current (run fupind "
+				   "--migrate)");
+	else if (err != NULL)
+		snprintf(why, len, "campaign not stored in the database: %s",
+		    err);
+	else if (!campaign_synced)
+		snprintf(why, len, "campaign being stored in the database");
+	else {
+		snprintf(why, len, "ok");
+		return 1;
+	}
+	return 0;
+}
+
+const char *
+engine_campaign_state(void)
+{
+	return campaign_synced ? "stored" :
+	    engine_sync_error() ? "failed" : "pending";
+}
+
+void
+engine_free(void)
+{
+	if (ev_sync_retry != NULL)
+		event_free(ev_sync_retry);
+	ev_sync_retry = NULL;
+}
+
 void
 engine_reconfigure(void)
 {
@@ -323,11 +407,32 @@ call_done(const PGresult *res, const char *err, void *arg)
 		goto done;
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("engine: %s failed: %s", c->verb,
-		    PQresultErrorMessage(res));
-		client_error(c, "internal", "the database refused: %s",
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-			PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		const char *primary = PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_PRIMARY);
+		char *id;
+
+		/* The database's own words (file paths, table names, values)
+		 * go to the log only; the client gets an id to quote. */
+		id = xasprintf("E%llu-%llu", (unsigned long long)c->id,
+		    (unsigned long long)++error_serial);
+		log_warnx("engine: %s failed [%s] (client %llu, %s): SQLSTATE "
+			  "%s: %s",
+		    c->verb, id, (unsigned long long)c->id, c->principal,
+		    state ? state : "?", primary ? primary : "?");
+		if (state != NULL && strcmp(state, "25006") == 0)
+			client_error(c, "unavailable",
+			    "the database is read-only; nothing was "
+			    "recorded (error %s)", id);
+		else if (state != NULL && strcmp(state, "57014") == 0)
+			client_error(c, "timeout",
+			    "the database took too long; nothing was "
+			    "recorded (error %s)", id);
+		else
+			client_error(c, "internal",
+			    "the database refused the request (error %s; "
+			    "the daemon's log has the details)", id);
+		free(id);
 		goto done;
 	}
 	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
@@ -403,6 +508,49 @@ scope_village(struct client *c, const char *asked, const char **out)
 	return 0;
 }
 
+/*
+ * The statement inner (one jsonb expression whose village filter is
+ * parameter $N), answered only when the village asked for exists; else the
+ * list of villages, for village_filter to suggest from. Caller frees.
+ */
+static char *
+village_checked_sql(const char *inner, int n)
+{
+	return xasprintf("SELECT CASE WHEN $%d::text IS NULL OR EXISTS (SELECT "
+			 "1 FROM fupin.village WHERE village_id = $%d) THEN (%s)"
+			 "::text ELSE (SELECT jsonb_build_object('ok', false, "
+			 "'missing_village', $%d::text, 'villages', "
+			 "coalesce(jsonb_agg(village_id ORDER BY village_id), "
+			 "'[]'))::text FROM fupin.village) END",
+	    n, n, inner, n);
+}
+
+/* An answer about a village that does not exist becomes "unknown" with
+ * the villages that do. */
+static void
+village_filter(struct client *c, json_t *answer)
+{
+	const char *missing = json_string_value(json_object_get(answer,
+	    "missing_village"));
+	json_t *list = json_object_get(answer, "villages"), *v;
+	const char **names;
+	size_t i, n = 0;
+
+	if (missing == NULL || !json_is_array(list)) {
+		client_reply(c, answer);
+		return;
+	}
+	names = xcalloc(json_array_size(list) + 1, sizeof(*names));
+	json_array_foreach(list, i, v)
+		if (json_is_string(v))
+			names[n++] = json_string_value(v);
+	cmd_reply_unknown(c, "unknown", "village", missing, names, n, n <= 30,
+	    n == 0 ? "the register has no villages yet (fupinctl import "
+		     "villages FILE)" : NULL);
+	free(names);
+	json_decref(answer);
+}
+
 /* ---- verbs ---- */
 
 static void
@@ -422,6 +570,7 @@ const struct cmd_entry cmd_calendar_entry = {
 	.args = { 0, 0 },
 	.role = ROLE_NONE,
 	.exec = cmd_calendar,
+	.example = "CALENDAR",
 	.usage = "CALENDAR",
 	.help = "every stage, window and task with its status",
 };
@@ -429,7 +578,7 @@ const struct cmd_entry cmd_calendar_entry = {
 static void
 cmd_status(struct client *c, struct cmd_args *a)
 {
-	char now[ISO_BUFSIZE], *text;
+	char now[ISO_BUFSIZE], *text, *sql;
 	const char *village;
 	const char *params[4];
 	json_t *alerts;
@@ -443,9 +592,10 @@ cmd_status(struct client *c, struct cmd_args *a)
 	params[1] = village;
 	params[2] = moment_text(clock_now(fupind->clock), now);
 	params[3] = text;
-	engine_call_sql(c, "SELECT fupin.status($1, $2, $3::timestamptz, $4::jsonb)"
-		    "::text",
-	    4, params, NULL, NULL);
+	sql = village_checked_sql("fupin.status($1, $2, $3::timestamptz, "
+				  "$4::jsonb)", 2);
+	engine_call_sql(c, sql, 4, params, village_filter, NULL);
+	free(sql);
 	free(text);
 }
 
@@ -454,6 +604,7 @@ const struct cmd_entry cmd_status_entry = {
 	.args = { 0, 1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_status,
+	.example = "STATUS V01",
 	.usage = "STATUS [VILLAGE]",
 	.help = "households per workflow and state, overdue, next deadline",
 };
@@ -461,7 +612,7 @@ const struct cmd_entry cmd_status_entry = {
 static void
 cmd_overdue(struct client *c, struct cmd_args *a)
 {
-	char now[ISO_BUFSIZE];
+	char now[ISO_BUFSIZE], *sql;
 	const char *village;
 	const char *params[4];
 
@@ -471,9 +622,10 @@ cmd_overdue(struct client *c, struct cmd_args *a)
 	params[1] = village;
 	params[2] = moment_text(clock_now(fupind->clock), now);
 	params[3] = OVERDUE_MAX_ROWS;
-	engine_call_sql(c, "SELECT fupin.overdue($1, $2, $3::timestamptz, $4::int)"
-		    "::text",
-	    4, params, NULL, NULL);
+	sql = village_checked_sql("fupin.overdue($1, $2, $3::timestamptz, "
+				  "$4::int)", 2);
+	engine_call_sql(c, sql, 4, params, village_filter, NULL);
+	free(sql);
 }
 
 const struct cmd_entry cmd_overdue_entry = {
@@ -481,36 +633,186 @@ const struct cmd_entry cmd_overdue_entry = {
 	.args = { 0, 1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_overdue,
+	.example = "OVERDUE V01",
 	.usage = "OVERDUE [VILLAGE]",
 	.help = "households that missed a deadline",
 };
 
+/* The household, or, when there is none, the ids of the register (of
+ * the client's village for a village team) for household_missing. */
+/*
+ * A household, or for the hints of a missing one the register's ids (at
+ * most 10,000, in order).  $4 is a village principal's village: another
+ * village's household then comes back as missing, so its data never
+ * leaves the database and the answer is the same as for no household.
+ */
+#define HOUSEHOLD_SQL \
+	"SELECT coalesce((SELECT x FROM fupin.household_info($1, $2, " \
+	"$3::timestamptz) x WHERE $4::text IS NULL OR " \
+	"x->'household'->>'village_id' = $4), " \
+	"jsonb_build_object('ok', false, 'missing_household', $2::text, " \
+	"'ids', (SELECT coalesce(jsonb_agg(household_id ORDER BY " \
+	"household_id), '[]') FROM (SELECT household_id FROM fupin.household " \
+	"WHERE $4::text IS NULL OR village_id = $4 ORDER BY household_id " \
+	"LIMIT 10000) h)))::text"
+
+/* "V01-0080" -> "A99-9999": the pattern ids of one register share. */
+static char *
+id_shape(const char *id)
+{
+	char *s = xstrdup(id);
+
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			*p = '9';
+		else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			*p = 'A';
+	}
+	return s;
+}
+
+/*
+ * No household `id`: say whether the id is malformed (no id of the
+ * register has its shape) or absent (well formed, not registered), with
+ * the closest ids and the range of its prefix ("V01-").
+ */
 static void
-household_filter(struct client *c, json_t *answer)
+household_missing(struct client *c, json_t *answer)
+{
+	const char *id = json_string_value(json_object_get(answer,
+	    "missing_household"));
+	json_t *ids = json_object_get(answer, "ids"), *v, *dym = json_array();
+	const char **names, *first = NULL, *last = NULL, *dash;
+	size_t i, n = 0, close[3], nclose;
+	char *shape = id_shape(id), *msg, *t, *where;
+	int same_shape = 0;
+	size_t prefix = (dash = strrchr(id, '-')) ? (size_t)(dash - id) + 1 : 0;
+
+	names = xcalloc(json_array_size(ids) + 1, sizeof(*names));
+	json_array_foreach(ids, i, v) {
+		const char *h = json_string_value(v);
+		char *hs;
+
+		if (h == NULL)
+			continue;
+		names[n++] = h;
+		hs = id_shape(h);
+		same_shape |= strcmp(hs, shape) == 0;
+		free(hs);
+		if (prefix > 0 && strncmp(h, id, prefix) == 0) {
+			if (first == NULL)
+				first = h;
+			last = h;
+		}
+	}
+	where = c->role == ROLE_VILLAGE ?
+	    xasprintf("your village %s", c->village) : xstrdup("the register");
+	if (n == 0) {
+		msg = xasprintf("no household \"%.64s\": %s has no households "
+				"yet (fupinctl import households FILE)",
+		    id, where);
+		client_reply(c, json_pack("{s:b, s:s, s:s, s:s, s:o}", "ok", 0,
+				    "error", "unknown", "message", msg, "reason",
+				    "absent", "did_you_mean", dym));
+		goto done;
+	}
+	if (!same_shape)
+		msg = xasprintf("\"%.64s\" is not a household id: ids in %s "
+				"look like %s",
+		    id, where, names[0]);
+	else if (first != NULL)
+		msg = xasprintf("no household %.64s in %s (ids %.*s... run "
+				"from %s to %s)",
+		    id, where, (int)prefix, id, first, last);
+	else
+		msg = xasprintf("no household %.64s in %s (%s to %s)", id, where,
+		    names[0], names[n - 1]);
+	/* A slip of one key is worth suggesting, not more: ids are dense. */
+	nclose = suggest_closest(id, names, n, close, nitems(close));
+	for (i = 0; i < nclose; i++) {
+		if (suggest_distance(id, names[close[i]]) > 1)
+			break;
+		json_array_append_new(dym, json_string(names[close[i]]));
+		t = xasprintf("%s%s%s", msg, i == 0 ? "; did you mean " : " or ",
+		    names[close[i]]);
+		free(msg);
+		msg = t;
+	}
+	if (json_array_size(dym) > 0) {
+		t = xasprintf("%s?", msg);
+		free(msg);
+		msg = t;
+	}
+	client_reply(c, json_pack("{s:b, s:s, s:s, s:s, s:s, s:o}", "ok", 0,
+			    "error", "unknown", "message", msg, "reason",
+			    same_shape ? "absent" : "malformed", "example",
+			    names[0], "did_you_mean", dym));
+done:
+	free(msg);
+	free(where);
+	free(shape);
+	free(names);
+}
+
+/* A village team sees its own households only, and learns nothing of
+ * others: another village's household and a missing one get the same
+ * answer.  0 if answer may go on; else the refusal or the "unknown" has
+ * been sent and answer freed. */
+static int
+household_checked(struct client *c, json_t *answer)
 {
 	const char *v = json_string_value(json_object_get(
 	    json_object_get(answer, "household"), "village_id"));
+	const char *missing = json_string_value(json_object_get(answer,
+	    "missing_household"));
+	const char *hid = json_string_value(json_object_get(
+	    json_object_get(answer, "household"), "household_id"));
 
-	if (c->role == ROLE_VILLAGE && (v == NULL ||
-	    strcmp(v, c->village) != 0)) {
-		json_decref(answer);
-		client_error(c, "forbidden",
-		    "that household is not in your village %s", c->village);
-		return;
+	if (missing == NULL && !json_is_true(json_object_get(answer, "ok"))) {
+		client_reply(c, answer);
+		return -1;
 	}
-	client_reply(c, answer);
+	if (c->role == ROLE_VILLAGE && (missing != NULL || v == NULL ||
+	    strcmp(v, c->village) != 0)) {
+		char *id = xstrdup(missing != NULL ? missing :
+		    hid != NULL ? hid : "");
+
+		json_decref(answer);
+		client_error(c, "forbidden", "no household %.64s in your "
+		    "village %s", id, c->village);
+		free(id);
+		return -1;
+	}
+	if (missing != NULL) {
+		household_missing(c, answer);
+		json_decref(answer);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+household_filter(struct client *c, json_t *answer)
+{
+	if (household_checked(c, answer) == 0)
+		client_reply(c, answer);
+}
+
+static void
+ask_household(struct client *c, const char *id, engine_answer_fn *filter)
+{
+	char now[ISO_BUFSIZE];
+	const char *params[4] = { fupind->campaign->name, id,
+		moment_text(clock_now(fupind->clock), now),
+		c->role == ROLE_VILLAGE ? c->village : NULL };
+
+	engine_call_sql(c, HOUSEHOLD_SQL, 4, params, filter, NULL);
 }
 
 static void
 cmd_household(struct client *c, struct cmd_args *a)
 {
-	char now[ISO_BUFSIZE];
-	const char *params[3] = { fupind->campaign->name, a->argv[1],
-		moment_text(clock_now(fupind->clock), now) };
-
-	engine_call_sql(c, "SELECT fupin.household_info($1, $2, $3::timestamptz)"
-		    "::text",
-	    3, params, household_filter, NULL);
+	ask_household(c, a->argv[1], household_filter);
 }
 
 const struct cmd_entry cmd_household_entry = {
@@ -518,6 +820,7 @@ const struct cmd_entry cmd_household_entry = {
 	.args = { 1, 1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_household,
+	.example = "HOUSEHOLD V01-0080",
 	.usage = "HOUSEHOLD ID",
 	.help = "a household, its procedures and their full history",
 };
@@ -602,28 +905,251 @@ engine_event_entries(const struct wf *w, const char *name, const char *role)
 	return entries;
 }
 
+/* One event entry for people: name, title, from, to, roles, note. */
+static json_t *
+event_json(const struct wf_event *ev)
+{
+	char roles[64];
+
+	return json_pack("{s:s, s:s, s:o, s:s, s:s, s:b}", "event", ev->name,
+	    "title", ev->title ? ev->title : ev->name, "from",
+	    strings_json(ev->from, ev->nfrom), "to", ev->to, "roles",
+	    role_mask_text(ev->roles, roles, sizeof(roles)), "note", ev->note);
+}
+
+json_t *
+engine_workflows_json(void)
+{
+	json_t *wfs = json_array();
+
+	for (size_t i = 0; i < wf_count(fupind->campaign->wf); i++) {
+		const struct wf *w = wf_at(fupind->campaign->wf, i);
+		json_t *events = json_array();
+
+		for (size_t k = 0; k < w->nevents; k++)
+			json_array_append_new(events, event_json(&w->events[k]));
+		json_array_append_new(wfs, json_pack("{s:s, s:s, s:s, s:o}",
+					       "workflow", w->name, "title",
+					       w->title ? w->title : w->name,
+					       "scope", w->scope ==
+						   WF_SCOPE_VILLAGE ?
+						   "village" : "household",
+					       "events", events));
+	}
+	return wfs;
+}
+
+static int
+applies_to(const struct wf *w, const char *category)
+{
+	if (w->napplies_to == 0)
+		return 1;
+	for (size_t i = 0; category != NULL && i < w->napplies_to; i++)
+		if (strcmp(w->applies_to[i], category) == 0)
+			return 1;
+	return 0;
+}
+
+/* The events of w that may be sent in state (NULL: the creating ones) by
+ * role, appended to out with the workflow, state and subject. */
+static void
+allowed_events(json_t *out, const struct wf *w, const char *state,
+    const char *subject, const char *role)
+{
+	for (size_t k = 0; k < w->nevents; k++) {
+		const struct wf_event *ev = &w->events[k];
+		int from = 0;
+		json_t *e;
+
+		if (state == NULL)
+			from = ev->nfrom == 0;
+		for (size_t f = 0; state != NULL && f < ev->nfrom; f++)
+			from |= strcmp(ev->from[f], state) == 0;
+		if (!from || !wf_role_allowed(ev, role))
+			continue;
+		e = event_json(ev);
+		json_object_set_new(e, "workflow", json_string(w->name));
+		json_object_set_new(e, "state", state ? json_string(state) :
+		    json_null());
+		json_object_set_new(e, "subject", subject ? json_string(subject) :
+		    json_null());
+		json_array_append_new(out, e);
+	}
+}
+
+static void
+help_advance_answer(struct client *c, json_t *answer)
+{
+	json_t *h = json_object_get(answer, "household");
+	json_t *wis = json_object_get(answer, "workflows"), *wi;
+	const char *category = json_string_value(json_object_get(h, "category"));
+	const char *role = role_name(c->role);
+	json_t *allowed = json_array();
+	size_t i;
+
+	if (household_checked(c, answer) < 0) {
+		json_decref(allowed);
+		return;
+	}
+	for (size_t k = 0; k < wf_count(fupind->campaign->wf); k++) {
+		const struct wf *w = wf_at(fupind->campaign->wf, k);
+		int has = 0;
+
+		if (w->scope != WF_SCOPE_HOUSEHOLD)
+			continue;
+		json_array_foreach(wis, i, wi) {
+			const char *name = json_string_value(json_object_get(wi,
+			    "workflow"));
+
+			if (name == NULL || strcmp(name, w->name) != 0)
+				continue;
+			has = 1;
+			allowed_events(allowed, w, json_string_value(
+			    json_object_get(wi, "state")), json_string_value(
+			    json_object_get(wi, "subject")), role);
+		}
+		/* Member changes start with MEMBER, problems with ANALYZE. */
+		if (!has && applies_to(w, category) &&
+		    strcmp(w->name, "member") != 0 &&
+		    strcmp(w->name, "rectify") != 0)
+			allowed_events(allowed, w, NULL, NULL, role);
+	}
+	client_reply(c, json_pack("{s:b, s:s, s:O, s:O, s:s, s:o}", "ok", 1,
+			    "verb", "ADVANCE", "household",
+			    json_object_get(h, "household_id"), "category",
+			    json_object_get(h, "category"), "role", role,
+			    "allowed", allowed));
+	json_decref(answer);
+}
+
+void
+engine_help_advance(struct client *c, const char *household)
+{
+	ask_household(c, household, help_advance_answer);
+}
+
+/* A workflow by name, in any case. */
+static const struct wf *
+workflow_nocase(const char *name)
+{
+	for (size_t i = 0; i < wf_count(fupind->campaign->wf); i++) {
+		const struct wf *w = wf_at(fupind->campaign->wf, i);
+
+		if (strcasecmp(w->name, name) == 0)
+			return w;
+	}
+	return NULL;
+}
+
+/* The event's own name, found in any case; NULL if w has none. */
+static const char *
+event_nocase(const struct wf *w, const char *name)
+{
+	for (size_t i = 0; i < w->nevents; i++)
+		if (strcasecmp(w->events[i].name, name) == 0)
+			return w->events[i].name;
+	return NULL;
+}
+
+static void
+unknown_workflow(struct client *c, const char *word)
+{
+	size_t n = wf_count(fupind->campaign->wf);
+	const char **names = xcalloc(n + 1, sizeof(*names));
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = wf_at(fupind->campaign->wf, i)->name;
+	cmd_reply_unknown(c, "unknown", "workflow", word, names, n, 1,
+	    "fupinctl help advance lists each workflow's events");
+	free(names);
+}
+
+static void
+unknown_event(struct client *c, const struct wf *w, const char *word)
+{
+	const char **names = xcalloc(w->nevents + 1, sizeof(*names));
+	size_t n = 0;
+	char *what = xasprintf("event of workflow %s", w->name);
+
+	for (size_t i = 0; i < w->nevents; i++) {
+		size_t k;
+
+		for (k = 0; k < n; k++)
+			if (strcmp(names[k], w->events[i].name) == 0)
+				break;
+		if (k == n)
+			names[n++] = w->events[i].name;
+	}
+	cmd_reply_unknown(c, "unknown", what, word, names, n, 1,
+	    "fupinctl help advance HOUSEHOLD lists the steps it may take now");
+	free(what);
+	free(names);
+}
+
+/* A `state` refusal also names the events allowed in that state. */
+static void
+advance_filter(struct client *c, json_t *answer)
+{
+	const char *err = json_string_value(json_object_get(answer, "error"));
+	const char *state = json_string_value(json_object_get(answer, "state"));
+	const char *wname = json_string_value(json_object_get(answer,
+	    "workflow"));
+	const struct wf *w = wname ? wf_find(fupind->campaign->wf, wname) :
+				    NULL;
+	json_t *allowed, *e;
+	char *msg;
+	size_t i;
+
+	if (err == NULL || strcmp(err, "state") != 0 || w == NULL) {
+		client_reply(c, answer);
+		return;
+	}
+	allowed = json_array();
+	allowed_events(allowed, w, state, NULL, role_name(c->role));
+	msg = xasprintf("%s; ", json_string_value(json_object_get(answer,
+	    "message")) ?: "not allowed now");
+	if (json_array_size(allowed) == 0) {
+		char *t = xasprintf("%snothing your role (%s) may send %s", msg,
+		    role_name(c->role), state ? "in this state" :
+			"to start it");
+		free(msg);
+		msg = t;
+	}
+	json_array_foreach(allowed, i, e) {
+		char *t = xasprintf("%s%s%s (%s)", msg, i == 0 ?
+		    (state ? "allowed now: " : "it starts with: ") : ", ",
+		    json_string_value(json_object_get(e, "event")),
+		    json_string_value(json_object_get(e, "title")));
+		free(msg);
+		msg = t;
+	}
+	json_object_set_new(answer, "message", json_string(msg));
+	json_object_set_new(answer, "allowed", allowed);
+	free(msg);
+	client_reply(c, answer);
+}
+
 static void
 cmd_advance(struct client *c, struct cmd_args *a)
 {
-	const struct wf *w = wf_find(fupind->campaign->wf, a->argv[2]);
+	const struct wf *w = workflow_nocase(a->argv[2]);
 	const struct wf_campaign *wc = wf_campaign(fupind->campaign->wf);
+	const char *event;
 	json_t *p, *min_days, *finals;
 	char now[ISO_BUFSIZE], lock[ISO_BUFSIZE], *target, *subject, *text,
 	    *metric;
 	int64_t lock_at = engine_lock_moment();
-	const char *params[1], *event = a->argv[3];
+	const char *params[1];
 
 	if (w == NULL) {
-		client_error(c, "unknown", "no workflow \"%.40s\"; workflows "
-		    "are listed by HELP ADVANCE", a->argv[2]);
+		unknown_workflow(c, a->argv[2]);
 		return;
 	}
-	/* An event may be named by its title as the plan writes it:
-	 * ADVANCE H1 exit 村级公示 is publish. */
-	if (!wf_event_exists(w, event) &&
+	/* Any case, or the title as the plan writes it: ADVANCE H1 exit
+	 * 村级公示 is publish. */
+	if ((event = event_nocase(w, a->argv[3])) == NULL &&
 	    (event = wf_event_by_title(w, a->argv[3])) == NULL) {
-		client_error(c, "unknown", "workflow %s has no event \"%.40s\"",
-		    w->name, a->argv[3]);
+		unknown_event(c, w, a->argv[3]);
 		return;
 	}
 	/* HOUSEHOLD/SUBJECT names a member or problem of the household. */
@@ -671,8 +1197,11 @@ cmd_advance(struct client *c, struct cmd_args *a)
 	free(target);
 	params[0] = text;
 	metric = xasprintf("%s/%s", w->name, event);
-	engine_call_sql(c, "SELECT fupin.advance($1::jsonb)::text", 1, params, NULL,
-	    metric);
+	/* The workflow rides along, for advance_filter. */
+	engine_call_sql(c, "SELECT (fupin.advance($1::jsonb) || "
+			   "jsonb_build_object('workflow', $1::jsonb->>'workflow'))"
+			   "::text",
+	    1, params, advance_filter, metric);
 	free(metric);
 	free(text);
 }
@@ -682,6 +1211,7 @@ const struct cmd_entry cmd_advance_entry = {
 	.args = { 3, -1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_advance,
+	.example = "ADVANCE V01-0080 exit submit",
 	.usage = "ADVANCE ID WORKFLOW EVENT [NOTE]",
 	.help = "record a step: e.g. ADVANCE H001 exit publish (ID may be "
 	    "HOUSEHOLD/PERSON_ID for member changes)",
@@ -721,6 +1251,7 @@ const struct cmd_entry cmd_analyze_entry = {
 	.args = { 0, 0 },
 	.role = ROLE_TOWNSHIP,
 	.exec = cmd_analyze,
+	.example = "ANALYZE",
 	.usage = "ANALYZE",
 	.help = "run the data-quality rules (from the analysis window on); each "
 	    "new problem starts a rectify procedure",
@@ -731,14 +1262,16 @@ cmd_problems(struct client *c, struct cmd_args *a)
 {
 	const char *village;
 	const char *params[3];
+	char *sql;
 
 	if (scope_village(c, a->argc > 1 ? a->argv[1] : NULL, &village) < 0)
 		return;
 	params[0] = fupind->campaign->name;
 	params[1] = village;
 	params[2] = OVERDUE_MAX_ROWS;
-	engine_call_sql(c, "SELECT fupin.problems($1, $2, $3::int)::text", 3, params,
-	    NULL, NULL);
+	sql = village_checked_sql("fupin.problems($1, $2, $3::int)", 2);
+	engine_call_sql(c, sql, 3, params, village_filter, NULL);
+	free(sql);
 }
 
 const struct cmd_entry cmd_problems_entry = {
@@ -746,6 +1279,7 @@ const struct cmd_entry cmd_problems_entry = {
 	.args = { 0, 1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_problems,
+	.example = "PROBLEMS V01",
 	.usage = "PROBLEMS [VILLAGE]",
 	.help = "the problem list and where each problem's rectification stands",
 };

@@ -30,6 +30,15 @@ void engine_notified(const char *channel, const char *payload);
 int engine_campaign_ready(void);
 /* Nothing of ours is running (statements, notify commands). */
 int engine_idle(void);
+/* Why the campaign is not in the database although it is up (the last
+ * synchronisation failed), or NULL. */
+const char *engine_sync_error(void);
+void engine_free(void);
+/* 1 when requests can be served; else 0 with why (database down,
+ * read-only, schema, campaign not stored) in why. */
+int engine_health(char *why, size_t len);
+/* "stored", "failed" or "pending". */
+const char *engine_campaign_state(void);
 
 struct client;
 struct json_t;
@@ -55,6 +64,13 @@ struct wf;
  */
 struct json_t *engine_event_entries(const struct wf *w, const char *name,
     const char *role);
+/* Every workflow with its events (name, title, from, to, roles, note), in
+ * the files' order, for HELP ADVANCE. Caller owns it. */
+struct json_t *engine_workflows_json(void);
+/* HELP ADVANCE HOUSEHOLD: the events the household may take now in each
+ * of its procedures, with their titles; answers c later. */
+void engine_help_advance(struct client *c, const char *household);
+
 /* The data-entry lock moment, or INT64_MIN when the campaign has none. */
 long long engine_lock_moment(void);
 

@@ -94,14 +94,84 @@ log_set_level(const char *name)
 static void log_vwrite(int, const char *, const char *, va_list)
     __attribute__((format(printf, 3, 0)));
 
+static void log_emit(int level, const char *msg, const char *errstr);
+
+/*
+ * Repeated warnings: a failing accept or a broken database can say the
+ * same thing thousands of times a second. The same warning (or error)
+ * within LOG_REPEAT_WINDOW seconds of its first appearance is counted,
+ * not written; the count is written as "last message repeated N times"
+ * before the next different line, or with the same line once the window
+ * has passed. Lower levels are never folded: they carry ids and tests
+ * and operators count them.
+ */
+static struct {
+	char msg[2304];
+	int level;
+	struct timespec first;
+	unsigned long repeated;
+} last_warning;
+
+static void
+repeat_flush(void)
+{
+	char line[96];
+
+	if (last_warning.repeated == 0)
+		return;
+	snprintf(line, sizeof(line), "last message repeated %lu times",
+	    last_warning.repeated);
+	last_warning.repeated = 0;
+	log_emit(last_warning.level, line, NULL);
+}
+
+/* 1: msg repeats the last warning within the window, counted not written. */
+static int
+repeat_fold(int level, const char *msg)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (level <= LOG_LVL_WARNING && last_warning.level == level &&
+	    strcmp(last_warning.msg, msg) == 0 &&
+	    now.tv_sec - last_warning.first.tv_sec < LOG_REPEAT_WINDOW) {
+		last_warning.repeated++;
+		return 1;
+	}
+	repeat_flush();
+	if (level <= LOG_LVL_WARNING) {
+		snprintf(last_warning.msg, sizeof(last_warning.msg), "%s", msg);
+		last_warning.level = level;
+		last_warning.first = now;
+	} else
+		last_warning.msg[0] = '\0';
+	return 0;
+}
+
+unsigned long
+log_repeats_pending(void)
+{
+	return last_warning.repeated;
+}
+
 static void
 log_vwrite(int level, const char *errstr, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char msg[2048], key[2304];
 
 	if (level > log_threshold)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	snprintf(key, sizeof(key), "%.2047s: %.200s", msg,
+	    errstr ? errstr : "");
+	if (repeat_fold(level, key))
+		return;
+	log_emit(level, msg, errstr);
+}
+
+static void
+log_emit(int level, const char *msg, const char *errstr)
+{
 	if (errstr != NULL)
 		syslog(syslog_priority[level], "%s: %s", msg, errstr);
 	else
@@ -149,6 +219,7 @@ fatal(const char *fmt, ...)
 	int saved = errno;
 
 	va_start(ap, fmt);
+	repeat_flush();
 	log_vwrite(LOG_LVL_ERROR, strerror(saved), fmt, ap);
 	va_end(ap);
 	exit(1);
@@ -160,6 +231,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	repeat_flush();
 	log_vwrite(LOG_LVL_ERROR, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);

@@ -10,7 +10,12 @@
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARNING, LOG_LVL_NOTICE, LOG_LVL_INFO,
     LOG_LVL_DEBUG };
 
+/* The same warning within this many seconds is counted, not written. */
+#define LOG_REPEAT_WINDOW 10
+
 void log_init(const char *ident, int foreground);
+/* Warnings folded since the last one written (for tests and METRICS). */
+unsigned long log_repeats_pending(void);
 /* Apply facility and level names from configuration; 0 or -1 if unknown. */
 int log_set_facility(const char *);
 int log_set_level(const char *);

@@ -137,6 +137,9 @@ reload(void)
 	    (int)cfg->database_statement_timeout * BG_TIMEOUT_FACTOR);
 	db_set_conninfo(fupind->db, cfg->database_conninfo);
 	db_set_conninfo(fupind->db_bg, cfg->database_conninfo);
+	/* A read-only or unreachable database is tried again now. */
+	db_retry_now(fupind->db);
+	db_retry_now(fupind->db_bg);
 	engine_reconfigure();
 	leader_reconfigure();
 	deadline_sweep_soon();
@@ -519,6 +522,7 @@ main(int argc, char **argv)
 	leader_free();
 	notify_free();
 	deadline_free();
+	engine_free();
 	control_free(fupind->control);
 	db_free(fupind->db_bg);
 	db_free(fupind->db);

@@ -176,6 +176,7 @@ const struct cmd_entry cmd_member_entry = {
 	.args = { 4, -1 },
 	.role = ROLE_VILLAGE,
 	.exec = cmd_member,
+	.example = "MEMBER V01-0080 ADD 533103201910150019 岩温 子女 2019-10-15 出生",
 	.usage = "MEMBER HOUSEHOLD ADD PERSON_ID NAME RELATION BIRTH_DATE [REASON] "
 	    "| MEMBER HOUSEHOLD REMOVE PERSON_ID DATE REASON",
 	.help = "record a natural member change (birth, marriage, death); it is "

@@ -112,6 +112,7 @@ static const struct {
 	{ "alerts_sent", "kind", NULL },
 	{ "alerts", "kind", "state" },
 	{ "overdue_households", "deadline", NULL },
+	{ "problems", "village", "figure" },
 	{ "auth", "result", NULL },
 	{ "http_requests", "path", NULL },
 	{ "sweeps", "result", NULL },
@@ -142,7 +143,8 @@ put_labels(FILE *out, const char *metric, const char *label)
 			first = label_names[i].first;
 			second = label_names[i].second;
 		}
-	slash = second ? strchr(label, '/') : NULL;
+	/* the last slash: a village id may hold one */
+	slash = second ? strrchr(label, '/') : NULL;
 	fprintf(out, "{%s=\"", first);
 	put_label_value(out, label, slash ? (size_t)(slash - label) :
 					   strlen(label));
@@ -153,8 +155,17 @@ put_labels(FILE *out, const char *metric, const char *label)
 	fputs("\"}", out);
 }
 
+static int
+is_campaign_gauge(const char *name)
+{
+	for (size_t i = 0; metrics_campaign_gauges[i] != NULL; i++)
+		if (strcmp(metrics_campaign_gauges[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 char *
-metrics_prometheus(void)
+metrics_prometheus(int campaign)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -171,7 +182,7 @@ metrics_prometheus(void)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(table[k].name, first->name) == 0)
 				seen = 1;
-		if (seen)
+		if (seen || (!campaign && is_campaign_gauge(first->name)))
 			continue;
 		fprintf(out, "# TYPE fupin_%s%s %s\n", first->name,
 		    first->gauge ? "" : "_total",
@@ -216,18 +227,47 @@ static struct {
 	struct waiter *waiters;
 } R;
 
+/* $3: one village's figures, or NULL for the township's. */
 static const char refresh_sql[] =
     "SELECT json_build_object("
     "'overdue', coalesce((SELECT json_object_agg(deadline_id, n) FROM "
     "  (SELECT deadline_id, count(DISTINCT coalesce(household_id, "
     "     village_id)) AS n FROM fupin.instance_due "
     "   WHERE campaign_id = $1 AND due <= $2::timestamptz "
+    "     AND ($3::text IS NULL OR village_id = $3) "
     "   GROUP BY deadline_id) o), '{}'), "
     "'alerts', coalesce((SELECT json_object_agg(k, n) FROM "
     "  (SELECT kind || '/' || CASE WHEN delivered_at IS NOT NULL "
     "     THEN 'delivered' WHEN attempts > 0 THEN 'retrying' "
     "     ELSE 'pending' END AS k, count(*) AS n FROM fupin.alert "
-    "   WHERE campaign_id = $1 GROUP BY 1) a), '{}'))::text";
+    "   WHERE campaign_id = $1 AND ($3::text IS NULL OR village_id = $3) "
+    "   GROUP BY 1) a), '{}'), "
+    "'problems', coalesce((SELECT json_object_agg(f.village_id || '/' || "
+    "  x.k, x.n) FROM fupin.problem_figures($1) f CROSS JOIN LATERAL "
+    "  (VALUES ('found', f.found), ('verified', f.verified), "
+    "   ('corrected', f.corrected), ('rechecked', f.rechecked), "
+    "   ('dismissed', f.dismissed), ('left', f.remaining)) x(k, n) "
+    "   WHERE f.village_id IS NOT NULL AND "
+    "     ($3::text IS NULL OR f.village_id = $3)), '{}'))::text";
+
+const char *const metrics_campaign_gauges[] = { "overdue_households",
+	"alerts", "problems", NULL };
+
+const char *
+metrics_village_sql(void)
+{
+	return refresh_sql;
+}
+
+json_t *
+metrics_json_without_campaign(void)
+{
+	json_t *m = metrics_json(), *gauges = json_object_get(m, "gauges");
+
+	for (size_t i = 0; metrics_campaign_gauges[i] != NULL; i++)
+		json_object_del(gauges, metrics_campaign_gauges[i]);
+	return m;
+}
 
 static void refresh_now(void);
 
@@ -275,6 +315,8 @@ refresh_done(const PGresult *res, const char *err, void *arg)
 	    (root = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) != NULL) {
 		apply_group(root, "overdue", "overdue_households");
 		apply_group(root, "alerts", "alerts");
+		/* The rectification's figures (fupin.problem_figures). */
+		apply_group(root, "problems", "problems");
 		json_decref(root);
 	} else if (res != NULL)
 		log_warnx("metrics: refresh failed: %s",
@@ -286,7 +328,7 @@ static void
 refresh_now(void)
 {
 	char now[ISO_BUFSIZE];
-	const char *params[2];
+	const char *params[3];
 
 	if (R.in_flight) {
 		R.again = R.waiters != NULL;
@@ -301,7 +343,8 @@ refresh_now(void)
 	params[0] = fupind->campaign->name;
 	params[1] = iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET,
 	    now, sizeof(now));
-	if (db_query(fupind->db, refresh_sql, 2, params, refresh_done,
+	params[2] = NULL;
+	if (db_query(fupind->db, refresh_sql, 3, params, refresh_done,
 		(void *)(uintptr_t)R.generation) < 0) {
 		answer_waiters();
 		return;

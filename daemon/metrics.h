@@ -13,8 +13,16 @@ void metrics_gauge_set(const char *name, const char *label, double v);
 double metrics_get(const char *name, const char *label);
 /* {"counters": {"name": {"label": n}}, ...} */
 json_t *metrics_json(void);
-/* Prometheus text exposition format; caller frees. */
-char *metrics_prometheus(void);
+/* The gauges that are campaign figures of the whole township. */
+extern const char *const metrics_campaign_gauges[];
+/* metrics_json() without them: for a village, or a remote scraper. */
+json_t *metrics_json_without_campaign(void);
+/* The refresh statement: $1 campaign, $2 now, $3 village (NULL: all);
+ * one json column {"overdue": {deadline: n}, "alerts": {kind/state: n}}. */
+const char *metrics_village_sql(void);
+/* Prometheus text exposition format; caller frees. With campaign 0, the
+ * campaign gauges are left out. */
+char *metrics_prometheus(int campaign);
 void metrics_reset(void);
 /* Set every series of gauge name to 0 (before a refresh rewrites them). */
 void metrics_gauge_zero(const char *name);

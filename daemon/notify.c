@@ -30,6 +30,10 @@
 #include "notify.h"
 
 #define LEASE_MARGIN 30 /* seconds beyond notify.timeout */
+/* A command's output (stdout and stderr) goes to our log, but only its
+ * first NOTIFY_OUTPUT_KEEP bytes: the rest is read, counted and dropped,
+ * so a chatty or hostile command cannot fill the log. */
+#define NOTIFY_OUTPUT_KEEP 4096
 
 struct child {
 	pid_t pid; /* also its process group: a timeout kills all it started */
@@ -41,8 +45,73 @@ struct child {
 	struct event *ev_write;
 	struct event *ev_timeout;
 	int timed_out;
+	int out_fd;		/* its stdout and stderr, or -1 */
+	struct event *ev_out;
+	char out[NOTIFY_OUTPUT_KEEP];
+	size_t out_len;
+	unsigned long long out_cut; /* bytes beyond NOTIFY_OUTPUT_KEEP */
 	struct child *next;
 };
+
+/* Read what the command wrote so far (until it would block). */
+static void
+output_drain(struct child *ch)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while (ch->out_fd >= 0) {
+		n = read(ch->out_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			event_free(ch->ev_out);
+			ch->ev_out = NULL;
+			close(ch->out_fd);
+			ch->out_fd = -1;
+			return;
+		}
+		size_t keep = sizeof(ch->out) - ch->out_len;
+
+		if (keep > (size_t)n)
+			keep = (size_t)n;
+		memcpy(ch->out + ch->out_len, buf, keep);
+		ch->out_len += keep;
+		ch->out_cut += (size_t)n - keep;
+	}
+}
+
+static void
+output_cb(evutil_socket_t fd, short what, void *arg)
+{
+	output_drain(arg);
+}
+
+/* Log what was kept, a line at a time, and how much was cut. */
+static void
+output_log(struct child *ch)
+{
+	char *p, *end;
+
+	output_drain(ch);
+	p = ch->out;
+	end = ch->out + ch->out_len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (len > 0)
+			log_info("notify: alert %lld: %.*s", ch->alert_id,
+			    (int)len, p);
+		p += len + 1;
+	}
+	if (ch->out_cut > 0)
+		log_notice("notify: alert %lld: %llu more bytes of the "
+			   "command's output not logged (kept the first %d)",
+		    ch->alert_id, ch->out_cut, NOTIFY_OUTPUT_KEEP);
+}
 
 static struct event *ev_sigchld, *ev_retry, *ev_hours;
 static struct child *children;
@@ -79,6 +148,10 @@ child_free(struct child *ch)
 		event_free(ch->ev_timeout);
 	if (ch->fd >= 0)
 		close(ch->fd);
+	if (ch->ev_out)
+		event_free(ch->ev_out);
+	if (ch->out_fd >= 0)
+		close(ch->out_fd);
 	free(ch->input);
 	free(ch);
 }
@@ -277,6 +350,7 @@ sigchld_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		*pp = ch->next;
 		nchildren--;
+		output_log(ch);
 		child_exited(ch, status);
 		child_free(ch);
 	}
@@ -287,11 +361,18 @@ spawn(long long id, const char *json_text, int attempts)
 {
 	struct child *ch;
 	struct timeval tv = { (time_t)fupind->cfg->notify_timeout, 0 };
-	int pipefd[2];
+	int pipefd[2], outfd[2];
 	pid_t pid;
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		log_warn("notify: pipe");
+		record_result(id, 0, "cannot create a pipe", attempts);
+		return;
+	}
+	if (pipe2(outfd, O_CLOEXEC) < 0) {
+		log_warn("notify: pipe");
+		close(pipefd[0]);
+		close(pipefd[1]);
 		record_result(id, 0, "cannot create a pipe", attempts);
 		return;
 	}
@@ -300,6 +381,8 @@ spawn(long long id, const char *json_text, int attempts)
 		log_warn("notify: fork");
 		close(pipefd[0]);
 		close(pipefd[1]);
+		close(outfd[0]);
+		close(outfd[1]);
 		record_result(id, 0, "cannot fork", attempts);
 		return;
 	}
@@ -310,14 +393,22 @@ spawn(long long id, const char *json_text, int attempts)
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		dup2(pipefd[0], 0);
+		dup2(outfd[1], 1);
+		dup2(outfd[1], 2);
 		execl("/bin/sh", "sh", "-c", fupind->cfg->notify_command,
 		    (char *)NULL);
 		_exit(127);
 	}
 	setpgid(pid, pid); /* also here: no race with a kill at once */
 	close(pipefd[0]);
+	close(outfd[1]);
 	fcntl(pipefd[1], F_SETFL, O_NONBLOCK);
+	fcntl(outfd[0], F_SETFL, O_NONBLOCK);
 	ch = xcalloc(1, sizeof(*ch));
+	ch->out_fd = outfd[0];
+	ch->ev_out = event_new(fupind->base, ch->out_fd, EV_READ | EV_PERSIST,
+	    output_cb, ch);
+	event_add(ch->ev_out, NULL);
 	ch->pid = pid;
 	ch->alert_id = id;
 	ch->attempts = attempts;

@@ -5,7 +5,8 @@ FUPIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Libraries are checked by package; tools by the command they provide, so
 # a PostgreSQL or Python installed another way is not installed again.
 PKGS="build-essential cmake pkg-config libevent-dev libconfig-dev libjansson-dev
-      libsystemd-dev libcmocka-dev libpq-dev libcrypt-dev"
+      libsystemd-dev libcmocka-dev libpq-dev libcrypt-dev libxlsxwriter-dev
+      libzip-dev libexpat1-dev libfreexl-dev"
 TOOLS="python3:python3 psql:postgresql-client-15 systemd-analyze:systemd
        iconv:libc-bin runuser:util-linux realpath:coreutils"
 PKGS_OPTIONAL="clang libclang-rt-14-dev"

@@ -59,20 +59,22 @@ BEGIN
 	END IF;
 	IF p->>'scope' = 'village' THEN
 		SELECT village_id INTO v FROM fupin.village WHERE village_id = target;
-		IF v IS NULL THEN
+		IF v IS NULL AND p->>'village' IS NULL THEN
 			RETURN fupin.refuse('unknown', format('no village %s', target));
 		END IF;
 	ELSE
 		SELECT * INTO h FROM fupin.household WHERE household_id = target;
-		IF h.household_id IS NULL THEN
+		IF h.household_id IS NULL AND p->>'village' IS NULL THEN
 			RETURN fupin.refuse('unknown', format('no household %s',
 			    target));
 		END IF;
 		v := h.village_id;
 	END IF;
-	IF p->>'village' IS NOT NULL AND p->>'village' <> v THEN
-		RETURN fupin.refuse('forbidden', format('%s belongs to village %s; '
-		    'you may change village %s only', target, v, p->>'village'));
+	-- A village learns nothing of the others: another village's
+	-- household and a missing one get the same answer.
+	IF p->>'village' IS NOT NULL AND v IS DISTINCT FROM p->>'village' THEN
+		RETURN fupin.refuse('forbidden', format('no %s %s in your village '
+		    '%s', p->>'scope', target, p->>'village'));
 	END IF;
 
 	-- The instance, locked: of two clients firing at once, the second

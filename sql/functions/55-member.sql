@@ -77,13 +77,15 @@ BEGIN
 	-- Locked: two changes of one household count its size in turn.
 	SELECT * INTO h FROM fupin.household WHERE household_id = hid
 	FOR UPDATE;
+	-- A village learns nothing of the others: another village's
+	-- household and a missing one get the same answer.
+	IF p->>'village' IS NOT NULL AND
+	    h.village_id IS DISTINCT FROM p->>'village' THEN
+		RETURN fupin.refuse('forbidden', format('no household %s in your '
+		    'village %s', hid, p->>'village'));
+	END IF;
 	IF h.household_id IS NULL THEN
 		RETURN fupin.refuse('unknown', format('no household %s', hid));
-	END IF;
-	IF p->>'village' IS NOT NULL AND p->>'village' <> h.village_id THEN
-		RETURN fupin.refuse('forbidden', format('%s belongs to village %s; '
-		    'you may change village %s only', hid, h.village_id,
-		    p->>'village'));
 	END IF;
 	IF p->>'lock_at' IS NOT NULL AND
 	    now_at >= (p->>'lock_at')::timestamptz THEN
@@ -166,6 +168,18 @@ BEGIN
 		-- left it first (a decrease there); the member record moves.
 		IF m.person_id IS NOT NULL AND m.household_id <> hid AND
 		    NOT m.removed THEN
+			-- Name the other household only to a caller who may
+			-- see it (not a village other than its own).
+			IF p->>'village' IS NOT NULL AND p->>'village' <> (
+			    SELECT o.village_id FROM fupin.household o
+			    WHERE o.household_id = m.household_id) THEN
+				RETURN fupin.refuse('guard', format('person %s is '
+				    'still a member of another household; its '
+				    'village must record the decrease first (a '
+				    'person belongs to one household)', pid),
+				    jsonb_build_object('rule', 'person_id_unique',
+				    'person_id', pid));
+			END IF;
 			RETURN fupin.refuse('guard', format('person %s is still a '
 			    'member of household %s; record the decrease there '
 			    'first (a person belongs to one household)', pid,

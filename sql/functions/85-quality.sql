@@ -118,7 +118,79 @@ BEGIN
 END
 $$;
 
--- PROBLEMS [VILLAGE]: the list, with where each one's rectify stands.
+-- The final figures of the rectification (问题核查整改): per village, the
+-- problems found by ANALYZE in campaign c, and how far their rectify
+-- procedures went: verified on site (verified or later), corrected in
+-- the system (corrected or later), re-checked (closed by the re-check),
+-- dismissed (not a problem after all), and remaining: what is left, every
+-- problem whose procedure is not closed yet (a problem a later ANALYZE no
+-- longer finds is still left until its procedure closes). A row per
+-- village (every village, problems or not), and a row with village_id
+-- NULL for the township; v names one village (its row only).
+-- Used by PROBLEMS (figures), the metrics and, later, STATUS and the
+-- report.
+CREATE OR REPLACE FUNCTION fupin.problem_figures(c text, v text DEFAULT NULL)
+RETURNS TABLE (village_id text, found bigint, verified bigint,
+    corrected bigint, rechecked bigint, dismissed bigint, remaining bigint)
+LANGUAGE sql STABLE
+AS $$
+WITH p AS (
+	SELECT pr.village_id, wi.state
+	FROM fupin.problem pr
+	LEFT JOIN fupin.workflow_instance wi ON wi.campaign_id = pr.campaign_id
+	    AND wi.workflow = 'rectify' AND wi.household_id = pr.household_id
+	    AND wi.subject = pr.problem_id::text
+	WHERE pr.campaign_id = c AND (v IS NULL OR pr.village_id = v)
+), per AS (
+	SELECT vl.village_id,
+	    count(p.village_id) AS found,
+	    count(*) FILTER (WHERE p.state IN ('verified', 'corrected',
+		'rechecked')) AS verified,
+	    count(*) FILTER (WHERE p.state IN ('corrected', 'rechecked'))
+		AS corrected,
+	    count(*) FILTER (WHERE p.state = 'rechecked') AS rechecked,
+	    count(*) FILTER (WHERE p.state = 'dismissed') AS dismissed,
+	    count(p.village_id) FILTER (WHERE p.state IS NULL OR
+		p.state NOT IN ('rechecked', 'dismissed')) AS remaining
+	FROM fupin.village vl
+	LEFT JOIN p ON p.village_id = vl.village_id
+	WHERE v IS NULL OR vl.village_id = v
+	GROUP BY vl.village_id
+)
+SELECT * FROM per
+UNION ALL
+SELECT NULL, sum(found)::bigint, sum(verified)::bigint,
+    sum(corrected)::bigint, sum(rechecked)::bigint, sum(dismissed)::bigint,
+    sum(remaining)::bigint
+FROM per HAVING v IS NULL
+ORDER BY 1 NULLS LAST
+$$;
+
+-- The figures as JSON: {"villages": {"V01": {found, verified, corrected,
+-- rechecked, dismissed, left}, ...}, "total": {...}}; total is the
+-- township's, or the one village's when v is given.
+CREATE OR REPLACE FUNCTION fupin.problem_figures_json(c text, v text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+WITH f AS (
+	SELECT f.village_id, jsonb_build_object('found', f.found,
+	    'verified', f.verified, 'corrected', f.corrected,
+	    'rechecked', f.rechecked, 'dismissed', f.dismissed,
+	    'left', f.remaining) AS o
+	FROM fupin.problem_figures(c, v) f
+)
+SELECT jsonb_build_object(
+    'villages', coalesce((SELECT jsonb_object_agg(f.village_id, f.o)
+	FROM f WHERE f.village_id IS NOT NULL), '{}'),
+    'total', coalesce((SELECT f.o FROM f WHERE f.village_id IS NULL),
+	(SELECT f.o FROM f WHERE f.village_id = v),
+	jsonb_build_object('found', 0, 'verified', 0, 'corrected', 0,
+	    'rechecked', 0, 'dismissed', 0, 'left', 0)))
+$$;
+
+-- PROBLEMS [VILLAGE]: the list, with where each one's rectify stands, and
+-- the figures.
 CREATE OR REPLACE FUNCTION fupin.problems(c text, vfilter text, max_rows int)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -128,11 +200,12 @@ BEGIN
 SELECT coalesce(fupin.unknown_village(vfilter), jsonb_build_object('ok', true,
     'count', (SELECT count(*) FROM fupin.problem pr WHERE pr.campaign_id = c
 	AND (vfilter IS NULL OR pr.village_id = vfilter)),
+    'figures', fupin.problem_figures_json(c, vfilter),
     'items', coalesce(jsonb_agg(x ORDER BY x.village, x.household, x.id),
     '[]')))
 FROM (SELECT pr.problem_id AS id, pr.village_id AS village,
 	pr.household_id AS household, nullif(pr.person_id, '') AS person,
-	pr.rule_id AS rule, qr.title_zh AS title, pr.detail,
+	pr.rule_id AS rule, qr.title_zh AS title, qr.severity, pr.detail,
 	wi.state AS rectify, pr.cleared_at IS NOT NULL AS cleared
       FROM fupin.problem pr
       JOIN fupin.quality_rule qr USING (rule_id)

@@ -134,7 +134,11 @@ snapshot() {
 before=$(snapshot)
 A=$(req advance HX exit propose)
 expect_eq "create with a failing audit row: an error" "$(code "$A")" internal
-expect_match "the error says why" "$(jv "$A" 'j["message"]')" 'test trigger: no audit row for HX'
+# The database's words go to the log, under the id the client is given.
+expect_match "the error gives an id" "$(jv "$A" 'j["message"]')" 'error E[0-9]+-[0-9]+'
+err_id=$(jv "$A" 'j["message"]' | grep -o 'E[0-9]*-[0-9]*')
+grep "\[$err_id\]" "$T/fupind.log" | grep -q 'test trigger: no audit row for HX' &&
+	t_ok "the log says why, under that id" || t_fail "no 'test trigger' line for $err_id in the log"
 expect_eq "create with a failing audit row: no instance" "$(count "SELECT count(*) FROM fupin.workflow_instance WHERE household_id = 'HX'")" 0
 A=$(req2 advance HY exit publish)
 expect_eq "move with a failing audit row: an error" "$(code "$A")" internal

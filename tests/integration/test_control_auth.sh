@@ -24,7 +24,8 @@ new_token TA; new_token TT; new_token TC; new_token TV1; new_token TV2
 
 PORT=$(free_port)
 t_write_conf "
-control: { socket = \"$T/fupind.sock\"; socket_mode = \"0666\"; listen = \"127.0.0.1:$PORT\"; };
+control: { socket = \"$T/fupind.sock\"; socket_mode = \"0666\"; listen = \"127.0.0.1:$PORT\";
+           auth_timeout = \"60s\"; }; # the penalties below add up to more than 10 s
 access = (
   { role = \"admin\"; users = [\"root\"]; token = \"$TA_HASH\"; name = \"ops\"; },
   { role = \"township\"; token = \"$TT_HASH\"; name = \"office\"; },

@@ -111,7 +111,7 @@ expect_eq "too many words: usage" "$(error_of "$out")" usage
 out=$(raw 'b"\n"')
 expect_eq "an empty line: usage" "$(error_of "$out")" usage
 out=$(raw 'b"PING\r\nNOW\r\n"')
-expect_eq "CRLF lines are fine" "$(head -1 <<<"$out")" '{"ok":true,"database":"up","schema":true,"role":"admin","background":"leader"}'
+expect_eq "CRLF lines are fine" "$(head -1 <<<"$out")" '{"ok":true,"role":"admin","database":"up","schema":true,"campaign":"stored","healthy":true,"background":"leader"}'
 pinger_check "malformed requests"
 
 # ---- a flood of connections ----------------------------------------------------

@@ -58,8 +58,8 @@ expect_eq "-t says configuration OK" "$OUT" "configuration OK"
 expect_eq "-t prints nothing on stderr" "$ERR" ""
 
 # A value out of range, on a line we look up.
-sed 's/max_clients = 64;/max_clients = 0;/' "$T/example.conf" >"$T/broken.conf"
-line=$(grep -n 'max_clients = 0;' "$T/broken.conf" | cut -d: -f1)
+sed 's/^\([[:space:]]*\)max_clients = 1024;/\1max_clients = 0;/' "$T/example.conf" >"$T/broken.conf"
+line=$(grep -n '^[[:space:]]*max_clients = 0;' "$T/broken.conf" | cut -d: -f1)
 run "$FUPIND" -t -c "$T/broken.conf"
 expect_eq "-t on a broken file exits 1" "$RC" 1
 expect_match "-t names file:line and key" "$ERR" \

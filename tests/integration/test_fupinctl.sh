@@ -75,7 +75,8 @@ PY
 }
 
 # ---- STATUS -----------------------------------------------------------------------
-run fc status
+# (wide enough that no cell wraps: fitting 80 columns is checked below)
+COLUMNS=120 run fc status
 expect_eq "status: exit 0" "$RC" 0
 expect_match "status: header in order" "$(head -1 <<<"$OUT")" '^VILLAGE +NAME +exit +village_summary +village_team +OVERDUE +NEXT DEADLINE$'
 expect_match "status: V01 row" "$(grep '^V01' <<<"$OUT")" '^V01 +勐戛村 +draft 1, village_notice 1 +sent 1 +set_up 1 +1 +stage3 by 10月25日24时'
@@ -99,17 +100,21 @@ expect_match "household: village with its name" "$OUT" $'\nvillage: +V01 勐戛�
 expect_match "household: unresolved guarantee" "$OUT" 'guarantees: +not resolved: medical'
 expect_match "household: procedures table" "$OUT" $'procedures:\n  WORKFLOW +STATE +SINCE +DEADLINE +DUE +OVERDUE\n  exit +draft +2019-10-08 08:00 +stage2 +2019-10-21 00:00 +OVERDUE'
 run fc household H001
-expect_match "household: history with the note" "$OUT" 'exit +publish +draft +village_notice +uid 0 +admin +村民代表大会通过'
+# 80 columns: FROM and ROLE are dropped (fupinctl(1)); a wider terminal has them.
+expect_match "household: history with the note" "$OUT" 'exit +publish +village_notice +uid 0 +村民代表大会通过'
+OUT=$(COLUMNS=200 "$FUPINCTL" -s "$T/fupind.sock" household H001)
+expect_match "household, 200 columns: FROM and ROLE" "$OUT" 'exit +publish +draft +village_notice +uid 0 +admin +村民代表大会通过'
 aligned "household" "$OUT"
 
 # ---- ALERTS, CALENDAR, HELP, ADVANCE ---------------------------------------------------------
 run fc alerts 5
-expect_match "alerts: header" "$(head -1 <<<"$OUT")" '^ID +FIRED +KIND +LEVEL +VILLAGE +DEADLINE +COUNT +DELIVERED +TEXT$'
+expect_match "alerts: header (80 columns)" "$(head -1 <<<"$OUT")" '^ID +FIRED +KIND +VILLAGE +DEADLINE +TEXT$'
+expect_match "alerts: header (200 columns)" "$(COLUMNS=200 "$FUPINCTL" -s "$T/fupind.sock" alerts 5 | head -1)" '^ID +FIRED +KIND +LEVEL +VILLAGE +DEADLINE +COUNT +DELIVERED +TEXT$'
 expect_match "alerts: a village with its Chinese name" "$OUT" 'V0[12] (勐戛村|芒蚌村)'
 aligned "alerts" "$OUT"
 run fc calendar
 expect_match "calendar: now" "$(head -1 <<<"$OUT")" '^now: 2019-10-22 00:00$'
-expect_match "calendar: stage2 overdue" "$OUT" $'\nstage2 +stage +overdue +2019-10-11 00:00 +10月20日24时 +第二阶段'
+expect_match "calendar: stage2 overdue" "$OUT" $'\nstage2 +overdue +2019-10-11 00:00 +10月20日24时 +第二阶段'
 aligned "calendar" "$OUT"
 run fc help
 expect_match "help: the role" "$(head -1 <<<"$OUT")" '^your role: admin'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every fuzz target (fuzz/*.c: the request parser, the CSV reader, the
-# configuration, workflow and calendar loaders, import's cell parsers) runs
+# configuration, workflow and calendar loaders, import's cell parsers and
+# its .xlsx reader) runs
 # for a bounded time from its hand-written seeds (fuzz/seeds/NAME) with its
 # dictionary (fuzz/dict/NAME.dict). scripts/test builds them in build-fuzz/
 # when clang is installed; without that build this test says so and
@@ -12,7 +13,7 @@ set -euo pipefail
 : "${FUPIN_BUILD:?run through ctest (scripts/test)}"
 FUZZ=${FUPIN_FUZZ_BUILD:-$FUPIN_SRC/build-fuzz}/fuzz
 SECONDS_EACH=${FUPIN_FUZZ_SECONDS:-5}
-names="request csv config workflow calendar value"
+names="request csv config workflow calendar value xlsx"
 
 if [ ! -x "$FUZZ/fuzz_request" ]; then
 	echo "skipped: no fuzz build in $FUZZ (scripts/test makes one when clang is installed)"

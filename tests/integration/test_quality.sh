@@ -7,13 +7,14 @@
 t_setup quality
 t_psql >/dev/null <<'SQL'
 INSERT INTO fupin.village VALUES ('V01', '勐戛村', '勐戛镇'), ('V02', '芒海村', '勐戛镇');
-INSERT INTO fupin.household (household_id, village_id, head_name, size,
-    category, identified_year, lifted_year, income_per_capita, food,
+INSERT INTO fupin.villager_group VALUES ('V01', '一组'), ('V02', '一组');
+INSERT INTO fupin.household (household_id, village_id, group_name, head_name,
+    size, category, identified_year, lifted_year, income_per_capita, food,
     clothing, education, medical, housing)
-VALUES ('H001', 'V01', '张三', 4, 'lifted', 2016, 2018, 3700, true, true, true, true, true),
-       ('H002', 'V01', '李四', 3, 'lifted', 2016, 2018, 4200, true, true, true, false, true),
-       ('H003', 'V02', '王五', 2, 'poor', 2016, NULL, NULL, true, true, true, true, true),
-       ('H004', 'V02', '赵六', 2, 'lifted', 2016, 2018, 5200, true, true, true, true, true);
+VALUES ('H001', 'V01', '一组', '张三', 4, 'lifted', 2016, 2018, 3700, true, true, true, true, true),
+       ('H002', 'V01', '一组', '李四', 3, 'lifted', 2016, 2018, 4200, true, true, true, false, true),
+       ('H003', 'V02', '一组', '王五', 2, 'poor', 2016, NULL, NULL, true, true, true, true, true),
+       ('H004', 'V02', '一组', '赵六', 2, 'lifted', 2016, 2018, 5200, true, true, true, true, true);
 SQL
 t_start
 out=$(ctl analyze) || true

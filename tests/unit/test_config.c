@@ -276,7 +276,14 @@ test_empty_file_gives_defaults(void **state)
 	assert_int_equal(cfg->database_statement_timeout, 30);
 	assert_string_equal(cfg->control_socket, "/run/fupin/fupind.sock");
 	assert_int_equal(cfg->control_socket_mode, 0660);
-	assert_int_equal(cfg->control_max_clients, 64);
+	assert_int_equal(cfg->control_max_clients, 1024);
+	assert_int_equal(cfg->control_max_per_user, 32);
+	assert_int_equal(cfg->control_max_anonymous, 64);
+	assert_int_equal(cfg->control_max_anonymous_per_peer, 8);
+	assert_int_equal(cfg->control_auth_timeout, 10);
+	assert_int_equal(cfg->control_request_timeout, 25);
+	assert_int_equal(cfg->control_http_max_clients, 64);
+	assert_int_equal(cfg->control_metrics_remote, 0);
 	assert_int_equal(cfg->control_idle_timeout, 300);
 	assert_int_equal(cfg->control_max_output, 1048576);
 	assert_string_equal(cfg->control_listen, "");
@@ -308,7 +315,7 @@ test_empty_file_gives_defaults(void **state)
 
 	/* Comments only is as empty as empty. */
 	cfg = load_good("# nothing here\n\n// nor here\n");
-	assert_int_equal(cfg->control_max_clients, 64);
+	assert_int_equal(cfg->control_max_clients, 1024);
 	config_free(cfg);
 }
 
@@ -811,7 +818,7 @@ test_config_rows(void **state)
 	for (size_t i = 0; config_row(cfg, i, &row); i++) {
 		if (strcmp(row.name, "control.max_clients") == 0) {
 			assert_string_equal(row.value, "9");
-			assert_string_equal(row.def, "64");
+			assert_string_equal(row.def, "1024");
 			assert_string_equal(row.type, "integer");
 			assert_int_equal(row.reloadable, 1);
 		} else if (strcmp(row.name, "control.socket") == 0) {

@@ -236,6 +236,41 @@ test_empty(void **state)
 	csv_free(&c);
 }
 
+/* Formulas are written as text; quoting still applies. */
+static void
+test_write_formula(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "=HYPERLINK(\"http://x\",\"y\")",
+		    "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"" },
+		{ "=1+1", "'=1+1" },
+		{ "+86 123", "'+86 123" },
+		{ "-2", "'-2" },
+		{ "@SUM(A1)", "'@SUM(A1)" },
+		{ "\tx", "'\tx" },
+		{ "\rx", "\"'\rx\"" },
+		{ "勐戛村", "勐戛村" },
+		{ "a=b", "a=b" },
+		{ "a,b", "\"a,b\"" },
+		{ "", "" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		csv_write_field(f, cases[i].in);
+		fclose(f);
+		assert_string_equal(buf, cases[i].out);
+		free(buf);
+	}
+	assert_true(csv_is_formula("=x"));
+	assert_false(csv_is_formula("x="));
+}
+
 int
 main(void)
 {
@@ -252,6 +287,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_line_at),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_write_formula),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
