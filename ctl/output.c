@@ -673,6 +673,24 @@ print_status_long(FILE *fp, struct table *t, size_t nwf, int colour)
 	}
 }
 
+/* "V01 problems: found 5, verified 3, corrected 2, rechecked 1,
+ * dismissed 0, left 4", once anything was found. */
+static void
+print_problem_figures(FILE *fp, json_t *f, const char *who)
+{
+	static const char *const keys[] = { "found", "verified", "corrected",
+		"rechecked", "dismissed", "left" };
+
+	if (!json_is_object(f) ||
+	    json_integer_value(json_object_get(f, "found")) == 0)
+		return;
+	fprintf(fp, "%s problems:", who);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		fprintf(fp, "%s %s %lld", k > 0 ? "," : "", keys[k],
+		    (long long)json_integer_value(json_object_get(f, keys[k])));
+	fputc('\n', fp);
+}
+
 static void
 print_status(FILE *fp, json_t *answer, int colour)
 {
@@ -759,6 +777,13 @@ print_status(FILE *fp, json_t *answer, int colour)
 			    json_string_value(json_object_get(v, "village")),
 			    colour ? C_RESET : "");
 	}
+	/* The problem list's figures: the village's when one was asked, else
+	 * the township's. */
+	print_problem_figures(fp, json_array_size(villages) == 1 ?
+	    json_object_get(json_array_get(villages, 0), "problems") :
+	    json_object_get(answer, "problems"),
+	    json_array_size(villages) == 1 ? json_string_value(json_object_get(
+		json_array_get(villages, 0), "village")) : "township");
 	table_free(t);
 	free(titles);
 	free(wfs);

@@ -132,6 +132,9 @@ $$;
 -- have a procedure and have none (fupin.candidates, 65-candidates.sql: a
 -- look at its households, so not for the all-villages answer, which
 -- reads only the counters).
+-- Every village's problem figures (found, verified, corrected, rechecked,
+-- dismissed, left: fupin.problem_figures, one pass over the problems)
+-- ride along, and the township's beside the villages.
 CREATE OR REPLACE FUNCTION fupin.status(c text, vfilter text,
     now_at timestamptz, p jsonb)
 RETURNS jsonb
@@ -144,11 +147,13 @@ SELECT coalesce(fupin.unknown_village(vfilter), jsonb_set(s, '{villages}',
 	fupin.next_alert(c, e->>'village', now_at, p)) ||
 	CASE WHEN vfilter IS NOT NULL THEN jsonb_build_object('candidates',
 	    (SELECT jsonb_build_object('count', k->'count') || (k->'counts')
-	    FROM fupin.candidates(c, vfilter, 0) k)) ELSE '{}' END
+	    FROM fupin.candidates(c, vfilter, 0) k)) ELSE '{}' END ||
+	jsonb_build_object('problems', pf->'villages'->(e->>'village'))
 	ORDER BY ord)
 	FROM jsonb_array_elements(s->'villages') WITH ORDINALITY AS x(e, ord)),
-	'[]')))
-FROM fupin.status(c, vfilter, now_at) AS s
+	'[]')) || jsonb_build_object('problems', pf->'total'))
+FROM fupin.status(c, vfilter, now_at) AS s,
+    fupin.problem_figures_json(c, vfilter) AS pf
 	);
 END
 $$;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The plan's analysis rules (sql/008_quality_rules.sql), each with a
 # household that breaks it and one that just passes; then the final
-# figures of the rectification (fupin.problem_figures) in PROBLEMS and the
+# figures of the rectification (fupin.problem_figures) in PROBLEMS, STATUS and the
 # metrics, per village and for the township.
 . "$(dirname "$0")/lib.sh"
 t_setup quality_rules
@@ -139,7 +139,13 @@ expect_eq "PROBLEMS: the township's figures" \
 	"$(ctl problems | json '["figures"]["total"]["found"]')" "$total"
 expect_eq "PROBLEMS: per village" \
 	"$(ctl problems | json '["figures"]["villages"]["V02"]["left"]')" 1
-sleep 1
+expect_eq "STATUS V02: the problem figures" \
+	"$(ctl status V02 | json '["villages"][0]["problems"]["left"]')" 1
+expect_eq "STATUS: the township's problem figures" \
+	"$(ctl status | json '["problems"]["found"]')" "$total"
+expect_match "fupinctl status V02: the figures under the table" \
+	"$("$FUPINCTL" -s "$T/fupind.sock" status V02)" \
+	'V02 problems: found 3, verified 1, corrected 1, rechecked 1, dismissed 1, left 1'
 expect_eq "metrics: problems left in V02" \
 	"$(ctl metrics | json '["gauges"]["problems"]["V02/left"]')" 1.0
 expect_eq "metrics: re-checked in V02" \
