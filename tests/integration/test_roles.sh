@@ -184,6 +184,18 @@ expect_eq "the daemon reads what it serves" \
 expect_eq "the triggers are still enabled (always)" \
 	"$(t_psql -c "SELECT string_agg(tgenabled::text, '') FROM pg_trigger WHERE tgrelid = 'fupin.transition'::regclass AND NOT tgisinternal")" AAA
 
+# -- the conninfo's secret: fupind -t warns while others may read it
+sed "s/user=$DAEMON/user=$DAEMON password=secret/" "$T/fupind.conf" >"$T/secret.conf"
+chmod 0644 "$T/secret.conf"
+out=$("$FUPIND" -t -c "$T/secret.conf" 2>&1) || t_fail "fupind -t: $out"
+expect_match "-t warns of a password others may read" "$out" "holds a password in database.conninfo and others may read it"
+chmod 0640 "$T/secret.conf"
+out=$("$FUPIND" -t -c "$T/secret.conf" 2>&1) || t_fail "fupind -t: $out"
+expect_eq "-t is quiet when the file is 0640" "$out" "configuration OK"
+chmod 0644 "$T/fupind.conf"
+out=$("$FUPIND" -t -c "$T/fupind.conf" 2>&1) || t_fail "fupind -t: $out"
+expect_eq "-t is quiet without a password" "$out" "configuration OK"
+
 # -- 4. every writing function the programs call runs as the owner
 called=$(grep -ho 'fupin\.[a-z_%]*(' "$FUPIN_SRC"/daemon/*.c "$FUPIN_SRC"/ctl/*.c |
 	sed 's/^fupin\.\(.*\)($/\1/' | grep -v '%' | sort -u | paste -sd, -)
