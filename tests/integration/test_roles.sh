@@ -90,6 +90,11 @@ out=$("$FUPIND" -c "$T/fupind.conf" --migrate 2>&1) &&
 out=$("$FUPIND" -c "$T/owner.conf" --migrate 2>&1) ||
 	t_fail "the owner's second --migrate: $out"
 expect_match "the owner's second --migrate applies nothing" "$out" "nothing applied"
+# the README's way: the superuser's Unix account, acting as the owner
+sed "s/user=postgres/user=postgres options='-c role=$OWNER'/" "$T/super.conf" >"$T/migrate.conf"
+out=$("$FUPIND" -c "$T/migrate.conf" --migrate 2>&1) ||
+	t_fail "--migrate as postgres with role=$OWNER: $out"
+expect_match "--migrate as postgres acting as the owner" "$out" "nothing applied"
 
 # -- 2. the campaign under the split
 python3 "$FUPIN_SRC/tools/gen/gen-township" --seed 7 --households 200 \
