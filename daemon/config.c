@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+
+#include <libpq-fe.h>
 
 #include "cfgfile.h"
 #include "config.h"
@@ -534,4 +537,23 @@ config_write_defaults(FILE *fp)
 	      "#     users = [\"v01\"]; token = \"$y$j9T$...\"; }\n"
 	      "# );\n",
 	    fp);
+}
+
+int
+config_password_exposed(const struct config *cfg)
+{
+	PQconninfoOption *opts, *o;
+	struct stat st;
+	int password = 0;
+
+	if ((opts = PQconninfoParse(cfg->database_conninfo, NULL)) == NULL)
+		return 0;
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
+		    o->val[0] != '\0')
+			password = 1;
+	PQconninfoFree(opts);
+	if (!password || stat(cfg->path, &st) == -1)
+		return 0;
+	return (st.st_mode & S_IROTH) != 0;
 }

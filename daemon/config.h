@@ -131,4 +131,8 @@ struct config_row {
 };
 int config_row(const struct config *, size_t i, struct config_row *);
 
+/* 1 when database.conninfo holds a password and the file it came from may
+ * be read by others than its owner and group (fupind -t warns). */
+int config_password_exposed(const struct config *);
+
 #endif

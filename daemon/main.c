@@ -427,6 +427,10 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
+	if (config_password_exposed(cfg))
+		log_warnx("%s holds a password in database.conninfo and "
+			  "others may read it: chmod 0640 (root:fupin), or "
+			  "use a passfile", cfg->path);
 	if (check) {
 		printf("configuration OK\n");
 		campaign_free(camp);

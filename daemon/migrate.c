@@ -650,6 +650,56 @@ functions_changed(PGconn *conn, const struct migration_set *fns,
 	return changed;
 }
 
+/*
+ * Only the owner migrates. Objects created by another role would belong to
+ * it (a superuser's SECURITY DEFINER functions run as the superuser), and
+ * a login in fupin_daemon or fupin_import that owned the schema could
+ * switch the audit trail's triggers off: the split of 009_roles.sql would
+ * mean nothing. On a fresh database the schema is created by this role.
+ */
+static const char migrate_owner_sql[] =
+    "SELECT current_user,"
+    " (SELECT nspowner::regrole::text FROM pg_namespace"
+    "  WHERE nspname = 'fupin'),"
+    " (SELECT string_agg(r.rolname, ', ' ORDER BY r.rolname)"
+    "  FROM pg_roles r WHERE r.rolname IN ('fupin_daemon', 'fupin_import')"
+    "  AND pg_has_role(current_user, r.oid, 'MEMBER')"
+    "  AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))";
+
+static int
+migrate_check_owner(PGconn *conn, struct errlist *errs)
+{
+	PGresult *res;
+	int rc = -1;
+
+	res = PQexec(conn, migrate_owner_sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		report_pg_error(errs, "migrate", NULL, 0, conn, res,
+		    "reading the schema's owner");
+		goto out;
+	}
+	if (!PQgetisnull(res, 0, 1) &&
+	    strcmp(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)) != 0) {
+		errlist_add(errs, "migrate", 0, NULL,
+		    "connected as %s, but schema fupin belongs to %s: run "
+		    "fupind --migrate as %s (the owner)", PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 1));
+		goto out;
+	}
+	if (!PQgetisnull(res, 0, 2)) {
+		errlist_add(errs, "migrate", 0, NULL,
+		    "%s is a member of %s: the owner that runs --migrate must "
+		    "be a role of its own, not the daemon's or the importer's "
+		    "(see README, Install)", PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 2));
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
 int
 migrate_run(const char *conninfo, const char *sqldir, struct errlist *errs)
 {
@@ -678,6 +728,8 @@ migrate_run(const char *conninfo, const char *sqldir, struct errlist *errs)
 	if ((conn = migrate_connect(conninfo, errs)) == NULL)
 		goto out;
 	if (migrate_lock(conn, errs) == -1)
+		goto out;
+	if (migrate_check_owner(conn, errs) == -1)
 		goto out;
 	if (exec_command(conn, migrate_bootstrap_sql, "creating "
 	    "fupin.schema_migration", errs) == -1)

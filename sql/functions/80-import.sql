@@ -105,6 +105,9 @@ BEGIN
 		RAISE EXCEPTION 'unknown import kind %', kind
 		    USING ERRCODE = 'invalid_parameter_value';
 	END CASE;
+	-- Created by the owner (99-access.sql): the importer may only fill it.
+	EXECUTE format('GRANT INSERT ON pg_temp.%I TO fupin_import',
+	    'import_' || rtrim(kind, 's'));
 END
 $$;
 

@@ -16,6 +16,8 @@ for f in /usr/sbin/fupind /usr/bin/fupinctl /etc/fupin/fupind.conf \
 	/usr/share/fupin/notify-wecom.sh /usr/share/fupin/notify-mail.sh; do
 	[ -e "$R$f" ] && t_ok "installed $f" || t_fail "missing $f"
 done
+expect_eq "fupind.conf is 0640 (its conninfo may hold a secret)" \
+	"$(stat -c %a "$R/etc/fupin/fupind.conf")" 640
 [ -x "$R/usr/share/fupin/notify-wecom.sh" ] && t_ok "notify scripts are executable" ||
 	t_fail "notify-wecom.sh not executable"
 # The installed configuration, pointed at the installed tree.

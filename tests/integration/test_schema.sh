@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The database guards itself: the audit trail is append-only even for a
 # superuser, constraints refuse bad register data from psql, state_count
-# follows workflow_instance, and fupin_daemon cannot rewrite history.
+# follows workflow_instance, and fupin_daemon cannot rewrite history
+# (nor write any table but through the owner's functions).
 #
 # Every refusal is paired with an accepted twin that differs only in the
 # value under test, so a check fails both when a constraint is missing and
@@ -184,11 +185,16 @@ expect_refused "workflow transition without to_state" \
 	"$tr (NULL, '2019', 'H001', 'V01', 'exit', 'publish', 'draft', NULL, 'v01-team', 'village', now(), NULL)" \
 	'transition_check'
 
-# -- the daemon's role
-expect_accepted "fupin_daemon appends to transition" \
-	"SET LOCAL ROLE fupin_daemon; $tr (NULL, '2019', 'H001', 'V01', NULL, 'import', NULL, NULL, 'importer', 'admin', now(), NULL)"
-expect_accepted "fupin_daemon moves an instance (state_count kept for it)" \
-	"SET LOCAL ROLE fupin_daemon; UPDATE fupin.workflow_instance SET state = 'township_review' WHERE household_id = 'H001'"
+# -- the daemon's role: it reads, and writes only through the owner's
+# functions (009_roles.sql; test_roles runs the daemon that way)
+expect_accepted "fupin_daemon reads transition" \
+	"SET LOCAL ROLE fupin_daemon; SELECT count(*) FROM fupin.transition"
+expect_refused "fupin_daemon appends to transition directly" \
+	"SET LOCAL ROLE fupin_daemon; $tr (NULL, '2019', 'H001', 'V01', NULL, 'import', NULL, NULL, 'importer', 'admin', now(), NULL)" \
+	'permission denied for table transition'
+expect_refused "fupin_daemon moves an instance directly" \
+	"SET LOCAL ROLE fupin_daemon; UPDATE fupin.workflow_instance SET state = 'township_review' WHERE household_id = 'H001'" \
+	'permission denied for table workflow_instance'
 expect_refused "fupin_daemon UPDATE of transition" \
 	"SET LOCAL ROLE fupin_daemon; UPDATE fupin.transition SET note = 'x'" \
 	'permission denied for table transition'
