@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cfgfile.h"
+#include "codemap.h"
 #include "fupinctl.h"
 #include "util.h"
 
@@ -31,38 +32,17 @@ static const struct {
 };
 
 static void
-codes_add(json_t *map, const char *form, size_t len, const char *code)
-{
-	char *key = xmalloc(len + 1);
-
-	for (size_t i = 0; i < len; i++)
-		key[i] = form[i] >= 'A' && form[i] <= 'Z' ?
-		    (char)(form[i] - 'A' + 'a') : form[i];
-	key[len] = '\0';
-	if (len > 0 && json_object_get(map, key) == NULL)
-		json_object_set_new(map, key, json_string(code));
-	free(key);
-}
-
-static void
 codes_add_list(json_t *map, const config_setting_t *list)
 {
 	for (int i = 0; list != NULL && i < config_setting_length(list); i++) {
 		const config_setting_t *g = config_setting_get_elem(list, i);
 		const config_setting_t *aliases;
-		const char *name = NULL, *title = NULL, *sep;
+		const char *name = NULL, *title = NULL;
 
 		if (!config_setting_lookup_string(g, "name", &name))
 			continue;
-		codes_add(map, name, strlen(name), name);
-		if (config_setting_lookup_string(g, "title", &title)) {
-			codes_add(map, title, strlen(title), name);
-			if ((sep = strstr(title, " / ")) != NULL) {
-				codes_add(map, title, (size_t)(sep - title),
-				    name);
-				codes_add(map, sep + 3, strlen(sep + 3), name);
-			}
-		}
+		config_setting_lookup_string(g, "title", &title);
+		codemap_add_titled(map, name, title);
 		aliases = config_setting_get_member(g, "aliases");
 		for (int k = 0; aliases != NULL &&
 		    k < config_setting_length(aliases); k++) {
@@ -70,7 +50,7 @@ codes_add_list(json_t *map, const config_setting_t *list)
 			    k);
 
 			if (a != NULL)
-				codes_add(map, a, strlen(a), name);
+				codemap_add(map, a, name);
 		}
 	}
 }

@@ -22,6 +22,7 @@
 #include "calendar.h"
 #include "campaign.h"
 #include "cmd.h"
+#include "codemap.h"
 #include "engine.h"
 #include "fupind.h"
 #include "isotime.h"
@@ -31,43 +32,17 @@
 
 extern const struct cmd_entry cmd_member_entry;
 
-/* Every form of a campaign code list (the code, its title, either half
- * of "中文 / English", an alias), ASCII lower-cased, to its code: the same
- * map fupinctl import builds (ctl/codes.c), so that MEMBER and an import
- * store the same codes. */
-static void
-codes_add(json_t *map, const char *form, size_t len, const char *code)
-{
-	char *key = xmalloc(len + 1);
-
-	for (size_t i = 0; i < len; i++)
-		key[i] = form[i] >= 'A' && form[i] <= 'Z' ?
-		    (char)(form[i] - 'A' + 'a') : form[i];
-	key[len] = '\0';
-	if (len > 0 && json_object_get(map, key) == NULL)
-		json_object_set_new(map, key, json_string(code));
-	free(key);
-}
-
+/* {form: code} of a campaign code list (common/codemap.h), as fupinctl
+ * import builds it, so that MEMBER and an import store the same codes. */
 static json_t *
 codes_json(const struct wf_label *l, size_t n)
 {
 	json_t *map = json_object();
 
 	for (size_t i = 0; i < n; i++) {
-		const char *sep = l[i].title ? strstr(l[i].title, " / ") : NULL;
-
-		codes_add(map, l[i].name, strlen(l[i].name), l[i].name);
-		if (l[i].title != NULL)
-			codes_add(map, l[i].title, strlen(l[i].title), l[i].name);
-		if (sep != NULL) {
-			codes_add(map, l[i].title, (size_t)(sep - l[i].title),
-			    l[i].name);
-			codes_add(map, sep + 3, strlen(sep + 3), l[i].name);
-		}
+		codemap_add_titled(map, l[i].name, l[i].title);
 		for (size_t k = 0; k < l[i].naliases; k++)
-			codes_add(map, l[i].aliases[k], strlen(l[i].aliases[k]),
-			    l[i].name);
+			codemap_add(map, l[i].aliases[k], l[i].name);
 	}
 	return map;
 }
