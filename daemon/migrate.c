@@ -97,6 +97,24 @@ migration_set_free(struct migration_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
+/* A new file of set, named name at path (both owned by the set now). */
+static struct migration *
+migration_push(struct migration_set *set, char *name, char *path)
+{
+	struct migration *m;
+
+	if (set->count == set->cap) {
+		set->cap = set->cap ? set->cap * 2 : 16;
+		set->items = xrealloc(set->items,
+		    set->cap * sizeof(*set->items));
+	}
+	m = &set->items[set->count++];
+	memset(m, 0, sizeof(*m));
+	m->name = name;
+	m->path = path;
+	return m;
+}
+
 /* NNN_name.sql: three or more digits, '_', [A-Za-z0-9_.-]+, ".sql". */
 static int
 migration_name_parse(const char *name, int *version)
@@ -163,16 +181,8 @@ migration_scan(const char *sqldir, struct migration_set *set,
 			free(path);
 			continue;
 		}
-		if (set->count == set->cap) {
-			set->cap = set->cap ? set->cap * 2 : 16;
-			set->items = xrealloc(set->items,
-			    set->cap * sizeof(*set->items));
-		}
-		m = &set->items[set->count++];
-		memset(m, 0, sizeof(*m));
+		m = migration_push(set, xstrdup(de->d_name), path);
 		m->version = version;
-		m->name = xstrdup(de->d_name);
-		m->path = path;
 	}
 	closedir(dir);
 
@@ -245,7 +255,6 @@ functions_scan(const char *sqldir, struct migration_set *set,
 		return -1;
 	}
 	while ((de = readdir(dir)) != NULL) {
-		struct migration *m;
 		char *path;
 
 		if (!function_name_ok(de->d_name))
@@ -255,15 +264,8 @@ functions_scan(const char *sqldir, struct migration_set *set,
 			free(path);
 			continue;
 		}
-		if (set->count == set->cap) {
-			set->cap = set->cap ? set->cap * 2 : 16;
-			set->items = xrealloc(set->items,
-			    set->cap * sizeof(*set->items));
-		}
-		m = &set->items[set->count++];
-		memset(m, 0, sizeof(*m));
-		m->name = xasprintf(MIGRATE_FUNCTIONS_DIR "/%s", de->d_name);
-		m->path = path;
+		migration_push(set, xasprintf(MIGRATE_FUNCTIONS_DIR "/%s",
+		    de->d_name), path);
 	}
 	closedir(dir);
 	free(dirpath);
