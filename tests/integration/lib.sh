@@ -36,6 +36,22 @@ ${1:-}
 CONF
 }
 
+# free_port: a loopback TCP port nobody listens on now (the kernel's pick).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_port_pair: a port N with N+1 free too, for a daemon that takes both.
+free_port_pair() {
+	python3 -c '
+import socket
+while True:
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); n = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", n + 1))
+    except OSError:
+        continue
+    print(n); break'
+}
+
 t_psql() { psql -qAtX -v ON_ERROR_STOP=1 -d "$T_DB" "$@"; }
 
 # t_start [ARGS]: start fupind in the foreground (log in $T/fupind.log) and

@@ -10,7 +10,6 @@
 
 t_setup control_auth
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # new_token VAR: a fresh token in $VAR and its hash in ${VAR}_HASH.
 new_token() {
 	local out

@@ -17,7 +17,6 @@
 
 t_setup control_limits
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 TOKEN=$("$FUPINCTL" new-token)
 TV1=$(sed -n 's/^token: //p' <<<"$TOKEN")
 TV1_HASH=$(sed -n 's/^hash:  //p' <<<"$TOKEN")

@@ -13,7 +13,6 @@
 
 t_setup daemon_readonly
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 HTTP=$(free_port)
 t_write_conf "
 control: { socket = \"$T/fupind.sock\"; http = \"127.0.0.1:$HTTP\"; request_timeout = \"2s\"; };"

@@ -10,8 +10,9 @@
 T=$FUPIN_BUILD/t/demo_keep
 rm -rf "$T"; mkdir -p "$T"
 export FUPIN_DEMO_VAR=$T FUPIN_DEMO_BIN=$FUPIN_BUILD/bin
-# A port of its own: builds of scripts/test run side by side.
-port=$((20000 + ($$ % 20000) * 2))
+# Ports of its own (the pages on N, the TCP listener on N+1), picked by
+# the kernel: builds of scripts/test and other tests run side by side.
+port=$(free_port_pair)
 demo() { (cd "$FUPIN_SRC" && scripts/demo "$@"); }
 stop_all() { demo --stop >/dev/null 2>&1 || true; }
 trap 'rc=$?; stop_all; [ $T_FAILS -eq 0 ] && exit $rc; tail -20 "$T/demo/fupind.log" 2>/dev/null; exit 1' EXIT

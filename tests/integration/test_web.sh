@@ -12,7 +12,6 @@
 
 t_setup web
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 new_token() {
 	local out
 	out=$("$FUPINCTL" new-token)
