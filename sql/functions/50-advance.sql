@@ -251,3 +251,31 @@ BEGIN
 	    THEN jsonb_build_object('register', register) ELSE '{}' END;
 END
 $$;
+
+-- ADVANCE requests grouped by fupind into one statement and one commit
+-- (engine.c, "ADVANCE in groups"): common holds what every request of the
+-- campaign shares (campaign, lock_at, the reason and risk lists, their
+-- titles), items one object per request with the rest of fupin.advance's
+-- parameter. One answer per item, in the items' order, each with its
+-- workflow for the daemon's refusal texts. The requests are applied in
+-- that order, so two for one household keep the order they came in. Any
+-- error rolls the whole group back; fupind then sends its requests one by
+-- one.
+CREATE OR REPLACE FUNCTION fupin.advance_group(common jsonb, items jsonb)
+RETURNS TABLE (n int, answer text)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	p jsonb;
+BEGIN
+	n := 0;
+	FOR p IN SELECT x.item FROM jsonb_array_elements(items)
+	    WITH ORDINALITY AS x(item, k) ORDER BY x.k
+	LOOP
+		n := n + 1;
+		answer := (fupin.advance(common || p) ||
+		    jsonb_build_object('workflow', p->>'workflow'))::text;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;

@@ -21,7 +21,8 @@ DO $$
 DECLARE
 	callers CONSTANT jsonb := '{
 	    "fupin_daemon": ["sync_campaign", "sync_calendar_days", "advance",
-		"member_change", "sweep", "extend", "alert_claim", "analyze"],
+		"advance_group", "member_change", "sweep", "extend",
+		"alert_claim", "analyze"],
 	    "fupin_import": ["import_begin", "open_village_tasks",
 		"import_stage", "import_villages_check",
 		"import_villages", "import_households_check",
