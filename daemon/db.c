@@ -56,7 +56,18 @@ struct db_conn {
 	struct db_queue setup;	/* this connection's own, ahead of the pool's */
 	struct db_query *cur;	/* in flight */
 	PGresult *last;
+
+	/* The pool's statements prepared on this session, by text: sent
+	 * again, a statement is neither parsed nor planned again. */
+	char **prepared;	/* texts; the name of prepared[i] is "fupin_i" */
+	int nprepared;
+	int preparing;		/* cur is being prepared; executed next */
+	int cur_prepared;	/* cur runs as prepared statement this index */
 };
+
+/* Statement texts prepared per session at most: the daemon's are a few
+ * dozen fixed texts; past this, statements are sent unprepared. */
+#define DB_MAX_PREPARED 256
 
 struct db {
 	struct event_base *base;
@@ -79,6 +90,7 @@ static void conn_connect(struct db_conn *);
 static void conn_lost(struct db_conn *, const char *why);
 static void conn_dispatch(struct db_conn *);
 static void conn_read_only(struct db_conn *, const char *why);
+static void prepared_forget(struct db_conn *);
 
 static void
 query_free(struct db_query *q)
@@ -214,6 +226,7 @@ db_free(struct db *db)
 
 		conn_fail(c, "shutting down");
 		conn_close_events(c);
+		prepared_forget(c);
 		if (c->ev_retry)
 			event_free(c->ev_retry);
 		if (c->conn)
@@ -376,6 +389,7 @@ conn_lost(struct db_conn *c, const char *why)
 	c->sock = -1;
 	c->state = DB_DOWN;
 	c->setting_up = 0;
+	prepared_forget(c);
 	conn_fail(c, msg);
 	pool_update(db);
 	/* One warning per outage, not one per connection of the pool. */
@@ -387,6 +401,77 @@ conn_lost(struct db_conn *c, const char *why)
 	else
 		log_debug("%s", msg);
 	schedule_retry(c);
+}
+
+/* The session is gone: so are its prepared statements. */
+static void
+prepared_forget(struct db_conn *c)
+{
+	for (int i = 0; i < c->nprepared; i++)
+		free(c->prepared[i]);
+	free(c->prepared);
+	c->prepared = NULL;
+	c->nprepared = 0;
+	c->preparing = 0;
+}
+
+/* The index of the statement prepared with text sql, or -1. */
+static int
+prepared_find(const struct db_conn *c, const char *sql)
+{
+	for (int i = 0; i < c->nprepared; i++)
+		if (c->prepared[i] != NULL && strcmp(c->prepared[i], sql) == 0)
+			return i;
+	return -1;
+}
+
+/* Send cur, prepared as statement i. */
+static int
+send_prepared(struct db_conn *c, int i)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "fupin_%d", i);
+	c->cur_prepared = i;
+	return PQsendQueryPrepared(c->conn, name, c->cur->nparams,
+	    (const char *const *)c->cur->values, NULL, NULL, 0);
+}
+
+static void
+flush_or_wait(struct db_conn *c)
+{
+	int r = PQflush(c->conn);
+
+	if (r < 0)
+		conn_lost(c, PQerrorMessage(c->conn));
+	else if (r > 0)
+		event_add(c->ev_write, NULL);
+}
+
+/*
+ * The statement being prepared is: run it (0), or hand its failure to
+ * its caller (-1). A text that could not be prepared is sent unprepared
+ * next time, so that the failure is the statement's own.
+ */
+static int
+prepared_done(struct db_conn *c)
+{
+	int i = c->nprepared - 1;
+
+	c->preparing = 0;
+	if (c->last == NULL || PQresultStatus(c->last) != PGRES_COMMAND_OK) {
+		free(c->prepared[i]);
+		c->prepared[i] = NULL;
+		return -1;
+	}
+	PQclear(c->last);
+	c->last = NULL;
+	if (!send_prepared(c, i)) {
+		conn_lost(c, PQerrorMessage(c->conn));
+		return 0;
+	}
+	flush_or_wait(c);
+	return 0;
 }
 
 static void
@@ -412,6 +497,14 @@ finish_query(struct db_conn *c)
 				  NULL;
 	int read_only = state != NULL && strcmp(state, "25006") == 0;
 
+	/* "cached plan must not change result type" (the schema changed
+	 * under a prepared statement): prepare the text again next time. */
+	if (state != NULL && strcmp(state, "0A000") == 0 &&
+	    c->cur_prepared >= 0 && c->cur_prepared < c->nprepared) {
+		free(c->prepared[c->cur_prepared]);
+		c->prepared[c->cur_prepared] = NULL;
+	}
+	c->cur_prepared = -1;
 	c->cur = NULL;
 	c->last = NULL;
 	q->fn(res, res ? NULL : "no result", q->arg);
@@ -439,6 +532,11 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 	handle_notifies(c);
 	while (c->cur && !PQisBusy(c->conn)) {
 		res = PQgetResult(c->conn);
+		if (res == NULL && c->preparing && prepared_done(c) == 0) {
+			if (c->conn == NULL)
+				return;
+			continue;
+		}
 		if (res == NULL) {
 			finish_query(c);
 			/* The callback may have queued more, or the pool
@@ -478,7 +576,7 @@ static void
 conn_dispatch(struct db_conn *c)
 {
 	struct db_query *q;
-	int r;
+	int ok, i;
 
 	if (c->cur != NULL || c->conn == NULL ||
 	    (c->state != DB_UP && !c->setting_up))
@@ -487,17 +585,32 @@ conn_dispatch(struct db_conn *c)
 	    (c->state != DB_UP || (q = queue_pop(&c->db->queue)) == NULL))
 		return;
 	c->cur = q;
-	if (q->simple ? !PQsendQuery(c->conn, q->sql) :
-			!PQsendQueryParams(c->conn, q->sql, q->nparams, NULL,
-			    (const char *const *)q->values, NULL, NULL, 0)) {
+	c->cur_prepared = -1;
+	if (q->simple)
+		ok = PQsendQuery(c->conn, q->sql);
+	else if (c->state != DB_UP) /* its own set-up: run once */
+		ok = PQsendQueryParams(c->conn, q->sql, q->nparams, NULL,
+		    (const char *const *)q->values, NULL, NULL, 0);
+	else if ((i = prepared_find(c, q->sql)) >= 0)
+		ok = send_prepared(c, i);
+	else if (c->nprepared < DB_MAX_PREPARED) {
+		char name[32];
+
+		i = c->nprepared++;
+		c->prepared = xrealloc(c->prepared, (size_t)c->nprepared *
+		    sizeof(*c->prepared));
+		c->prepared[i] = xstrdup(q->sql);
+		snprintf(name, sizeof(name), "fupin_%d", i);
+		c->preparing = 1;
+		ok = PQsendPrepare(c->conn, name, q->sql, q->nparams, NULL);
+	} else
+		ok = PQsendQueryParams(c->conn, q->sql, q->nparams, NULL,
+		    (const char *const *)q->values, NULL, NULL, 0);
+	if (!ok) {
 		conn_lost(c, PQerrorMessage(c->conn));
 		return;
 	}
-	r = PQflush(c->conn);
-	if (r < 0)
-		conn_lost(c, PQerrorMessage(c->conn));
-	else if (r > 0)
-		event_add(c->ev_write, NULL);
+	flush_or_wait(c);
 }
 
 int

@@ -16,7 +16,10 @@
 #include "metrics.h"
 #include "util.h"
 
-#define METRICS_MAX 1024
+/* Series at most: labels come from bounded sets (verbs, error codes,
+ * workflow events, villages × a few states), so this is a guard against a
+ * bug, not a limit a township reaches. */
+#define METRICS_MAX 65536
 
 struct metric {
 	char *name;
@@ -25,25 +28,80 @@ struct metric {
 	double value;
 };
 
-static struct metric table[METRICS_MAX];
-static size_t nmetrics;
+/* The series in creation order (the order they are printed in), and an
+ * open-addressing index on (name, label) into them: a counter is bumped
+ * on every request, with thousands of per-village series about. */
+static struct metric *table;
+static size_t nmetrics, table_cap;
+static uint32_t *slots; /* index + 1; 0: empty */
+static size_t nslots;	/* a power of two, at least twice nmetrics */
+
+static uint32_t
+series_hash(const char *name, const char *label)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ 0xff) * 16777619u; /* between name and label */
+	for (const char *p = label; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+/* The slot of (name, label): its series, or the empty slot it would take. */
+static uint32_t *
+series_slot(const char *name, const char *label)
+{
+	size_t i = series_hash(name, label) & (nslots - 1);
+
+	for (;; i = (i + 1) & (nslots - 1)) {
+		struct metric *m;
+
+		if (slots[i] == 0)
+			return &slots[i];
+		m = &table[slots[i] - 1];
+		if (strcmp(m->name, name) == 0 && strcmp(m->label, label) == 0)
+			return &slots[i];
+	}
+}
+
+static void
+series_rehash(void)
+{
+	free(slots);
+	nslots = nslots ? nslots * 2 : 256;
+	slots = xcalloc(nslots, sizeof(*slots));
+	for (size_t i = 0; i < nmetrics; i++)
+		*series_slot(table[i].name, table[i].label) = (uint32_t)i + 1;
+}
 
 static struct metric *
 lookup(const char *name, const char *label, int gauge)
 {
+	uint32_t *slot;
+
 	if (label == NULL)
 		label = "";
-	for (size_t i = 0; i < nmetrics; i++)
-		if (strcmp(table[i].name, name) == 0 &&
-		    strcmp(table[i].label, label) == 0)
-			return &table[i];
+	if (nslots == 0)
+		series_rehash();
+	slot = series_slot(name, label);
+	if (*slot != 0)
+		return &table[*slot - 1];
 	if (nmetrics == METRICS_MAX)
 		return NULL; /* a full table drops new series, never crashes */
+	if (nmetrics == table_cap) {
+		table_cap = table_cap ? table_cap * 2 : 64;
+		table = xrealloc(table, table_cap * sizeof(*table));
+	}
 	table[nmetrics].name = xstrdup(name);
 	table[nmetrics].label = xstrdup(label);
 	table[nmetrics].gauge = gauge;
 	table[nmetrics].value = 0;
-	return &table[nmetrics++];
+	*slot = (uint32_t)++nmetrics;
+	if (nmetrics * 2 > nslots)
+		series_rehash();
+	return &table[nmetrics - 1];
 }
 
 void
@@ -67,13 +125,12 @@ metrics_gauge_set(const char *name, const char *label, double v)
 double
 metrics_get(const char *name, const char *label)
 {
-	if (label == NULL)
-		label = "";
-	for (size_t i = 0; i < nmetrics; i++)
-		if (strcmp(table[i].name, name) == 0 &&
-		    strcmp(table[i].label, label) == 0)
-			return table[i].value;
-	return 0;
+	uint32_t *slot;
+
+	if (nslots == 0)
+		return 0;
+	slot = series_slot(name, label ? label : "");
+	return *slot ? table[*slot - 1].value : 0;
 }
 
 json_t *
@@ -168,7 +225,8 @@ char *
 metrics_prometheus(int campaign)
 {
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, nnames = 0;
+	const char **names = NULL;
 	FILE *out = open_memstream(&buf, &len);
 
 	if (out == NULL)
@@ -179,10 +237,16 @@ metrics_prometheus(int campaign)
 		const struct metric *first = &table[i];
 		int seen = 0;
 
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(table[k].name, first->name) == 0)
-				seen = 1;
-		if (seen || (!campaign && is_campaign_gauge(first->name)))
+		/* The first series of its name only. Names are a few
+		 * dozen, series thousands (per village): compare with the
+		 * names already printed, not with every earlier series. */
+		for (size_t k = 0; k < nnames && !seen; k++)
+			seen = strcmp(names[k], first->name) == 0;
+		if (seen)
+			continue;
+		names = xrealloc(names, (nnames + 1) * sizeof(*names));
+		names[nnames++] = first->name;
+		if (!campaign && is_campaign_gauge(first->name))
 			continue;
 		fprintf(out, "# TYPE fupin_%s%s %s\n", first->name,
 		    first->gauge ? "" : "_total",
@@ -200,6 +264,7 @@ metrics_prometheus(int campaign)
 		}
 	}
 	fclose(out);
+	free(names);
 	return buf;
 }
 
@@ -406,5 +471,9 @@ metrics_reset(void)
 		free(table[i].name);
 		free(table[i].label);
 	}
-	nmetrics = 0;
+	free(table);
+	free(slots);
+	table = NULL;
+	slots = NULL;
+	nmetrics = table_cap = nslots = 0;
 }
