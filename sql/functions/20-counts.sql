@@ -105,11 +105,15 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM fupin.state_count_add(campaign_id, village_id,
-		    workflow, state, n)
-		FROM (SELECT campaign_id, village_id, workflow, state,
-			count(*) AS n FROM new_rows
-		    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4) g;
+		-- One statement, not one call per counter row: this runs
+		-- for every ADVANCE that creates a procedure.
+		INSERT INTO fupin.state_count AS sc
+		    (campaign_id, village_id, workflow, state, n)
+		SELECT campaign_id, village_id, workflow, state, count(*)
+		FROM new_rows
+		GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+		ON CONFLICT (campaign_id, village_id, workflow, state)
+		DO UPDATE SET n = sc.n + excluded.n;
 	ELSE
 		PERFORM fupin.state_count_add(campaign_id, village_id,
 		    workflow, state, -n)
