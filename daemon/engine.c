@@ -584,8 +584,11 @@ group_done(const PGresult *res, const char *err, void *arg)
 
 	groups_running--;
 	in_flight -= gr->n;
-	if (!ok && res != NULL && gr->n > 1) {
-		/* Rolled back whole: each goes again, alone, first. */
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    gr->n > 1) {
+		/* Refused, so rolled back whole (a statement that returned
+		 * its rows has committed them, and is never sent again):
+		 * each goes again, alone, first. */
 		log_info("engine: a group of %d ADVANCE failed (%s); sending "
 			 "them one by one",
 		    gr->n, PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
