@@ -109,6 +109,7 @@ LANGUAGE sql STABLE AS $$
 		    AND sr.workflow = t.workflow AND sr.state = t.to_state
 		CROSS JOIN LATERAL unnest(sr.owes) AS o(deadline_id)
 		WHERE t.campaign_id = $1 AND t.instance_id IS NOT NULL
+		-- an instance's steps are recorded with its village
 		AND ($3 IS NULL OR t.village_id = $3)
 	), ob AS (
 		SELECT wi.village_id, b.deadline_id, ci.due AS calendar_due,
