@@ -102,7 +102,7 @@ static int
 fetch_once(int fd, FILE *in, const char *verb, const char *kind,
     const char *village, struct doc *d)
 {
-	json_int_t from = 0, count = -1;
+	json_int_t from = 0, count = -1, next;
 
 	memset(d, 0, sizeof(*d));
 	d->rows = json_array();
@@ -111,7 +111,7 @@ fetch_once(int fd, FILE *in, const char *verb, const char *kind,
 		    kind ? " " : "", kind ? kind : "", village ? " " : "",
 		    village ? village : "", (long long)from);
 		char *line;
-		json_t *a, *next;
+		json_t *a;
 
 		if (send_all(fd, req, strlen(req)) < 0 ||
 		    (line = read_answer(in)) == NULL) {
@@ -147,19 +147,21 @@ fetch_once(int fd, FILE *in, const char *verb, const char *kind,
 		}
 		count = json_integer_value(json_object_get(a, "count"));
 		json_array_extend(d->rows, json_object_get(a, "rows"));
-		next = json_object_get(a, "next");
+		/* Read before a (which owns it) is released. */
+		next = json_is_integer(json_object_get(a, "next")) ?
+		    json_integer_value(json_object_get(a, "next")) : -1;
 		if (d->first == NULL)
 			d->first = a;
 		else
 			json_decref(a);
-		if (!json_is_integer(next))
+		if (next < 0)
 			break;
-		if (json_integer_value(next) <= from) {
+		if (next <= from) {
 			fprintf(stderr, "fupinctl: the daemon's pages do not "
 					"advance\n");
 			return 2;
 		}
-		from = json_integer_value(next);
+		from = next;
 	}
 	if ((json_int_t)json_array_size(d->rows) != count)
 		return 3;

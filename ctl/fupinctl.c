@@ -67,8 +67,8 @@ usage(FILE *out)
 	      "VERB [ARGS...]\n"
 	      "       fupinctl -c FILE import villages|households|members "
 	      "FILE.csv|FILE.xlsx|FILE.xls [--sheet NAME]\n"
-	      "       fupinctl -c FILE report [--html FILE] [--csv FILE] "
-	      "[--summary]\n"
+	      "       fupinctl [-s SOCKET | -c FILE] report [VILLAGE] "
+	      "[--html FILE] [--csv FILE] [--summary]\n"
 	      "       fupinctl new-token\n"
 	      "\n"
 	      "Asks fupind, the campaign daemon (see fupinctl(1)). Verbs, in "
@@ -113,7 +113,8 @@ usage(FILE *out)
 	      "  -a ADDR:PORT the daemon's TCP listener; the token is read "
 	      "from $FUPIN_TOKEN\n"
 	      "               or --token-file FILE\n"
-	      "  -c FILE      fupind.conf to read the socket and database from\n"
+	      "  -c FILE      fupind.conf to read the socket from (and, for import, "
+	      "the database)\n"
 	      "  --json       print the raw JSON answer, for scripts\n"
 	      "  -T SECONDS   give up when no answer came in time (default "
 	      "30; $FUPIN_TIMEOUT)\n"
@@ -381,8 +382,6 @@ main(int argc, char **argv)
 	}
 	if (strcasecmp(argv[0], "new-token") == 0)
 		return token_main(argc, argv);
-	if (strcasecmp(argv[0], "report") == 0)
-		return report_main(config ? config : DEFAULT_CONFIG, argc, argv);
 	if (strcasecmp(argv[0], "import") == 0)
 		return import_main(config ? config : DEFAULT_CONFIG, argc, argv,
 		    json);
@@ -432,6 +431,12 @@ main(int argc, char **argv)
 	if (strcasecmp(argv[0], "list") == 0 || strcasecmp(argv[0], "tables") == 0) {
 		free(request);
 		rc = docs_main(fd, argc, argv);
+		close(fd);
+		return rc;
+	}
+	if (strcasecmp(argv[0], "report") == 0) {
+		free(request);
+		rc = report_main(fd, argc, argv);
 		close(fd);
 		return rc;
 	}

@@ -42,8 +42,9 @@ json_t *codes_load(const struct settings *);
  * fupin.open_village_tasks (codes.c). */
 json_t *campaign_context(const struct settings *);
 
-/* fupinctl report [--html FILE] [--csv FILE] [--summary] (report.c). */
-int report_main(const char *config_path, int argc, char **argv);
+/* fupinctl report [VILLAGE] [--html FILE] [--csv FILE] [--summary] over
+ * the connection fd (report.c). */
+int report_main(int fd, int argc, char **argv);
 
 /* fupinctl list / tables over the connection fd (docs.c). */
 int docs_main(int fd, int argc, char **argv);

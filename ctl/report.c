@@ -1,141 +1,180 @@
 /*
- * fupinctl -c FILE report [--html FILE] [--csv FILE] [--summary]
+ * fupinctl [-s SOCKET | -a ADDR:PORT | -c FILE] report [VILLAGE]
+ *     [--html FILE] [--csv FILE] [--summary]
  *
  * Owns the picture of progress for township leaders. This file is the
- * data layer: it reads the database (conninfo from the configuration,
- * like import) through the fupin.report_* functions of
- * sql/functions/90-report.sql into struct report (report.h), ranks the
- * villages, and hands that to the renderers:
+ * data layer: it asks fupind for the report (REPORT, page by page on one
+ * connection, answered from sql/functions/90-report.sql) into struct
+ * report (report.h), ranks the villages, and hands that to the renderers:
  *   --html  a self-contained page (report_html.c);
  *   --csv   the per-village, per-deadline figures as CSV (report_text.c);
  *   --summary  a table per village on standard output (scripts/demo).
  *
+ * Going through the daemon, the report needs no database login and shows
+ * what the caller's role may see: a village team gets its own village's.
  * "In time" is measured from the audit trail (see report_obligations).
- * "Today" is fupin.daemon_state.last_now, the daemon's clock, not the
- * wall clock. Blocking libpq is fine: this is a command.
+ * "Today" is the daemon's last sweep, not the wall clock.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
+#include <jansson.h>
 
 #include "fupinctl.h"
 #include "isotime.h"
 #include "report.h"
 #include "util.h"
 
-/* ---- database ---- */
+#define REPORT_MAX_ANSWER (64 * 1024 * 1024)
+#define REPORT_MAX_PAGES 100000
+#define REPORT_TRIES 3
+
+/* ---- the daemon's answer ---- */
 
 static char *
-report_config(const char *path, char **campaign)
+js_text(json_t *o, const char *key)
 {
-	struct settings set;
-	char *out;
+	const char *s = json_string_value(json_object_get(o, key));
 
-	if (ctl_settings(path, 0, &set) < 0)
-		return NULL;
-	out = xstrdup(set.v[SET_DATABASE_CONNINFO].s);
-	*campaign = xstrdup(set.v[SET_WORKFLOWS_CAMPAIGN].s);
-	settings_free(&set);
-	return out;
-}
-
-/* Run sql with params; NULL and a message on failure. */
-static PGresult *
-rp_query(PGconn *conn, const char *sql, int nparams,
-    const char *const *params)
-{
-	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
-	    NULL, 0);
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "fupinctl: report: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		return NULL;
-	}
-	return res;
+	return xstrdup(s ? s : "");
 }
 
 static long
-col_long(PGresult *res, int row, int col)
+js_long(json_t *o, const char *key)
 {
-	return strtol(PQgetvalue(res, row, col), NULL, 10);
+	return (long)json_integer_value(json_object_get(o, key));
 }
 
+/* An ISO moment of the answer; dflt when null or malformed. */
 static int64_t
-col_moment(PGresult *res, int row, int col)
+js_moment(json_t *o, const char *key, int64_t dflt)
 {
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+	const char *s = json_string_value(json_object_get(o, key));
+	int64_t t;
+
+	if (s == NULL || iso_parse(s, ISO_SHANGHAI_OFFSET, &t) < 0)
+		return dflt;
+	return t;
 }
 
+/* One answer line; NULL when the daemon closed or sent too much. */
 static char *
-col_text(PGresult *res, int row, int col)
+read_answer(FILE *in)
 {
-	return xstrdup(PQgetvalue(res, row, col));
-}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, in);
 
-static int
-col_true(PGresult *res, int row, int col)
-{
-	return strcmp(PQgetvalue(res, row, col), "t") == 0;
-}
-
-static int
-load_basics(PGconn *conn, struct report *r)
-{
-	const char *params[1] = { r->campaign };
-	PGresult *res = rp_query(conn, "SELECT today, township, "
-	    "campaign_known FROM fupin.report_basics($1)", 1, params);
-
-	if (res == NULL)
-		return -1;
-	if (!col_true(res, 0, 2)) {
-		fprintf(stderr, "fupinctl: report: campaign %s is not in the "
-				"database (has fupind run?)\n",
-		    r->campaign);
-		PQclear(res);
-		return -1;
+	if (n <= 0 || n > REPORT_MAX_ANSWER || line[n - 1] != '\n') {
+		free(line);
+		return NULL;
 	}
-	r->has_now = !PQgetisnull(res, 0, 0);
-	/* Before the daemon's first sweep, the wall clock. */
-	r->now = r->has_now ? col_moment(res, 0, 0) : (int64_t)time(NULL);
-	r->township = col_text(res, 0, 1);
-	PQclear(res);
-	return 0;
+	line[n - 1] = '\0';
+	return line;
+}
+
+/*
+ * Every page of the report into *first (the first answer, whose header
+ * holds for all) and rows; 0, 1 (the daemon refused: said why), 2 (could
+ * not ask) or 3 (it changed between pages: its row count or today
+ * differs; ask again).
+ */
+static int
+fetch_once(int fd, FILE *in, const char *village, json_t **first,
+    json_t *rows)
+{
+	json_int_t from = 0, count = -1, next;
+
+	for (int page = 0; page < REPORT_MAX_PAGES; page++) {
+		char *req = xasprintf("REPORT%s%s FROM %lld\n",
+		    village ? " " : "", village ? village : "",
+		    (long long)from);
+		char *line;
+		json_t *a;
+
+		if (send_all(fd, req, strlen(req)) < 0 ||
+		    (line = read_answer(in)) == NULL) {
+			free(req);
+			fprintf(stderr, "fupinctl: the daemon closed the "
+					"connection without an answer\n");
+			return 2;
+		}
+		free(req);
+		a = json_loads(line, 0, NULL);
+		free(line);
+		if (a == NULL || !json_is_object(a)) {
+			json_decref(a);
+			fprintf(stderr, "fupinctl: the daemon's answer is not "
+					"JSON\n");
+			return 2;
+		}
+		if (!json_is_true(json_object_get(a, "ok"))) {
+			const char *code = json_string_value(
+			    json_object_get(a, "error"));
+			const char *msg = json_string_value(
+			    json_object_get(a, "message"));
+
+			fprintf(stderr, "fupinctl: report: %s: %s\n",
+			    code ? code : "error", msg ? msg : "");
+			json_decref(a);
+			return 1;
+		}
+		if (*first != NULL &&
+		    (json_integer_value(json_object_get(a, "count")) != count ||
+			!json_equal(json_object_get(a, "now"),
+			    json_object_get(*first, "now")))) {
+			json_decref(a);
+			return 3;
+		}
+		count = json_integer_value(json_object_get(a, "count"));
+		json_array_extend(rows, json_object_get(a, "rows"));
+		next = json_is_integer(json_object_get(a, "next")) ?
+		    json_integer_value(json_object_get(a, "next")) : -1;
+		if (*first == NULL)
+			*first = a;
+		else
+			json_decref(a);
+		if (next < 0)
+			break;
+		if (next <= from) {
+			fprintf(stderr, "fupinctl: the daemon's pages do not "
+					"advance\n");
+			return 2;
+		}
+		from = next;
+	}
+	return (json_int_t)json_array_size(rows) == count ? 0 : 3;
 }
 
 static int
-load_calendar(PGconn *conn, struct report *r, const char *const *params)
+fetch(int fd, const char *village, json_t **first, json_t **rows)
 {
-	PGresult *res = rp_query(conn, "SELECT item_id, kind, title, opens, "
-	    "due, status, is_deadline "
-	    "FROM fupin.report_calendar($1, to_timestamp($2::bigint))", 2,
-	    params);
+	int dupfd = dup(fd), rc = 3;
+	FILE *in = dupfd >= 0 ? fdopen(dupfd, "r") : NULL;
 
-	if (res == NULL)
-		return -1;
-	r->nitems = (size_t)PQntuples(res);
-	r->items = xcalloc(r->nitems + 1, sizeof(*r->items));
-	for (size_t i = 0; i < r->nitems; i++) {
-		struct rp_item *it = &r->items[i];
-		int row = (int)i;
-
-		it->id = col_text(res, row, 0);
-		it->kind = col_text(res, row, 1);
-		it->title = col_text(res, row, 2);
-		it->opens = PQgetisnull(res, row, 3) ? INT64_MIN :
-		    col_moment(res, row, 3);
-		it->due = col_moment(res, row, 4);
-		it->status = col_text(res, row, 5);
-		it->deadline = col_true(res, row, 6);
+	if (in == NULL) {
+		if (dupfd >= 0)
+			close(dupfd);
+		fprintf(stderr, "fupinctl: %s\n", strerror(errno));
+		return 2;
 	}
-	PQclear(res);
-	return 0;
+	for (int i = 0; i < REPORT_TRIES && rc == 3; i++) {
+		json_decref(*first);
+		json_decref(*rows);
+		*first = NULL;
+		*rows = json_array();
+		rc = fetch_once(fd, in, village, first, *rows);
+	}
+	fclose(in);
+	if (rc == 3) {
+		fprintf(stderr, "fupinctl: the report kept changing while it "
+				"was read; try again\n");
+		return 1;
+	}
+	return rc;
 }
 
 static int
@@ -147,68 +186,56 @@ item_index(const struct report *r, const char *id)
 	return -1;
 }
 
-static struct rp_village *
-village_find(struct report *r, const char *id)
+static void
+load_calendar(struct report *r, json_t *calendar)
 {
-	for (size_t i = 0; i < r->nvillages; i++)
-		if (strcmp(r->villages[i].id, id) == 0)
-			return &r->villages[i];
-	return NULL;
-}
+	size_t i;
+	json_t *o;
 
-static int
-load_villages(PGconn *conn, struct report *r, const char *const *params)
-{
-	PGresult *res = rp_query(conn, "SELECT village_id, name, households, "
-	    "exited, escalations, notices, extensions "
-	    "FROM fupin.report_villages($1)", 1, params);
+	r->nitems = json_array_size(calendar);
+	r->items = xcalloc(r->nitems + 1, sizeof(*r->items));
+	json_array_foreach(calendar, i, o) {
+		struct rp_item *it = &r->items[i];
 
-	if (res == NULL)
-		return -1;
-	r->nvillages = (size_t)PQntuples(res);
-	r->villages = xcalloc(r->nvillages + 1, sizeof(*r->villages));
-	for (size_t i = 0; i < r->nvillages; i++) {
-		struct rp_village *v = &r->villages[i];
-		int row = (int)i;
-
-		v->id = col_text(res, row, 0);
-		v->name = col_text(res, row, 1);
-		v->households = col_long(res, row, 2);
-		v->exited = col_long(res, row, 3);
-		v->escalations = col_long(res, row, 4);
-		v->notices = col_long(res, row, 5);
-		v->extensions = col_long(res, row, 6);
-		v->cells = xcalloc(r->nitems + 1, sizeof(*v->cells));
+		it->id = js_text(o, "id");
+		it->kind = js_text(o, "kind");
+		it->title = js_text(o, "title");
+		it->opens = js_moment(o, "opens", INT64_MIN);
+		it->due = js_moment(o, "due", 0);
+		it->status = js_text(o, "status");
+		it->deadline = json_is_true(json_object_get(o, "deadline"));
 	}
-	PQclear(res);
-	return 0;
 }
 
-static int
-load_obligations(PGconn *conn, struct report *r, const char *const *params)
+/* A village row: its figures, and per deadline how its instances left
+ * it. */
+static void
+load_village(struct report *r, struct rp_village *v, json_t *o)
 {
-	PGresult *res = rp_query(conn, "SELECT village_id, deadline_id, "
-	    "instances, on_time, on_time_extended, late, overdue, pending "
-	    "FROM fupin.report_obligations($1, to_timestamp($2::bigint))", 2,
-	    params);
+	const char *deadline;
+	json_t *cell;
 
-	if (res == NULL)
-		return -1;
-	for (int row = 0; row < PQntuples(res); row++) {
-		struct rp_village *v = village_find(r,
-		    PQgetvalue(res, row, 0));
-		int k = item_index(r, PQgetvalue(res, row, 1));
+	v->id = js_text(o, "id");
+	v->name = js_text(o, "name");
+	v->households = js_long(o, "households");
+	v->exited = js_long(o, "exited");
+	v->escalations = js_long(o, "escalations");
+	v->notices = js_long(o, "notices");
+	v->extensions = js_long(o, "extensions");
+	v->cells = xcalloc(r->nitems + 1, sizeof(*v->cells));
+	json_object_foreach(json_object_get(o, "deadlines"), deadline, cell) {
+		int k = item_index(r, deadline);
 		struct rp_cell *c;
 
-		if (v == NULL || k < 0)
+		if (k < 0)
 			continue;
 		c = &v->cells[k];
-		c->total = col_long(res, row, 2);
-		c->on_time = col_long(res, row, 3);
-		c->extended = col_long(res, row, 4);
-		c->late = col_long(res, row, 5);
-		c->overdue = col_long(res, row, 6);
-		c->pending = col_long(res, row, 7);
+		c->total = js_long(cell, "instances");
+		c->on_time = js_long(cell, "on_time");
+		c->extended = js_long(cell, "on_time_extended");
+		c->late = js_long(cell, "late");
+		c->overdue = js_long(cell, "overdue");
+		c->pending = js_long(cell, "pending");
 		v->sum.total += c->total;
 		v->sum.on_time += c->on_time;
 		v->sum.extended += c->extended;
@@ -216,87 +243,87 @@ load_obligations(PGconn *conn, struct report *r, const char *const *params)
 		v->sum.overdue += c->overdue;
 		v->sum.pending += c->pending;
 	}
-	PQclear(res);
-	return 0;
 }
 
-static int
-load_alert_counts(PGconn *conn, struct report *r, const char *const *params)
+static void
+load_overdue(struct rp_overdue *d, json_t *o)
 {
-	PGresult *res = rp_query(conn, "SELECT alerts, digests "
-	    "FROM fupin.report_alert_counts($1)", 1, params);
+	const char *household = json_string_value(json_object_get(o,
+	    "household"));
 
-	if (res == NULL)
-		return -1;
-	r->alerts_total = col_long(res, 0, 0);
-	r->digests = col_long(res, 0, 1);
-	PQclear(res);
-	return 0;
+	d->village = js_text(o, "village");
+	d->household = household ? xstrdup(household) : NULL;
+	d->workflow = js_text(o, "workflow");
+	d->state_title = js_text(o, "state");
+	d->deadline_title = js_text(o, "deadline");
+	d->due = js_moment(o, "due", 0);
+	d->days = (int)js_long(o, "days");
+	d->extended = json_is_true(json_object_get(o, "extended"));
 }
 
-static int
-load_overdue(PGconn *conn, struct report *r, const char *const *params)
+static void
+load_alert(struct rp_alert *a, json_t *o)
 {
-	char max[16];
-	const char *p[3] = { params[0], params[1], max };
-	PGresult *res;
+	size_t i, len = 0;
+	json_t *who, *list = json_object_get(o, "recipients");
 
-	snprintf(max, sizeof(max), "%d", REPORT_MAX_OVERDUE);
-	res = rp_query(conn, "SELECT village_name, household_id, workflow, "
-	    "state_title, deadline_title, due, days_overdue, extended, total "
-	    "FROM fupin.report_overdue($1, to_timestamp($2::bigint), $3)", 3,
-	    p);
-
-	if (res == NULL)
-		return -1;
-	r->noverdue = (size_t)PQntuples(res);
-	r->overdue = xcalloc(r->noverdue + 1, sizeof(*r->overdue));
-	r->overdue_total = r->noverdue ? col_long(res, 0, 8) : 0;
-	for (size_t i = 0; i < r->noverdue; i++) {
-		struct rp_overdue *o = &r->overdue[i];
-		int row = (int)i;
-
-		o->village = col_text(res, row, 0);
-		o->household = PQgetisnull(res, row, 1) ? NULL :
-		    col_text(res, row, 1);
-		o->workflow = col_text(res, row, 2);
-		o->state_title = col_text(res, row, 3);
-		o->deadline_title = col_text(res, row, 4);
-		o->due = col_moment(res, row, 5);
-		o->days = (int)col_long(res, row, 6);
-		o->extended = col_true(res, row, 7);
+	a->at = js_moment(o, "at", 0);
+	a->kind = js_text(o, "kind");
+	a->village = js_text(o, "village");
+	a->text = js_text(o, "text");
+	/* "village_team,township_office", as the renderers print them */
+	json_array_foreach(list, i, who)
+		if (json_is_string(who))
+			len += strlen(json_string_value(who)) + 1;
+	a->recipients = xcalloc(len + 1, 1);
+	json_array_foreach(list, i, who) {
+		if (!json_is_string(who))
+			continue;
+		if (a->recipients[0] != '\0')
+			strcat(a->recipients, ",");
+		strcat(a->recipients, json_string_value(who));
 	}
-	PQclear(res);
-	return 0;
 }
 
-static int
-load_alerts(PGconn *conn, struct report *r, const char *const *params)
+/* Fill r from the first answer's header and every page's rows. */
+static void
+report_fill(struct report *r, json_t *first, json_t *rows)
 {
-	char max[16];
-	const char *p[2] = { params[0], max };
-	PGresult *res;
+	size_t i, nv = 0, no = 0, na = 0;
+	json_t *o;
 
-	snprintf(max, sizeof(max), "%d", REPORT_MAX_ALERTS);
-	res = rp_query(conn, "SELECT fire_at, kind, village_name, text, "
-	    "recipients FROM fupin.report_alerts($1, $2)", 2, p);
+	r->campaign = js_text(first, "campaign");
+	r->township = js_text(first, "township");
+	r->now = js_moment(first, "now", 0);
+	r->has_now = json_is_true(json_object_get(first, "now_known"));
+	r->alerts_total = js_long(first, "alerts");
+	r->digests = js_long(first, "digests");
+	r->overdue_total = js_long(first, "overdue_total");
+	load_calendar(r, json_object_get(first, "calendar"));
+	json_array_foreach(rows, i, o) {
+		const char *kind = json_string_value(json_object_get(o, "row"));
 
-	if (res == NULL)
-		return -1;
-	r->nalerts = (size_t)PQntuples(res);
-	r->alerts = xcalloc(r->nalerts + 1, sizeof(*r->alerts));
-	for (size_t i = 0; i < r->nalerts; i++) {
-		struct rp_alert *a = &r->alerts[i];
-		int row = (int)i;
-
-		a->at = col_moment(res, row, 0);
-		a->kind = col_text(res, row, 1);
-		a->village = col_text(res, row, 2);
-		a->text = col_text(res, row, 3);
-		a->recipients = col_text(res, row, 4);
+		if (kind == NULL)
+			continue;
+		nv += strcmp(kind, "village") == 0;
+		no += strcmp(kind, "overdue") == 0;
+		na += strcmp(kind, "alert") == 0;
 	}
-	PQclear(res);
-	return 0;
+	r->villages = xcalloc(nv + 1, sizeof(*r->villages));
+	r->overdue = xcalloc(no + 1, sizeof(*r->overdue));
+	r->alerts = xcalloc(na + 1, sizeof(*r->alerts));
+	json_array_foreach(rows, i, o) {
+		const char *kind = json_string_value(json_object_get(o, "row"));
+
+		if (kind == NULL)
+			continue;
+		if (strcmp(kind, "village") == 0)
+			load_village(r, &r->villages[r->nvillages++], o);
+		else if (strcmp(kind, "overdue") == 0)
+			load_overdue(&r->overdue[r->noverdue++], o);
+		else if (strcmp(kind, "alert") == 0)
+			load_alert(&r->alerts[r->nalerts++], o);
+	}
 }
 
 /* Behind: what is overdue now weighs most, then what was late, then
@@ -325,26 +352,23 @@ village_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* Fill r (campaign already set) from the database. */
+/* Ask the daemon on fd and fill r; an exit status. */
 static int
-report_load(PGconn *conn, struct report *r)
+report_load(int fd, const char *village, struct report *r)
 {
-	char now[32];
-	const char *params[2] = { r->campaign, now };
+	json_t *first = NULL, *rows = NULL;
+	int rc = fetch(fd, village, &first, &rows);
 
-	if (load_basics(conn, r) < 0)
-		return -1;
-	snprintf(now, sizeof(now), "%lld", (long long)r->now);
-	if (load_calendar(conn, r, params) < 0 ||
-	    load_villages(conn, r, params) < 0 ||
-	    load_obligations(conn, r, params) < 0 ||
-	    load_alert_counts(conn, r, params) < 0 ||
-	    load_overdue(conn, r, params) < 0 ||
-	    load_alerts(conn, r, params) < 0)
-		return -1;
-	rank_villages(r);
-	qsort(r->villages, r->nvillages, sizeof(*r->villages), village_cmp);
-	return 0;
+	if (rc == 0) {
+		report_fill(r, first, rows);
+		rank_villages(r);
+		qsort(r->villages, r->nvillages, sizeof(*r->villages),
+		    village_cmp);
+	}
+	json_decref(first);
+	json_decref(rows);
+	return rc == 0 ? EXIT_OK : rc == 1 ? EXIT_ANSWER_ERROR :
+						 EXIT_CANNOT_ASK;
 }
 
 /* ---- shared by the renderers ---- */
@@ -424,13 +448,11 @@ report_free(struct report *r)
 }
 
 int
-report_main(const char *config_path, int argc, char **argv)
+report_main(int fd, int argc, char **argv)
 {
 	struct report r;
-	const char *html = NULL, *csv = NULL;
-	int summary = 0, rc = EXIT_OK;
-	char *conninfo;
-	PGconn *conn;
+	const char *html = NULL, *csv = NULL, *village = NULL;
+	int summary = 0, rc;
 
 	memset(&r, 0, sizeof(r));
 	for (int i = 1; i < argc; i++) {
@@ -440,32 +462,22 @@ report_main(const char *config_path, int argc, char **argv)
 			csv = argv[++i];
 		else if (strcmp(argv[i], "--summary") == 0)
 			summary = 1;
+		else if (argv[i][0] != '-' && village == NULL &&
+		    strpbrk(argv[i], " \t\r\n") == NULL)
+			village = argv[i];
 		else {
-			fprintf(stderr, "usage: fupinctl [-c FILE] report "
-					"[--html FILE] [--csv FILE] [--summary]\n");
+			fprintf(stderr, "usage: fupinctl [-s SOCKET | -c FILE] "
+					"report [VILLAGE] [--html FILE] "
+					"[--csv FILE] [--summary]\n");
 			return EXIT_CANNOT_ASK;
 		}
 	}
 	if (html == NULL && csv == NULL && !summary)
 		summary = 1;
-	if ((conninfo = report_config(config_path, &r.campaign)) == NULL)
-		return EXIT_CANNOT_ASK;
-	conn = PQconnectdb(conninfo);
-	free(conninfo);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "fupinctl: report: cannot connect: %s",
-		    PQerrorMessage(conn));
-		PQfinish(conn);
+	if ((rc = report_load(fd, village, &r)) != EXIT_OK) {
 		report_free(&r);
-		return EXIT_CANNOT_ASK;
+		return rc;
 	}
-	PQclear(PQexec(conn, "SET TIME ZONE 'Asia/Shanghai'"));
-	if (report_load(conn, &r) < 0) {
-		PQfinish(conn);
-		report_free(&r);
-		return EXIT_ANSWER_ERROR;
-	}
-	PQfinish(conn);
 	if (html != NULL && report_html(&r, html) < 0)
 		rc = EXIT_ANSWER_ERROR;
 	if (csv != NULL && report_csv(&r, csv) < 0)

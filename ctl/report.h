@@ -1,7 +1,8 @@
 /*
- * fupinctl report: the data (report.c fills it from the fupin.report_*
- * functions of sql/functions/90-report.sql) and its renderers, which see
- * only this data: report_html.c (the page), report_text.c (CSV, summary).
+ * fupinctl report: the data (report.c fills it from the daemon's REPORT
+ * answers, built by sql/functions/90-report.sql) and its renderers, which
+ * see only this data: report_html.c (the page), report_text.c (CSV,
+ * summary).
  */
 #ifndef REPORT_H
 #define REPORT_H
@@ -44,22 +45,19 @@ struct rp_alert {
 struct report {
 	char *campaign;
 	char *township;
-	int64_t now; /* the daemon's clock; the wall clock if !has_now */
+	int64_t now; /* the daemon's last sweep, else its clock (!has_now) */
 	int has_now;
 	struct rp_item *items; /* in due order */
 	size_t nitems;
 	struct rp_village *villages; /* the furthest behind first */
 	size_t nvillages;
 	long alerts_total, digests;
-	struct rp_overdue *overdue; /* the oldest REPORT_MAX_OVERDUE */
+	struct rp_overdue *overdue; /* the oldest, as many as REPORT gives */
 	size_t noverdue;
 	long overdue_total;
-	struct rp_alert *alerts; /* the newest REPORT_MAX_ALERTS */
+	struct rp_alert *alerts; /* the newest, as many as REPORT gives */
 	size_t nalerts;
 };
-
-#define REPORT_MAX_OVERDUE 300
-#define REPORT_MAX_ALERTS 400
 
 /* Shared by the renderers. */
 /* "2019-10-21 00:00" in Beijing time, into buf; returns buf. */

@@ -35,6 +35,7 @@ extern const struct cmd_entry cmd_analyze_entry;
 extern const struct cmd_entry cmd_problems_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_tables_entry;
+extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_alerts_entry;
 extern const struct cmd_entry cmd_extend_entry;
 extern const struct cmd_entry cmd_clock_entry;
@@ -58,6 +59,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_problems_entry,
 	&cmd_list_entry,
 	&cmd_tables_entry,
+	&cmd_report_entry,
 	&cmd_alerts_entry,
 	&cmd_extend_entry,
 	&cmd_clock_entry,

@@ -1,8 +1,9 @@
 /*
  * The documents each stage ends in: LIST (notice lists, the exit request,
  * inclusion, marginal, monitoring and problem lists) and TABLES (the
- * door-to-door verification tables). The database builds each document
- * (sql/functions/92-lists.sql); fupinctl renders it as CSV, HTML or xlsx.
+ * door-to-door verification tables), and the township's progress report,
+ * REPORT. The database builds each document (sql/functions/92-lists.sql,
+ * 90-report.sql); fupinctl renders it as CSV, HTML or xlsx.
  *
  * A document can be larger than one answer may be (control.max_output), so
  * it comes in pages: each answer holds the rows that fit in a quarter of
@@ -38,6 +39,11 @@ static const struct {
 
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_tables_entry;
+extern const struct cmd_entry cmd_report_entry;
+
+/* What REPORT lists at most: the oldest overdue items, the newest alerts. */
+#define REPORT_MAX_OVERDUE 300
+#define REPORT_MAX_ALERTS 400
 
 static const char *
 list_kind(const char *word)
@@ -198,4 +204,53 @@ const struct cmd_entry cmd_tables_entry = {
 	.example = "TABLES V01",
 	.help = "the verification tables (对照表), a household per row; in "
 	    "pages (\"next\": the row to ask FROM)",
+};
+
+/*
+ * REPORT [VILLAGE] [FROM N]: the progress report fupinctl report renders.
+ * The township, city and admin see every village (or the one they name);
+ * a village sees a report of its own village only: its figures, its
+ * overdue work and its alerts, never another village's.
+ */
+static void
+cmd_report(struct client *c, struct cmd_args *a)
+{
+	long long budget = fupind->cfg->control_max_output / 4;
+	const char *village, *params[1];
+	char now[ISO_BUFSIZE], *text;
+	long from;
+	json_t *p;
+
+	if (parse_scope(c, &cmd_report_entry, a->argc - 1, a->argv + 1,
+		&village, &from) < 0)
+		return;
+	p = json_pack("{s:s, s:s?, s:s, s:I, s:I, s:i, s:i}", "campaign",
+	    fupind->campaign->name, "village", village, "now",
+	    iso_format(clock_now(fupind->clock), ISO_SHANGHAI_OFFSET, now,
+		sizeof(now)),
+	    "from", (json_int_t)from, "budget",
+	    (json_int_t)(budget < 1024 ? 1024 : budget), "max_overdue",
+	    REPORT_MAX_OVERDUE, "max_alerts", REPORT_MAX_ALERTS);
+	text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+	json_decref(p);
+	if (text == NULL) {
+		client_error(c, "internal", "cannot encode the request");
+		return;
+	}
+	params[0] = text;
+	engine_call_sql(c, "SELECT fupin.report_page($1::jsonb)::text", 1,
+	    params, page_filter, NULL);
+	free(text);
+}
+
+const struct cmd_entry cmd_report_entry = {
+	.name = "REPORT",
+	.args = { 0, 3 },
+	.role = ROLE_VILLAGE,
+	.exec = cmd_report,
+	.usage = "REPORT [VILLAGE] [FROM N]",
+	.example = "REPORT",
+	.help = "the progress report: the calendar, per village its figures "
+	    "per deadline, the oldest overdue work and the newest alerts (a "
+	    "village: its own only); in pages (\"next\": the row to ask FROM)",
 };

@@ -248,6 +248,29 @@ retry:
 	evtimer_add(ev_schema_retry, &tv);
 }
 
+/* A daemon whose login owns the schema keeps the audit trail
+ * append-only by triggers alone, which that login may disable: say so at
+ * every connection (README, Install: the owner and fupin_daemon). */
+static void
+login_checked(const PGresult *res, const char *err, void *arg)
+{
+	int super;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1)
+		return; /* no schema yet: schema_checked says what to do */
+	super = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	if (!super && strcmp(PQgetvalue(res, 0, 3), "t") != 0)
+		return;
+	log_warnx("database: fupind logs in as %s, %s schema fupin "
+		  "(owner %s): the append-only audit trail is then protected "
+		  "only by triggers this login may disable; run fupind as a "
+		  "login in fupin_daemon, not the owner (README, Install)",
+	    PQgetvalue(res, 0, 0),
+	    super ? "a superuser, who may alter" : "which owns",
+	    PQgetvalue(res, 0, 1));
+}
+
 static void
 schema_check(void)
 {
@@ -275,6 +298,8 @@ db_state_changed(enum db_state st, void *arg)
 	if (st == DB_UP) {
 		metrics_gauge_set("database_reconnects", NULL,
 		    (double)(db_reconnects(fupind->db) + db_reconnects(fupind->db_bg)));
+		db_query(fupind->db, migrate_login_sql, 0, NULL, login_checked,
+		    NULL);
 		schema_check();
 	} else if (st == DB_DOWN) {
 		fupind->schema_ok = 0;

@@ -50,6 +50,17 @@ const char *const migrate_current_sql =
     " (SELECT coalesce(string_agg(name || ' ' || checksum, ','"
     "  ORDER BY name COLLATE \"C\"), '') FROM fupin.schema_function)";
 
+const char *const migrate_login_sql =
+    "SELECT session_user, pg_get_userbyid(n.nspowner),"
+    " (SELECT rolsuper FROM pg_roles WHERE rolname = session_user),"
+    " coalesce(pg_has_role(session_user, n.nspowner, 'MEMBER')"
+    "  OR pg_has_role(current_user, n.nspowner, 'MEMBER')"
+    "  OR pg_has_role(session_user, c.relowner, 'MEMBER')"
+    "  OR pg_has_role(current_user, c.relowner, 'MEMBER'), false)"
+    " FROM pg_namespace n"
+    " LEFT JOIN pg_class c ON c.oid = to_regclass('fupin.transition')"
+    " WHERE n.nspname = 'fupin'";
+
 static const char migrate_bootstrap_sql[] =
     "SET client_min_messages = warning;"
     "CREATE SCHEMA IF NOT EXISTS fupin;"

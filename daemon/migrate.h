@@ -35,4 +35,11 @@ char *migrate_functions_digest(const char *sqldir);
  * 42P01 when the database was never migrated by this version. */
 extern const char *const migrate_current_sql;
 
+/* One row: the login (session_user), the schema's owner, whether the
+ * login is a superuser, and whether it may act as the owner of schema
+ * fupin or of its audit table (then the audit trail is append-only only
+ * by triggers the login could disable). No row before the first
+ * --migrate. */
+extern const char *const migrate_login_sql;
+
 #endif

@@ -6,9 +6,10 @@
 #    too; CLOCK ADVANCE and STATUS answer at once instead of hanging;
 #  - once it is writable again the daemon recovers by itself (no SIGHUP,
 #    no restart): healthy, the campaign stored, CLOCK sweeps;
-#  - a request stuck on a lock is answered "timeout" at
+#  - a request stuck on a lock (held by a psql session fed from a FIFO
+#    until the test releases it, never a sleep) is answered "timeout" at
 #    control.request_timeout; fupinctl -T gives up on a daemon that never
-#    answers.
+#    answers (a socket silent until the test kills it).
 . "$(dirname "$0")/lib.sh"
 
 t_setup daemon_readonly
@@ -67,26 +68,35 @@ expect_eq "CLOCK ADVANCE sweeps again" "$(jv "$(req clock advance 1h)" 'j.get("s
 expect_code "STATUS served again" ok status
 
 # ---- request deadline -----------------------------------------------------------
-# Hold the household's row: ADVANCE waits on the lock past request_timeout.
-psql -qAtX -d "$T_DB" -c "BEGIN; SELECT 1 FROM fupin.household WHERE household_id = 'H001' FOR UPDATE; SELECT pg_sleep(6); COMMIT;" >/dev/null &
+# Hold the household's row until the test lets go (a psql session fed
+# from a FIFO, not a sleep): ADVANCE waits on the lock past
+# request_timeout however slow the machine.
+rm -f "$T/lock.fifo"; mkfifo "$T/lock.fifo"
+psql -qAtX -v ON_ERROR_STOP=1 -d "$T_DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
 locker=$!
-wait_for bash -c "[ \"\$(psql -qAtX -d postgres -c \"SELECT count(*) FROM pg_stat_activity WHERE datname = '$T_DB' AND query LIKE '%pg_sleep(6)%' AND pid <> pg_backend_pid()\")\" = 1 ]" ||
-	t_fail "the lock holder did not start"
+exec 3>"$T/lock.fifo"
+echo "BEGIN; SELECT 'locked' FROM fupin.household WHERE household_id = 'H001' FOR UPDATE;" >&3
+wait_for grep -q locked "$T/lock.out" || t_fail "the lock holder did not lock H001: $(cat "$T/lock.out")"
 s=$(date +%s.%N)
 a=$(req advance H001 exit propose)
 e=$(python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$s" "$(date +%s.%N)")
 expect_eq "a request stuck on a lock: timeout" "$(code "$a")" timeout
 python3 -c "import sys; sys.exit(not (1.5 <= float(sys.argv[1]) <= 4.5))" "$e" &&
 	t_ok "answered at request_timeout (${e} s)" || t_fail "timeout answer after $e s"
-wait $locker || true
+expect_eq "the lock was held throughout" "$(psql -qAtX -d postgres -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.datname = '$T_DB' AND l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock' AND a.state = 'idle in transaction'")" 1
+echo "COMMIT;" >&3
+exec 3>&-
+wait $locker || t_fail "the lock holder failed: $(cat "$T/lock.out")"
 expect_code "served normally afterwards" ok ping
 
 # ---- fupinctl -T -------------------------------------------------------------------
-python3 - "$T/silent.sock" <<'PY' &
-import socket, sys, time
+# The interpreter itself (not lib.sh's python3 function), so that $! is
+# the process to kill.
+"$T_PYTHON" - "$T/silent.sock" <<'PY' &
+import signal, socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(5)
 c, _ = s.accept()
-time.sleep(8)
+signal.pause()  # silent until the test kills it
 PY
 silent=$!
 wait_for test -S "$T/silent.sock" || t_fail "no silent socket"

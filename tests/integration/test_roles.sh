@@ -8,7 +8,9 @@
 #  2. The whole campaign works under the split: imports (as the importer),
 #     the simulated campaign to the analysis window (ADVANCE, EXTEND,
 #     sweeps, alerts delivered by the notify command), STATUS, ANALYZE,
-#     PROBLEMS, a list, and fupinctl report (as the daemon's login).
+#     PROBLEMS, a list, and fupinctl report (through the daemon). The
+#     daemon's login is not warned of owning the schema; the owner's and a
+#     superuser are, at start.
 #  3. As the daemon's login, the audit trail cannot be rewritten nor its
 #     triggers switched off or replaced, and the register cannot be changed
 #     but through the functions; the importer reads nothing and calls only
@@ -131,10 +133,23 @@ expect_code "PROBLEMS" ok problems
 "$FUPINCTL" -s "$T/fupind.sock" list village-notice --format csv -o "$T/list.csv" \
 	>/dev/null 2>&1 || t_fail "list village-notice"
 out=$("$FUPINCTL" -c "$T/fupind.conf" report --summary 2>&1) ||
-	t_fail "report as the daemon's login: $out"
-expect_match "report as the daemon's login" "$out" "截至"
+	t_fail "report through the daemon: $out"
+expect_match "report through the daemon" "$out" "截至"
 t_stop
 expect_eq "fupind was refused nothing" "$(grep -ci 'permission denied' "$T/fupind.log" || true)" 0
+expect_eq "the daemon's login is not warned of owning the schema" \
+	"$(grep -c 'logs in as' "$T/fupind.log" || true)" 0
+# owner_warned CONF LOG REGEX: fupind run with CONF warns at start.
+owner_warned() {
+	"$FUPIND" -f -c "$1" >"$2" 2>&1 &
+	T_PID=$!
+	WAIT_FOR_S=20 wait_for grep -q "$3" "$2" && t_ok "warned: $3" ||
+		t_fail "no warning /$3/ in $2: $(tail -5 "$2")"
+	expect_match "the warning points to the README" "$(grep 'logs in as' "$2")" "fupin_daemon.*README, Install"
+	t_stop
+}
+owner_warned "$T/owner.conf" "$T/owner.log" "logs in as $OWNER, which owns schema fupin (owner $OWNER)"
+owner_warned "$T/super.conf" "$T/super.log" "logs in as postgres, a superuser, who may alter schema fupin"
 
 # -- 3. what the daemon's login and the importer may not do
 # as USER SQL REGEX: SQL, run as USER, fails with an error matching REGEX.
