@@ -242,8 +242,8 @@ BEGIN
 	), cell AS MATERIALIZED (
 		-- households sorted, without repeats (a household may have
 		-- several instances in one state: a member change per person)
-		SELECT k.village_id, k.workflow, k.state, k.upto, x.households,
-		    x.n, x.tasks
+		SELECT k.cell_no, k.village_id, k.workflow, k.state, k.upto,
+		    x.households, x.n, x.tasks
 		FROM (SELECT k.cell_no,
 			array_agg(DISTINCT wi.household_id) FILTER (WHERE
 			    wi.household_id IS NOT NULL) AS households,
@@ -262,8 +262,12 @@ BEGIN
 		    -- the union of sorted lists; most steps have one
 		    CASE WHEN count(k.households) <= 1 THEN
 			coalesce(max(k.households), '{}')
-		    ELSE fupin.ids_union(string_agg(array_to_string(
-			k.households, E'\x1f'), E'\x1f')) END AS households,
+		    ELSE (SELECT array_agg(DISTINCT h ORDER BY h) FROM cell kk
+			CROSS JOIN LATERAL unnest(kk.households) h
+			WHERE kk.cell_no = ANY (array_agg(k.cell_no))) END
+			AS households,
+		    array_agg(k.cell_no) FILTER (WHERE k.households IS NOT NULL)
+			AS cells,
 		    sum(k.tasks)::bigint AS tasks,
 		    coalesce(sum(k.n) FILTER (WHERE n.late_since IS NOT NULL),
 			0)::bigint AS carried,
@@ -281,8 +285,11 @@ BEGIN
 			cardinality(s.households) > 0) <= 1 THEN
 			coalesce(max(s.households) FILTER (WHERE
 			cardinality(s.households) > 0), '{}')
-		    ELSE fupin.ids_union(string_agg(array_to_string(
-			s.households, E'\x1f'), E'\x1f')) END AS households,
+		    ELSE (SELECT array_agg(DISTINCT h ORDER BY h) FROM cell kk
+			CROSS JOIN LATERAL unnest(kk.households) h
+			WHERE kk.cell_no = ANY (string_to_array(string_agg(
+			    array_to_string(s.cells, ','), ','), ',')::bigint[]))
+			END AS households,
 		    sum(s.tasks)::int AS tasks, sum(s.carried)::int AS carried,
 		    min(s.since) AS since,
 		    string_agg(s.step_zh || (cardinality(s.households) +
@@ -340,8 +347,10 @@ BEGIN
 		    d.step_en,
 		    CASE WHEN count(k.households) <= 1 THEN
 			coalesce(max(k.households), '{}')
-		    ELSE fupin.ids_union(string_agg(array_to_string(
-			k.households, E'\x1f'), E'\x1f')) END AS households,
+		    ELSE (SELECT array_agg(DISTINCT h ORDER BY h) FROM cell kk
+			CROSS JOIN LATERAL unnest(kk.households) h
+			WHERE kk.cell_no = ANY (array_agg(k.cell_no))) END
+			AS households,
 		    sum(k.tasks)::bigint AS tasks
 		FROM dg_need d
 		JOIN cell k ON k.village_id = d.village_id AND
@@ -389,8 +398,10 @@ BEGIN
 		SELECT x.village_id, x.party,
 		    CASE WHEN count(k.households) <= 1 THEN
 			coalesce(max(k.households), '{}')
-		    ELSE fupin.ids_union(string_agg(array_to_string(
-			k.households, E'\x1f'), E'\x1f')) END AS households,
+		    ELSE (SELECT array_agg(DISTINCT h ORDER BY h) FROM cell kk
+			CROSS JOIN LATERAL unnest(kk.households) h
+			WHERE kk.cell_no = ANY (array_agg(k.cell_no))) END
+			AS households,
 		    sum(k.tasks)::int AS tasks
 		FROM (SELECT DISTINCT d.village_id, d.party, d.workflow,
 			d.state, d.upto FROM dg_need d) x
