@@ -31,9 +31,19 @@
 --  * at the data-entry lock, work that only data entry could move
 --    (state_rule.stops_at_lock) leaves every alert after the lock and is
 --    reported once, on the township's exception list.
+--
+-- Its statements join a few aggregates whose sizes the planner cannot
+-- guess (which alerts are due is known only once computed): estimated at
+-- a row each, they were joined by nested loops that ran an aggregate again
+-- for each row of another, and JIT compiled plans costed for millions of
+-- rows that meet a few thousand. Hence hash joins only, no JIT, and room
+-- for the hash aggregate that lists a village's households.
 CREATE OR REPLACE FUNCTION fupin.sweep(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
+SET enable_nestloop = off
+SET jit = off
+SET work_mem = '64MB'
 AS $$
 DECLARE
 	c text := p->>'campaign';
@@ -68,27 +78,58 @@ BEGIN
 	ORDER BY ci.kind = 'lock' DESC, ci.item_id LIMIT 1;
 
 	-- 1. Reminders, overdue notices and escalations, per deadline, village
-	-- and party. Cheap first: which are due by now and not yet in the
-	-- outbox, from one hash aggregate; only for those (none, in most
-	-- sweeps) are the households listed.
-	WITH inst AS MATERIALIZED (
-		SELECT d.deadline_id, d.village_id, d.due, d.party,
-		    d.household_id, d.entered_at, d.late_since,
-		    d.stops_at_lock AS stops,
-		    fupin.title_part(d.state_title, true) AS step_zh,
-		    fupin.title_part(d.state_title, false) AS step_en
-		FROM fupin.instance_due d
-		WHERE d.campaign_id = c
+	-- and party, and 2. the daily digests, in one statement that reads the
+	-- instances twice at most:
+	--  * st: open work per village, workflow and state (one hash aggregate
+	--    over the instances), owed: each with each deadline its state
+	--    owes; a few thousand rows at a million households, where a row
+	--    per instance and deadline (fupin.instance_due) would be millions.
+	--    Which alerts are due by now and not yet in the outbox is decided
+	--    from these alone; in most sweeps none is, and nothing else runs.
+	--  * cell: for the (village, workflow, state) that a due alert lists,
+	--    its households, once, however many alerts list them (the overdue
+	--    notice, each escalation and the digest of one village name the
+	--    same households). A cell is cut at a moment (a reminder lists
+	--    what was open at its moment, a digest what was open at the digest
+	--    moment) only when something entered the state after it.
+	WITH st AS MATERIALIZED (
+		SELECT wi.village_id, wi.workflow, wi.state,
+		    min(wi.entered_at) AS first_at, max(wi.entered_at) AS last_at
+		FROM fupin.workflow_instance wi
+		WHERE wi.campaign_id = c AND NOT wi.closed
+		GROUP BY wi.village_id, wi.workflow, wi.state
+	), owed AS MATERIALIZED (
+		-- as fupin.instance_due, a row per state and deadline instead of
+		-- per instance and deadline
+		SELECT s.village_id, s.workflow, s.state, s.first_at, s.last_at,
+		    o.deadline_id, greatest(ci.due, ext.until) AS due, sr.party,
+		    sr.stops_at_lock AS stops,
+		    CASE WHEN o.pos > 1 THEN sr.owes[1] END AS late_since,
+		    fupin.title_part(sr.title, true) AS step_zh,
+		    fupin.title_part(sr.title, false) AS step_en
+		FROM st s
+		JOIN fupin.state_rule sr ON sr.campaign_id = c AND
+		    sr.workflow = s.workflow AND sr.state = s.state
+		CROSS JOIN LATERAL unnest(sr.owes) WITH ORDINALITY
+		    AS o(deadline_id, pos)
+		JOIN fupin.calendar_item ci
+		    ON ci.campaign_id = c AND ci.item_id = o.deadline_id
+		LEFT JOIN (SELECT e.village_id, e.deadline_id,
+			max(e.until) AS until
+		    FROM fupin.extension e WHERE e.campaign_id = c
+		    GROUP BY e.village_id, e.deadline_id) ext
+		    ON ext.village_id = s.village_id AND
+		    ext.deadline_id = o.deadline_id
 	), grp AS (
-		SELECT i.deadline_id, i.village_id, i.due, i.party,
-		    min(i.entered_at) AS first_at,
-		    min(i.entered_at) FILTER (WHERE NOT i.stops) AS first_free,
-		    min(i.entered_at) FILTER (WHERE i.late_since IS NULL)
+		SELECT o.deadline_id, o.village_id, o.due, o.party,
+		    min(o.first_at) AS first_at,
+		    min(o.first_at) FILTER (WHERE NOT o.stops) AS first_free,
+		    min(o.first_at) FILTER (WHERE o.late_since IS NULL)
 			AS first_new,
-		    min(i.entered_at) FILTER (WHERE i.late_since IS NULL AND
-			NOT i.stops) AS first_new_free
-		FROM inst i
-		GROUP BY i.deadline_id, i.village_id, i.due, i.party
+		    min(o.first_at) FILTER (WHERE o.late_since IS NULL AND
+			NOT o.stops) AS first_new_free
+		FROM owed o
+		GROUP BY o.deadline_id, o.village_id, o.due, o.party
 	), cand AS (
 		-- Reminders only before their deadline (one after it would
 		-- announce a due moment already past: overdue says it then);
@@ -114,7 +155,7 @@ BEGIN
 		    ARRAY(SELECT jsonb_array_elements_text(l->'recipients')),
 		    false, true
 		FROM grp g, jsonb_array_elements(p->'parties'->g.party->'ladder') AS l
-	), todo AS (
+	), todo AS MATERIALIZED (
 		SELECT cand.*, k.alert_key, cand.fire_at >= lock_at AS after_lock,
 		    CASE WHEN cand.scoped THEN cand.fire_at
 			ELSE 'infinity'::timestamptz END AS cutoff
@@ -137,51 +178,141 @@ BEGIN
 		AND NOT EXISTS (SELECT 1 FROM fupin.alert a
 		    WHERE a.alert_key = k.alert_key)
 	), need AS (
-		-- One aggregate per distinct cut-off, shared by the alerts
-		-- that need it: overdue notices and escalations list all open
+		-- One list per distinct cut-off, shared by the alerts that
+		-- need it: overdue notices and escalations list all open
 		-- work, reminders what was open at their moment; escalations
 		-- only what missed this deadline first; after the lock,
 		-- nothing that only data entry could move.
 		SELECT DISTINCT t.deadline_id, t.village_id, t.due, t.party,
 		    t.cutoff, t.fresh, t.after_lock
 		FROM todo t
+	), need_cell AS MATERIALIZED (
+		SELECT n.*, o.workflow, o.state, o.step_zh, o.step_en,
+		    o.late_since,
+		    CASE WHEN o.last_at <= n.cutoff THEN 'infinity'::timestamptz
+			ELSE n.cutoff END AS upto
+		FROM need n
+		JOIN owed o ON o.deadline_id = n.deadline_id AND
+		    o.village_id = n.village_id AND o.due = n.due AND
+		    o.party = n.party
+		WHERE o.first_at <= n.cutoff AND
+		    (NOT n.fresh OR o.late_since IS NULL) AND
+		    (NOT n.after_lock OR NOT o.stops)
+	), dg_cell AS MATERIALIZED (
+		-- The digest's: every deadline missed an hour before the digest
+		-- moment, by what was open then.
+		SELECT o.village_id, o.party, o.deadline_id, o.due, o.workflow,
+		    o.state, o.step_zh, o.step_en,
+		    CASE WHEN o.last_at <= digest_last THEN 'infinity'::timestamptz
+			ELSE digest_last END AS upto
+		FROM owed o
+		WHERE digest_last <= now_at AND
+		    o.due + interval '1 hour' < digest_last AND
+		    o.first_at <= digest_last AND
+		    (digest_last < lock_at OR NOT o.stops)
+	), dg_todo AS MATERIALIZED (
+		SELECT g.*, format('%s:%s:%s:%s:%s:%s', c, g.deadline_id,
+		    g.village_id, 'digest', 'd' || to_char(digest_last AT TIME
+		    ZONE 'Asia/Shanghai', 'YYYYMMDD'),
+		    extract(epoch FROM g.due)::bigint) ||
+		    CASE WHEN g.party <> 'village' THEN ':' || g.party
+		    ELSE '' END AS alert_key
+		FROM (SELECT d.village_id, d.party,
+			(array_agg(d.deadline_id ORDER BY d.due,
+			    d.deadline_id))[1] AS deadline_id,
+			min(d.due) AS due
+		    FROM dg_cell d
+		    GROUP BY d.village_id, d.party) g
+		WHERE NOT EXISTS (SELECT 1 FROM fupin.alert a
+		    WHERE a.village_id = g.village_id AND a.kind = 'digest' AND
+		    a.fire_at = digest_last AND
+		    fupin.alert_party(a.alert_key) = g.party)
+	), dg_need AS MATERIALIZED (
+		SELECT d.* FROM dg_cell d
+		JOIN dg_todo t ON t.village_id = d.village_id AND
+		    t.party = d.party
+	), cell_key AS MATERIALIZED (
+		-- numbered, so that the instances are grouped by an integer
+		SELECT row_number() OVER () AS cell_no, u.*
+		FROM (SELECT n.village_id, n.workflow, n.state, n.upto
+		    FROM need_cell n
+		    UNION
+		    SELECT d.village_id, d.workflow, d.state, d.upto
+		    FROM dg_need d) u
+	), cell AS MATERIALIZED (
+		-- households sorted, without repeats (a household may have
+		-- several instances in one state: a member change per person)
+		SELECT k.cell_no, k.village_id, k.workflow, k.state, k.upto,
+		    x.households, x.n, x.tasks
+		FROM (SELECT k.cell_no,
+			array_agg(DISTINCT wi.household_id) FILTER (WHERE
+			    wi.household_id IS NOT NULL) AS households,
+			count(*) AS n,
+			count(*) FILTER (WHERE wi.household_id IS NULL) AS tasks
+		    FROM cell_key k
+		    JOIN fupin.workflow_instance wi ON wi.campaign_id = c AND
+			NOT wi.closed AND wi.village_id = k.village_id AND
+			wi.workflow = k.workflow AND wi.state = k.state AND
+			wi.entered_at <= k.upto
+		    GROUP BY k.cell_no) x
+		JOIN cell_key k ON k.cell_no = x.cell_no
 	), per_step AS (
 		SELECT n.deadline_id, n.village_id, n.due, n.party, n.cutoff,
-		    n.fresh, n.after_lock, i.step_zh, i.step_en,
-		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
-			i.household_id IS NOT NULL), '{}') AS households,
-		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks,
-		    count(*) FILTER (WHERE i.late_since IS NOT NULL) AS carried,
-		    min(i.late_since) AS since
-		FROM need n
-		JOIN inst i ON i.deadline_id = n.deadline_id AND
-		    i.village_id = n.village_id AND i.due = n.due AND
-		    i.party = n.party AND i.entered_at <= n.cutoff AND
-		    (NOT n.fresh OR i.late_since IS NULL) AND
-		    (NOT n.after_lock OR NOT i.stops)
+		    n.fresh, n.after_lock, n.step_zh, n.step_en,
+		    -- the union of sorted lists; most steps have one
+		    CASE WHEN count(k.households) <= 1 THEN
+			coalesce(max(k.households), '{}')
+		    ELSE (SELECT array_agg(DISTINCT h ORDER BY h) FROM cell kk
+			CROSS JOIN LATERAL unnest(kk.households) h
+			WHERE kk.cell_no = ANY (array_agg(k.cell_no))) END
+			AS households,
+		    array_agg(k.cell_no) FILTER (WHERE k.households IS NOT NULL)
+			AS cells,
+		    sum(k.tasks)::bigint AS tasks,
+		    coalesce(sum(k.n) FILTER (WHERE n.late_since IS NOT NULL),
+			0)::bigint AS carried,
+		    min(n.late_since) AS since
+		FROM need_cell n
+		JOIN cell k ON k.village_id = n.village_id AND
+		    k.workflow = n.workflow AND k.state = n.state AND
+		    k.upto = n.upto
 		GROUP BY n.deadline_id, n.village_id, n.due, n.party, n.cutoff,
-		    n.fresh, n.after_lock, i.step_zh, i.step_en
+		    n.fresh, n.after_lock, n.step_zh, n.step_en
 	), agg AS (
 		SELECT s.deadline_id, s.village_id, s.due, s.party, s.cutoff,
 		    s.fresh, s.after_lock,
-		    fupin.ids_union(string_agg(array_to_string(s.households,
-			E'\x1f'), E'\x1f')) AS households,
+		    CASE WHEN count(*) FILTER (WHERE
+			cardinality(s.households) > 0) <= 1 THEN
+			coalesce(max(s.households) FILTER (WHERE
+			cardinality(s.households) > 0), '{}')
+		    ELSE (SELECT array_agg(DISTINCT h ORDER BY h) FROM cell kk
+			CROSS JOIN LATERAL unnest(kk.households) h
+			WHERE kk.cell_no = ANY (string_to_array(string_agg(
+			    array_to_string(s.cells, ','), ','), ',')::bigint[]))
+			END AS households,
 		    sum(s.tasks)::int AS tasks, sum(s.carried)::int AS carried,
 		    min(s.since) AS since,
 		    string_agg(s.step_zh || (cardinality(s.households) +
 			s.tasks) || CASE WHEN s.tasks > 0 THEN '项' ELSE '户' END
 			|| CASE WHEN cardinality(s.households) > 0 THEN '（' ||
 			fupin.household_list(s.households, true) || '）' ELSE ''
-			END, '，' ORDER BY s.step_zh) AS steps_zh,
+			END, '，' ORDER BY s.step_zh, s.step_en) AS steps_zh,
 		    string_agg(s.step_en || ' ' || (cardinality(s.households) +
 			s.tasks) || CASE WHEN cardinality(s.households) > 0 THEN
 			' (' || fupin.household_list(s.households, false) || ')'
-			ELSE '' END, '; ' ORDER BY s.step_en) AS steps_en
+			ELSE '' END, '; ' ORDER BY s.step_en, s.step_zh) AS steps_en
 		FROM per_step s
 		GROUP BY s.deadline_id, s.village_id, s.due, s.party, s.cutoff,
 		    s.fresh, s.after_lock
+	), days AS MATERIALIZED (
+		-- how people say each due moment, once per moment
+		SELECT u.due, fupin.day_text(u.due, true, cyear) AS zh,
+		    fupin.day_text(u.due, false, cyear) AS en
+		FROM (SELECT t.due FROM todo t UNION
+		    SELECT d.due FROM dg_need d) u
 	), due_now AS (
 		SELECT t.deadline_id, t.village_id, t.due, t.party, t.kind,
+		    dy.zh AS day_zh, dy.en AS day_en,
 		    t.level, t.fire_at, t.recipients, t.alert_key, a.households,
 		    a.tasks, a.carried, a.steps_zh, a.steps_en,
 		    cardinality(a.households) + a.tasks AS n,
@@ -202,23 +333,103 @@ BEGIN
 		JOIN fupin.calendar_item ci
 		    ON ci.campaign_id = c AND ci.item_id = t.deadline_id
 		JOIN fupin.village vl ON vl.village_id = t.village_id
+		JOIN days dy ON dy.due = t.due
+	), dg_step AS (
+		-- The daily digest: one per village and party while anything
+		-- is overdue (an hour past due), at the highest level of the
+		-- party's ladder reached by then, listing every deadline still
+		-- missed. Only the latest one is due (missed repeats are not
+		-- sent late). Its key names the earliest deadline missed, as
+		-- digests had one per deadline before; a digest already sent
+		-- today for the village and party is not sent again when that
+		-- deadline changes during the day.
+		SELECT d.village_id, d.party, d.deadline_id, d.due, d.step_zh,
+		    d.step_en,
+		    CASE WHEN count(k.households) <= 1 THEN
+			coalesce(max(k.households), '{}')
+		    ELSE (SELECT array_agg(DISTINCT h ORDER BY h) FROM cell kk
+			CROSS JOIN LATERAL unnest(kk.households) h
+			WHERE kk.cell_no = ANY (array_agg(k.cell_no))) END
+			AS households,
+		    sum(k.tasks)::bigint AS tasks
+		FROM dg_need d
+		JOIN cell k ON k.village_id = d.village_id AND
+		    k.workflow = d.workflow AND k.state = d.state AND
+		    k.upto = d.upto
+		GROUP BY d.village_id, d.party, d.deadline_id, d.due, d.step_zh,
+		    d.step_en
+	), dg_deadline AS (
+		SELECT s.village_id, s.party, s.deadline_id, s.due,
+		    (SELECT coalesce(max((l->>'level')::int), 0) FROM
+			jsonb_array_elements(p->'parties'->s.party->'ladder') l
+			WHERE s.due + make_interval(secs =>
+			(l->>'delay')::double precision) <= digest_last)
+			AS level,
+		    format('“%s”（%s截止）%s', fupin.short_title(ci.title_zh),
+			dy.zh,
+			string_agg(s.step_zh || (cardinality(s.households) +
+			s.tasks) || CASE WHEN s.tasks > 0 THEN '项' ELSE '户' END
+			|| CASE WHEN cardinality(s.households) > 0 THEN '（' ||
+			fupin.household_list(s.households, true) || '）' ELSE ''
+			END, '，' ORDER BY s.step_zh, s.step_en)) AS line_zh,
+		    format('"%s" (due %s): %s', fupin.short_title(ci.title_en),
+			dy.en,
+			string_agg(s.step_en || ' ' || (cardinality(s.households)
+			+ s.tasks) || CASE WHEN cardinality(s.households) > 0
+			THEN ' (' || fupin.household_list(s.households, false) ||
+			')' ELSE '' END, ', ' ORDER BY s.step_en, s.step_zh)) AS line_en
+		FROM dg_step s
+		JOIN fupin.calendar_item ci
+		    ON ci.campaign_id = c AND ci.item_id = s.deadline_id
+		JOIN days dy ON dy.due = s.due
+		GROUP BY s.village_id, s.party, s.deadline_id, s.due,
+		    ci.title_zh, ci.title_en, dy.zh, dy.en
+	), dg_group AS (
+		SELECT d.village_id, d.party, max(d.level) AS level,
+		    string_agg(d.line_zh, '；' ORDER BY d.due, d.deadline_id)
+			AS text_zh,
+		    string_agg(d.line_en, '; ' ORDER BY d.due, d.deadline_id)
+			AS text_en
+		FROM dg_deadline d
+		GROUP BY d.village_id, d.party
+	), dg_list AS (
+		-- the households of every deadline, each cell once; a village
+		-- task counts once, whatever it owes
+		SELECT x.village_id, x.party,
+		    CASE WHEN count(k.households) <= 1 THEN
+			coalesce(max(k.households), '{}')
+		    ELSE (SELECT array_agg(DISTINCT h ORDER BY h) FROM cell kk
+			CROSS JOIN LATERAL unnest(kk.households) h
+			WHERE kk.cell_no = ANY (array_agg(k.cell_no))) END
+			AS households,
+		    sum(k.tasks)::int AS tasks
+		FROM (SELECT DISTINCT d.village_id, d.party, d.workflow,
+			d.state, d.upto FROM dg_need d) x
+		JOIN cell k ON k.village_id = x.village_id AND
+		    k.workflow = x.workflow AND k.state = x.state AND
+		    k.upto = x.upto
+		GROUP BY x.village_id, x.party
 	), ins AS (
 		INSERT INTO fupin.alert (alert_key, kind, level, campaign_id,
 		    deadline_id, village_id, due, fire_at, households, count,
 		    recipients, late, late_seconds, title, text_zh, text_en)
-		SELECT d.alert_key, d.kind, d.level, c, d.deadline_id,
-		    d.village_id, d.due, d.fire_at, d.households, d.n,
-		    d.recipients, d.fire_at < caught,
-		    CASE WHEN d.fire_at < caught THEN
-			extract(epoch FROM now_at - d.fire_at)::bigint
+		SELECT r.alert_key, r.kind, r.level, c, r.deadline_id,
+		    r.village_id, r.due, r.fire_at, r.households, r.n,
+		    r.recipients, r.fire_at < caught,
+		    CASE WHEN r.fire_at < caught THEN
+			extract(epoch FROM now_at - r.fire_at)::bigint
 		    ELSE 0 END,
-		    d.title_zh,
+		    r.title_zh, r.text_zh, r.text_en
+		FROM (
+		SELECT 1 AS part, d.alert_key, d.kind, d.level, d.deadline_id,
+		    d.village_id, d.party, d.due, d.fire_at, d.households, d.n,
+		    d.recipients, d.title_zh,
 		    CASE d.kind
 		    WHEN 'reminder' THEN format('【提醒】%s：“%s”将于%s截止，%s尚未完成：%s。',
-			d.village_name, d.title_zh, fupin.day_text(d.due, true, cyear),
+			d.village_name, d.title_zh, d.day_zh,
 			d.who_zh, d.steps_zh)
 		    WHEN 'overdue' THEN format('【逾期】%s：“%s”已于%s截止，%s仍未完成：%s%s。请%s抓紧办理。',
-			d.village_name, d.title_zh, fupin.day_text(d.due, true, cyear),
+			d.village_name, d.title_zh, d.day_zh,
 			d.who_zh, d.steps_zh,
 			CASE WHEN d.carried > 0 THEN format('；其中%s%s自%s起已逾期',
 			    d.carried, CASE WHEN cardinality(d.households) > 0
@@ -227,157 +438,57 @@ BEGIN
 		    ELSE format('【%s】%s：“%s”截止%s，已逾期%s，%s仍未完成：%s。',
 			CASE WHEN d.party = 'village' AND 'city' = ANY (d.recipients)
 			    THEN '通报' ELSE '督办' END,
-			d.village_name, d.title_zh, fupin.day_text(d.due, true, cyear),
+			d.village_name, d.title_zh, d.day_zh,
 			CASE WHEN d.fire_at - d.due >= interval '1 day' THEN
 			    extract(day FROM d.fire_at - d.due) || '天'
 			ELSE '' END, d.who_zh, d.steps_zh)
-		    END,
+		    END AS text_zh,
 		    CASE d.kind
 		    WHEN 'reminder' THEN format('[Reminder] %s: "%s" is due %s; still open for %s: %s.',
-			d.village_name, d.title_en, fupin.day_text(d.due, false, cyear),
+			d.village_name, d.title_en, d.day_en,
 			d.who_en, d.steps_en)
 		    WHEN 'overdue' THEN format('[Overdue] %s: "%s" was due %s; still open for %s: %s%s.',
-			d.village_name, d.title_en, fupin.day_text(d.due, false, cyear),
+			d.village_name, d.title_en, d.day_en,
 			d.who_en, d.steps_en,
 			CASE WHEN d.carried > 0 THEN format(' (%s of them late since %s)',
 			    d.carried, d.since_en) ELSE '' END)
 		    ELSE format('[Escalation %s to %s] %s: "%s" was due %s; still open for %s: %s.',
 			d.level, array_to_string(d.recipients, ', '),
-			d.village_name, d.title_en, fupin.day_text(d.due, false, cyear),
+			d.village_name, d.title_en, d.day_en,
 			d.who_en, d.steps_en)
-		    END
+		    END AS text_en
 		FROM due_now d
-		ORDER BY d.fire_at, d.village_id, d.party, d.level
-		ON CONFLICT (alert_key) DO NOTHING
-		RETURNING alert_id
-	)
-	SELECT coalesce(array_agg(alert_id ORDER BY alert_id), '{}') INTO ids
-	FROM ins;
-
-	-- 2. The daily digest: one per village and party while anything is
-	-- overdue (an hour past due), at the highest level of the party's
-	-- ladder reached by then, listing every deadline still missed. Only
-	-- the latest one is due (missed repeats are not sent late). Its key
-	-- names the earliest deadline missed, as digests had one per deadline
-	-- before; a digest already sent today for the village and party is not
-	-- sent again when that deadline changes during the day.
-	WITH inst AS MATERIALIZED (
-		SELECT d.instance_id, d.deadline_id, d.village_id, d.due,
-		    d.party, d.household_id, d.entered_at,
-		    fupin.title_part(d.state_title, true) AS step_zh,
-		    fupin.title_part(d.state_title, false) AS step_en
-		FROM fupin.instance_due d
-		WHERE d.campaign_id = c AND d.due + interval '1 hour' < digest_last
-		AND d.entered_at <= digest_last
-		AND (digest_last < lock_at OR NOT d.stops_at_lock)
-	), grp AS (
-		SELECT i.village_id, i.party,
-		    (array_agg(i.deadline_id ORDER BY i.due, i.deadline_id))[1]
-			AS deadline_id,
-		    min(i.due) AS due
-		FROM inst i
-		GROUP BY i.village_id, i.party
-	), todo AS (
-		SELECT g.*, format('%s:%s:%s:%s:%s:%s', c, g.deadline_id,
-		    g.village_id, 'digest', 'd' || to_char(digest_last AT TIME
-		    ZONE 'Asia/Shanghai', 'YYYYMMDD'),
-		    extract(epoch FROM g.due)::bigint) ||
-		    CASE WHEN g.party <> 'village' THEN ':' || g.party
-		    ELSE '' END AS alert_key
-		FROM grp g
-		WHERE digest_last <= now_at
-		AND NOT EXISTS (SELECT 1 FROM fupin.alert a
-		    WHERE a.village_id = g.village_id AND a.kind = 'digest' AND
-		    a.fire_at = digest_last AND
-		    fupin.alert_party(a.alert_key) = g.party)
-	), per_step AS (
-		SELECT t.village_id, t.party, i.deadline_id, i.due, i.step_zh,
-		    i.step_en,
-		    coalesce(array_agg(DISTINCT i.household_id) FILTER (WHERE
-			i.household_id IS NOT NULL), '{}') AS households,
-		    count(*) FILTER (WHERE i.household_id IS NULL) AS tasks
-		FROM todo t
-		JOIN inst i ON i.village_id = t.village_id AND i.party = t.party
-		GROUP BY t.village_id, t.party, i.deadline_id, i.due, i.step_zh,
-		    i.step_en
-	), per_deadline AS (
-		SELECT s.village_id, s.party, s.deadline_id, s.due,
-		    (SELECT coalesce(max((l->>'level')::int), 0) FROM
-			jsonb_array_elements(p->'parties'->s.party->'ladder') l
-			WHERE s.due + make_interval(secs =>
-			(l->>'delay')::double precision) <= digest_last)
-			AS level,
-		    format('“%s”（%s截止）%s', fupin.short_title(ci.title_zh),
-			fupin.day_text(s.due, true, cyear),
-			string_agg(s.step_zh || (cardinality(s.households) +
-			s.tasks) || CASE WHEN s.tasks > 0 THEN '项' ELSE '户' END
-			|| CASE WHEN cardinality(s.households) > 0 THEN '（' ||
-			fupin.household_list(s.households, true) || '）' ELSE ''
-			END, '，' ORDER BY s.step_zh)) AS line_zh,
-		    format('"%s" (due %s): %s', fupin.short_title(ci.title_en),
-			fupin.day_text(s.due, false, cyear),
-			string_agg(s.step_en || ' ' || (cardinality(s.households)
-			+ s.tasks) || CASE WHEN cardinality(s.households) > 0
-			THEN ' (' || fupin.household_list(s.households, false) ||
-			')' ELSE '' END, ', ' ORDER BY s.step_en)) AS line_en,
-		    fupin.ids_union(string_agg(array_to_string(s.households,
-			E'\x1f'), E'\x1f')) AS households,
-		    sum(s.tasks)::int AS tasks
-		FROM per_step s
-		JOIN fupin.calendar_item ci
-		    ON ci.campaign_id = c AND ci.item_id = s.deadline_id
-		GROUP BY s.village_id, s.party, s.deadline_id, s.due,
-		    ci.title_zh, ci.title_en
-	), per_group AS (
-		SELECT d.village_id, d.party, max(d.level) AS level,
-		    string_agg(d.line_zh, '；' ORDER BY d.due, d.deadline_id)
-			AS text_zh,
-		    string_agg(d.line_en, '; ' ORDER BY d.due, d.deadline_id)
-			AS text_en,
-		    fupin.ids_union(string_agg(array_to_string(d.households,
-			E'\x1f'), E'\x1f')) AS households,
-		    -- a village task counts once, whatever it owes
-		    (SELECT count(DISTINCT i.instance_id) FROM inst i
-			WHERE i.village_id = d.village_id AND
-			i.party = d.party AND i.household_id IS NULL)::int
-			AS tasks
-		FROM per_deadline d
-		GROUP BY d.village_id, d.party
-	), ins AS (
-		INSERT INTO fupin.alert (alert_key, kind, level, campaign_id,
-		    deadline_id, village_id, due, fire_at, households, count,
-		    recipients, late, late_seconds, title, text_zh, text_en)
-		SELECT t.alert_key, 'digest', g.level, c, t.deadline_id,
-		    t.village_id, t.due, digest_last, g.households,
-		    cardinality(g.households) + g.tasks,
+		UNION ALL
+		SELECT 2, t.alert_key, 'digest', g.level, t.deadline_id,
+		    t.village_id, t.party, t.due, digest_last, l.households,
+		    cardinality(l.households) + l.tasks,
 		    CASE WHEN g.level > 0 THEN ARRAY(SELECT
-			jsonb_array_elements_text(l->'recipients') FROM
-			jsonb_array_elements(p->'parties'->t.party->'ladder') l
-			WHERE (l->>'level')::int = g.level)
+			jsonb_array_elements_text(x->'recipients') FROM
+			jsonb_array_elements(p->'parties'->t.party->'ladder') x
+			WHERE (x->>'level')::int = g.level)
 		    ELSE ARRAY(SELECT jsonb_array_elements_text(
 			p->'parties'->t.party->'overdue')) END,
-		    digest_last < caught,
-		    CASE WHEN digest_last < caught THEN
-			extract(epoch FROM now_at - digest_last)::bigint
-		    ELSE 0 END,
 		    ci.title_zh,
 		    format('【每日汇总】%s：%s仍有逾期未完成：%s。', vl.name,
 			fupin.party_name(t.party, true), g.text_zh),
 		    format('[Daily digest] %s: still overdue for %s: %s.',
 			vl.name, fupin.party_name(t.party, false), g.text_en)
-		FROM todo t
-		JOIN per_group g ON g.village_id = t.village_id AND
+		FROM dg_todo t
+		JOIN dg_group g ON g.village_id = t.village_id AND
 		    g.party = t.party
+		JOIN dg_list l ON l.village_id = t.village_id AND
+		    l.party = t.party
 		JOIN fupin.calendar_item ci
 		    ON ci.campaign_id = c AND ci.item_id = t.deadline_id
 		JOIN fupin.village vl ON vl.village_id = t.village_id
-		ORDER BY t.village_id, t.party
+		) r
+		-- the digests after the rest, as when they were two statements
+		ORDER BY r.part, r.fire_at, r.village_id, r.party, r.level
 		ON CONFLICT (alert_key) DO NOTHING
 		RETURNING alert_id
 	)
-	SELECT coalesce(array_agg(alert_id ORDER BY alert_id), '{}') INTO more
+	SELECT coalesce(array_agg(alert_id ORDER BY alert_id), '{}') INTO ids
 	FROM ins;
-	ids := ids || more;
 
 	-- 3. At the lock: what only data entry could have moved and is still
 	-- open, once, as the township's exception list (not daily digests
