@@ -47,6 +47,22 @@ trap roles_cleanup EXIT
 pg -c "DROP DATABASE IF EXISTS $T_DB WITH (FORCE)" >/dev/null
 pg -c "CREATE ROLE $OWNER LOGIN" >/dev/null
 pg -c "CREATE DATABASE $T_DB OWNER $OWNER" >/dev/null
+# The group roles, made by a superuser before the owner's first --migrate
+# (the README's install; the owner may not create roles). Other tests may
+# have made them already, or be making them now.
+pg >/dev/null <<'SQL'
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fupin_daemon') THEN
+		CREATE ROLE fupin_daemon NOLOGIN;
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fupin_import') THEN
+		CREATE ROLE fupin_import NOLOGIN;
+	END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+	NULL;
+END $$;
+SQL
 
 cat >"$T/notify.sh" <<EOF
 #!/bin/sh
