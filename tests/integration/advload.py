@@ -129,8 +129,9 @@ def run():
                                       "event": event, "note": note,
                                       "kind": kind, "answer": answer},
                                      ensure_ascii=False) + "\n")
-            if kind == "noconnect":
-                time.sleep(0.01)  # the daemon is restarting: do not spin
+            if kind == "noconnect" or (kind == "refused" and
+                                       '"error":"unavailable"' in answer):
+                time.sleep(0.01)  # restarting, reconnecting: do not spin
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
     for t in threads:
