@@ -13,10 +13,11 @@
  *           order, as child processes watched by the event loop; a claimed
  *           alert whose lease would not cover its command any more (the
  *           loop was held up, the concurrency lowered) is released instead;
- *   record  fupin.alert_record: the results that came in while the
+ *   record  fupin.alert_record: the results of a round of commands (as
+ *           many as notify.concurrency, or what finished within 50 ms, or
+ *           all when nothing more runs), with those that came in while the
  *           previous record statement ran, in one statement (one record
- *           statement in flight at a time, so the group grows with the
- *           database's commit time).
+ *           statement in flight at a time).
  *
  * The next claim is sent while the commands of the last one still run
  * (when fewer than notify.concurrency wait to start), so commands do not
@@ -155,7 +156,7 @@ struct result {
 	double delay;
 };
 
-static struct event *ev_sigchld, *ev_retry, *ev_hours;
+static struct event *ev_sigchld, *ev_retry, *ev_hours, *ev_flush;
 static struct child *children;
 static int nchildren;
 static struct queued *queue_head, *queue_tail;
@@ -185,6 +186,7 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void sigchld_cb(evutil_socket_t, short, void *);
+static void flush_cb(evutil_socket_t, short, void *);
 
 void
 notify_init(void)
@@ -197,6 +199,7 @@ notify_init(void)
 	evsignal_add(ev_sigchld, NULL);
 	ev_retry = evtimer_new(fupind->base, retry_cb, NULL);
 	ev_hours = evtimer_new(fupind->base, retry_cb, NULL);
+	ev_flush = evtimer_new(fupind->base, flush_cb, NULL);
 }
 
 static void
@@ -252,6 +255,8 @@ notify_free(void)
 		event_free(ev_retry);
 	if (ev_hours)
 		event_free(ev_hours);
+	if (ev_flush)
+		event_free(ev_flush);
 }
 
 int
@@ -328,6 +333,7 @@ array_add_text(struct evbuffer *b, const char *s)
 }
 
 static void record_flush(void);
+static void record_soon(void);
 
 static void
 record_done(const PGresult *res, const char *err, void *arg)
@@ -347,6 +353,7 @@ record_done(const PGresult *res, const char *err, void *arg)
 		return;
 	}
 	record_failed = 0;
+	log_debug("notify: recorded %zu delivery results", n);
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(results[i].outcome, "fail") == 0 &&
 		    (retry < 0 || results[i].delay < retry))
@@ -360,7 +367,7 @@ record_done(const PGresult *res, const char *err, void *arg)
 	 * that moment, find nothing to claim, and the retry would stall. */
 	if (retry >= 0)
 		retry_in(retry);
-	record_flush();
+	record_soon();
 	pump();
 }
 
@@ -403,6 +410,35 @@ record_flush(void)
 		evbuffer_free(b[k]);
 }
 
+/*
+ * Record the results soon: at once when a round of commands has finished
+ * (as many results as notify.concurrency), nothing more runs, or the
+ * daemon stops; otherwise within RECORD_DELAY, with those that finish
+ * meanwhile. The leases are long: a result waits no harm.
+ */
+#define RECORD_DELAY_US 50000
+static void
+record_soon(void)
+{
+	struct timeval tv = { 0, RECORD_DELAY_US };
+
+	if (nresults == 0 || record_busy)
+		return; /* record_done calls again */
+	if (nresults >= (size_t)fupind->cfg->notify_concurrency ||
+	    nchildren == 0 || fupind->stopping) {
+		record_flush();
+		return;
+	}
+	if (!evtimer_pending(ev_flush, NULL))
+		evtimer_add(ev_flush, &tv);
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	record_flush();
+}
+
 static void
 result_add(long long id, int attempts, const char *outcome,
     const char *error, double delay)
@@ -440,7 +476,7 @@ record_result(long long id, int ok, const char *error, int attempts)
 		if (db_state(fupind->db_bg) != DB_UP)
 			retry_in(d);
 	}
-	record_flush();
+	record_soon();
 }
 
 static void
@@ -670,6 +706,9 @@ claim_done(const PGresult *res, const char *err, void *arg)
 		}
 	}
 	more = n >= asked;
+	if (n > 0)
+		log_debug("notify: claimed %d alerts (asked %d), %d queued, "
+			  "%d running", n, asked, nqueued, nchildren);
 	pump();
 }
 
@@ -778,7 +817,7 @@ pump(void)
 			spawn(q);
 		queued_free(q);
 	}
-	record_flush();
+	record_soon();
 	if (lead)
 		claim_more();
 }

@@ -84,7 +84,9 @@ delivered() { [ "$(t_psql -c 'SELECT count(*) FROM fupin.alert WHERE delivered_a
 WAIT_FOR_S=40 wait_for delivered && t_ok "every alert recorded delivered" || t_fail "undelivered alerts"
 both_done() { [ "$(grep -c ' start ' "$T/notify.log")" = "$(grep -c ' done ' "$T/notify.log")" ]; }
 wait_for both_done || t_fail "commands still running"
-expect_eq "no alert was written twice" "$(t_psql -c 'SELECT count(*) FROM fupin.alert')" "$total"
+# (the load goes on changing households, so B's sweeps may write more)
+total=$(t_psql -c 'SELECT count(*) FROM fupin.alert')
+expect_eq "no alert was written twice" "$(t_psql -c 'SELECT count(DISTINCT (kind, deadline_id, village_id, level, fire_at)) FROM fupin.alert')" "$total"
 expect_eq "every alert delivered by A or B" "$(awk '$2 == "done" {print $3}' "$T/notify.log" | sort -u | wc -l)" "$total"
 twice=$(awk '$2 == "done" {print $3}' "$T/notify.log" | sort | uniq -d | paste -sd' ')
 echo "delivered twice: ${twice:-none}"
