@@ -263,7 +263,8 @@ int
 notify_idle(void)
 {
 	/* Results that cannot be recorded (no database, or it refused the
-	 * last try) do not hold up a stop: their leases expire and the alerts are offered again. */
+	 * last try) do not hold up a stop: their leases expire and the alerts
+	 * are offered again. */
 	return nchildren == 0 && nqueued == 0 && !claiming && !record_busy &&
 	    (nresults == 0 || record_failed ||
 		db_state(fupind->db_bg) != DB_UP);
@@ -383,7 +384,12 @@ record_flush(void)
 	    db_state(fupind->db_bg) != DB_UP)
 		return;
 	for (int k = 0; k < 5; k++)
-		b[k] = evbuffer_new();
+		if ((b[k] = evbuffer_new()) == NULL) {
+			log_warnx("notify: out of memory; results kept");
+			while (k-- > 0)
+				evbuffer_free(b[k]);
+			return;
+		}
 	for (size_t i = 0; i < nresults; i++) {
 		const char *sep = i ? "," : "{";
 
@@ -398,6 +404,10 @@ record_flush(void)
 	for (int k = 0; k < 5; k++) {
 		evbuffer_add(b[k], "}", 2); /* with its NUL */
 		params[k + 1] = (const char *)evbuffer_pullup(b[k], -1);
+		if (params[k + 1] == NULL) {
+			log_warnx("notify: out of memory; results kept");
+			goto done;
+		}
 	}
 	if (db_query(fupind->db_bg,
 		"SELECT fupin.alert_record($1, $2::bigint[], $3::int[], "
@@ -406,6 +416,7 @@ record_flush(void)
 		record_busy = 1;
 		recording = nresults;
 	}
+done:
 	for (int k = 0; k < 5; k++)
 		evbuffer_free(b[k]);
 }
