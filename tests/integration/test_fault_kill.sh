@@ -44,7 +44,7 @@ touch "$T/delivered.log"
 
 t_start
 wait_ready
-answers() { wc -l <"$T/load.jsonl" 2>/dev/null || echo 0; }
+answers() { wc -l 2>/dev/null <"$T/load.jsonl" || echo 0; }
 answers_at_least() { [ "$(answers)" -ge "$1" ]; }
 python3 "$FUPIN_SRC/tests/integration/advload.py" run "$T/fupind.sock" --clients 8 \
 	--households "$(seq -s, -f 'H%g' 1 32)" --out "$T/load.jsonl" --stop "$T/stop" --max-seconds 150 &
