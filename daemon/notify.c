@@ -13,11 +13,10 @@
  *           order, as child processes watched by the event loop; a claimed
  *           alert whose lease would not cover its command any more (the
  *           loop was held up, the concurrency lowered) is released instead;
- *   record  fupin.alert_record: the results of a round of commands (as
- *           many as notify.concurrency, or what finished within 50 ms, or
- *           all when nothing more runs), with those that came in while the
+ *   record  fupin.alert_record: the results that came in while the
  *           previous record statement ran, in one statement (one record
- *           statement in flight at a time).
+ *           statement in flight at a time, so the group grows with the
+ *           database's commit time).
  *
  * The next claim is sent while the commands of the last one still run
  * (when fewer than notify.concurrency wait to start), so commands do not
@@ -156,7 +155,7 @@ struct result {
 	double delay;
 };
 
-static struct event *ev_sigchld, *ev_retry, *ev_hours, *ev_flush;
+static struct event *ev_sigchld, *ev_retry, *ev_hours;
 static struct child *children;
 static int nchildren;
 static struct queued *queue_head, *queue_tail;
@@ -186,7 +185,6 @@ retry_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void sigchld_cb(evutil_socket_t, short, void *);
-static void flush_cb(evutil_socket_t, short, void *);
 
 void
 notify_init(void)
@@ -199,7 +197,6 @@ notify_init(void)
 	evsignal_add(ev_sigchld, NULL);
 	ev_retry = evtimer_new(fupind->base, retry_cb, NULL);
 	ev_hours = evtimer_new(fupind->base, retry_cb, NULL);
-	ev_flush = evtimer_new(fupind->base, flush_cb, NULL);
 }
 
 static void
@@ -255,8 +252,6 @@ notify_free(void)
 		event_free(ev_retry);
 	if (ev_hours)
 		event_free(ev_hours);
-	if (ev_flush)
-		event_free(ev_flush);
 }
 
 int
@@ -422,30 +417,13 @@ done:
 }
 
 /*
- * Record the results soon: at once when a round of commands has finished
- * (as many results as notify.concurrency), nothing more runs, or the
- * daemon stops; otherwise within RECORD_DELAY, with those that finish
- * meanwhile. The leases are long: a result waits no harm.
+ * Record the results now, unless a record statement is in flight: then
+ * they go with the next, so the group grows with the database's commit
+ * time. (Holding results back to make bigger groups was tried: each
+ * result held is one more repeat when the daemon is killed.)
  */
-#define RECORD_DELAY_US 50000
 static void
 record_soon(void)
-{
-	struct timeval tv = { 0, RECORD_DELAY_US };
-
-	if (nresults == 0 || record_busy)
-		return; /* record_done calls again */
-	if (nresults >= (size_t)fupind->cfg->notify_concurrency ||
-	    nchildren == 0 || fupind->stopping) {
-		record_flush();
-		return;
-	}
-	if (!evtimer_pending(ev_flush, NULL))
-		evtimer_add(ev_flush, &tv);
-}
-
-static void
-flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	record_flush();
 }
