@@ -122,6 +122,9 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	[SET_NOTIFY_CONCURRENCY] = { "notify.concurrency", SETTING_INT,
 	    "4", 1, 1, 64,
 	    NULL, "commands running at once" },
+	[SET_NOTIFY_BATCH] = { "notify.batch", SETTING_INT,
+	    "32", 1, 1, 1000,
+	    NULL, "alerts claimed in one statement (and recorded in one)" },
 
 	[SET_ALERTS_REMINDERS] = { "alerts.reminders", SETTING_STRING,
 	    "3d 1d", 1, 0,

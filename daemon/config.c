@@ -60,6 +60,7 @@ static const size_t fields[SETTINGS_COUNT] = {
 	[SET_NOTIFY_TIMEOUT] = OFF(notify_timeout),
 	[SET_NOTIFY_RETRY_MAX] = OFF(notify_retry_max),
 	[SET_NOTIFY_CONCURRENCY] = OFF(notify_concurrency),
+	[SET_NOTIFY_BATCH] = OFF(notify_batch),
 	[SET_ALERTS_REMINDERS] = OFF(alerts_reminders),
 	[SET_ALERTS_ESCALATIONS] = OFF(alerts_escalations),
 	[SET_ALERTS_ESCALATIONS_TOWNSHIP] = OFF(alerts_escalations_township),

@@ -75,6 +75,7 @@ struct config {
 	int64_t notify_timeout;
 	int64_t notify_retry_max;
 	int64_t notify_concurrency;
+	int64_t notify_batch;
 
 	char *alerts_reminders;	  /* "3d 1d" */
 	char *alerts_escalations; /* "0:township_office 1d:township_leadership 3d:city" */

@@ -187,6 +187,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		    (int)sig);
 		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 		control_close_listeners(fupind->control);
+		notify_stop();
 		stop_check_cb(-1, 0, NULL);
 		break;
 	}

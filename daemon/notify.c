@@ -1,13 +1,34 @@
 /*
  * Delivering alerts (see notify.h).
  *
- * An alert leaves the outbox in three steps, each its own statement:
- * claim (attempts + 1, a lease of notify.timeout plus a margin), run the
- * command, then mark it delivered or schedule its retry. A crash between
- * the command's success and the mark leaves the lease to expire and the
+ * An alert leaves the outbox in groups, three statements per group rather
+ * than per alert:
+ *
+ *   claim   fupin.alert_claim: up to notify.batch due alerts in one
+ *           statement (FOR UPDATE SKIP LOCKED, attempts + 1), each with a
+ *           lease long enough for the commands queued before it here to
+ *           run (notify.concurrency at once, each at most notify.timeout)
+ *           and its own, plus a margin;
+ *   run     the commands, at most notify.concurrency at once, in claim
+ *           order, as child processes watched by the event loop; a claimed
+ *           alert whose lease would not cover its command any more (the
+ *           loop was held up, the concurrency lowered) is released instead;
+ *   record  fupin.alert_record: the results that came in while the
+ *           previous record statement ran, in one statement (one record
+ *           statement in flight at a time, so the group grows with the
+ *           database's commit time).
+ *
+ * The next claim is sent while the commands of the last one still run
+ * (when fewer than notify.concurrency wait to start), so commands do not
+ * wait for the database. Results not yet recorded are kept across a lost
+ * connection and sent again (recording is idempotent). A crash between
+ * the command's success and its record leaves the lease to expire and the
  * alert to be offered again: delivery is at least once, and the alert's
- * stable "id" lets a receiver drop the rare repeat. Everything before the
- * command (the sweep that made the alert) is exactly once.
+ * stable "id" lets a receiver drop the rare repeat. Two living daemons
+ * never run one alert's command at once: a lease is only taken over once
+ * it has run out, and a daemon never starts a command its lease does not
+ * cover. Everything before the command (the sweep that made the alert) is
+ * exactly once.
  */
 #include <sys/wait.h>
 
@@ -16,11 +37,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <jansson.h>
 
 #include "calendar.h"
+#include "db.h"
 #include "campaign.h"
 #include "fupind.h"
 #include "isotime.h"
@@ -113,10 +137,46 @@ output_log(struct child *ch)
 		    ch->alert_id, ch->out_cut, NOTIFY_OUTPUT_KEEP);
 }
 
+/* A claimed alert waiting for a free slot. */
+struct queued {
+	long long alert_id;
+	int attempts;	/* the claim's: alert_record checks it */
+	double start_by; /* monotonic seconds: its lease covers a start by then */
+	char *input;	/* the JSON the command reads */
+	struct queued *next;
+};
+
+/* A result not yet recorded. */
+struct result {
+	long long alert_id;
+	int attempts;
+	const char *outcome; /* "ok", "fail", "release" (static strings) */
+	char *error;
+	double delay;
+};
+
 static struct event *ev_sigchld, *ev_retry, *ev_hours;
 static struct child *children;
-static int nchildren, claiming, marking;
+static int nchildren;
+static struct queued *queue_head, *queue_tail;
+static int nqueued;
+static struct result *results;
+static size_t nresults, results_cap;
+static size_t recording; /* results[0 .. recording) are being recorded */
+static int claiming, record_busy, record_failed;
+static int more = 1; /* the last claim was full: there may be more due */
 static char who[128];
+
+static void pump(void);
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void
 retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -156,10 +216,18 @@ child_free(struct child *ch)
 	free(ch);
 }
 
+static void
+queued_free(struct queued *q)
+{
+	free(q->input);
+	free(q);
+}
+
 void
 notify_free(void)
 {
 	struct child *ch;
+	struct queued *q;
 
 	while ((ch = children) != NULL) {
 		children = ch->next;
@@ -167,6 +235,17 @@ notify_free(void)
 		waitpid(ch->pid, NULL, 0);
 		child_free(ch);
 	}
+	while ((q = queue_head) != NULL) {
+		queue_head = q->next;
+		queued_free(q);
+	}
+	queue_tail = NULL;
+	nqueued = 0;
+	for (size_t i = 0; i < nresults; i++)
+		free(results[i].error);
+	free(results);
+	results = NULL;
+	nresults = results_cap = recording = 0;
 	if (ev_sigchld)
 		event_free(ev_sigchld);
 	if (ev_retry)
@@ -178,14 +257,26 @@ notify_free(void)
 int
 notify_idle(void)
 {
-	return nchildren == 0 && !claiming && marking == 0;
+	/* Results that cannot be recorded (no database, or it refused the
+	 * last try) do not hold up a stop: their leases expire and the alerts
+	 * are offered again. */
+	return nchildren == 0 && nqueued == 0 && !claiming && !record_busy &&
+	    (nresults == 0 || record_failed ||
+		db_state(fupind->db_bg) != DB_UP);
 }
 
 void
 notify_db_down(void)
 {
-	claiming = 0;
-	marking = 0;
+	/* Every statement sent was answered (with an error) before the
+	 * connection was reported down; what is not recorded is kept. */
+	more = 1;
+}
+
+void
+notify_stop(void)
+{
+	pump();
 }
 
 /* Real seconds to wait after the n-th failed attempt: 1, 2, 4, ... capped
@@ -220,66 +311,161 @@ retry_in(double d)
 	evtimer_add(ev_retry, &tv);
 }
 
+/* A PostgreSQL array element: NULL, or the text quoted. */
 static void
-mark_done(const PGresult *res, const char *err, void *arg)
+array_add_text(struct evbuffer *b, const char *s)
 {
-	double *retry = arg;
+	if (s == NULL) {
+		evbuffer_add(b, "NULL", 4);
+		return;
+	}
+	evbuffer_add(b, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			evbuffer_add(b, "\\", 1);
+		evbuffer_add(b, s, 1);
+	}
+	evbuffer_add(b, "\"", 1);
+}
 
-	marking--;
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
-		log_warnx("notify: cannot record a delivery result: %s",
+static void record_flush(void);
+static void record_soon(void);
+
+static void
+record_done(const PGresult *res, const char *err, void *arg)
+{
+	size_t n = recording;
+	double retry = -1;
+
+	record_busy = 0;
+	recording = 0;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* Kept, and sent again with the next results or after the
+		 * reconnection (the record is idempotent); if this daemon dies
+		 * first, the leases expire: nothing is lost. */
+		log_warnx("notify: cannot record %zu delivery results: %s", n,
 		    res ? PQresultErrorMessage(res) : err);
+		record_failed = 1;
+		return;
+	}
+	record_failed = 0;
+	log_debug("notify: recorded %zu delivery results", n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(results[i].outcome, "fail") == 0 &&
+		    (retry < 0 || results[i].delay < retry))
+			retry = results[i].delay;
+		free(results[i].error);
+	}
+	memmove(results, results + n, (nresults - n) * sizeof(*results));
+	nresults -= n;
 	/* Armed only now that next_attempt_at (the database's now() plus
 	 * the delay) is written: armed earlier, the timer could fire before
 	 * that moment, find nothing to claim, and the retry would stall. */
-	if (retry != NULL) {
-		retry_in(*retry);
-		free(retry);
+	if (retry >= 0)
+		retry_in(retry);
+	record_soon();
+	pump();
+}
+
+/* Send the results not yet recorded, in one statement, unless one is in
+ * flight (they go with the next). */
+static void
+record_flush(void)
+{
+	struct evbuffer *b[5];
+	const char *params[6];
+
+	if (record_busy || nresults == 0 ||
+	    db_state(fupind->db_bg) != DB_UP)
+		return;
+	for (int k = 0; k < 5; k++)
+		if ((b[k] = evbuffer_new()) == NULL) {
+			log_warnx("notify: out of memory; results kept");
+			while (k-- > 0)
+				evbuffer_free(b[k]);
+			return;
+		}
+	for (size_t i = 0; i < nresults; i++) {
+		const char *sep = i ? "," : "{";
+
+		evbuffer_add_printf(b[0], "%s%lld", sep, results[i].alert_id);
+		evbuffer_add_printf(b[1], "%s%d", sep, results[i].attempts);
+		evbuffer_add_printf(b[2], "%s%s", sep, results[i].outcome);
+		evbuffer_add(b[3], sep, 1);
+		array_add_text(b[3], results[i].error);
+		evbuffer_add_printf(b[4], "%s%.3f", sep, results[i].delay);
 	}
-	notify_kick();
+	params[0] = who;
+	for (int k = 0; k < 5; k++) {
+		evbuffer_add(b[k], "}", 2); /* with its NUL */
+		params[k + 1] = (const char *)evbuffer_pullup(b[k], -1);
+		if (params[k + 1] == NULL) {
+			log_warnx("notify: out of memory; results kept");
+			goto done;
+		}
+	}
+	if (db_query(fupind->db_bg,
+		"SELECT fupin.alert_record($1, $2::bigint[], $3::int[], "
+		"$4::text[], $5::text[], $6::float8[])",
+		6, params, record_done, NULL) == 0) {
+		record_busy = 1;
+		recording = nresults;
+	}
+done:
+	for (int k = 0; k < 5; k++)
+		evbuffer_free(b[k]);
+}
+
+/*
+ * Record the results now, unless a record statement is in flight: then
+ * they go with the next, so the group grows with the database's commit
+ * time. (Holding results back to make bigger groups was tried: each
+ * result held is one more repeat when the daemon is killed.)
+ */
+static void
+record_soon(void)
+{
+	record_flush();
+}
+
+static void
+result_add(long long id, int attempts, const char *outcome,
+    const char *error, double delay)
+{
+	struct result *r;
+
+	if (nresults == results_cap) {
+		results_cap = results_cap ? results_cap * 2 : 64;
+		results = xrealloc(results, results_cap * sizeof(*results));
+	}
+	r = &results[nresults++];
+	r->alert_id = id;
+	r->attempts = attempts;
+	r->outcome = outcome;
+	r->error = error ? xstrdup(error) : NULL;
+	r->delay = delay;
 }
 
 static void
 record_result(long long id, int ok, const char *error, int attempts)
 {
-	char idbuf[32], delay[32];
-	const char *params[3] = { idbuf, error, delay };
-	int r;
-
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
 	if (ok) {
 		metrics_count("alerts_delivered", NULL, 1);
-		r = db_query(fupind->db_bg,
-		    "UPDATE fupin.alert SET delivered_at = now(), "
-		    "claimed_until = NULL, last_error = NULL "
-		    "WHERE alert_id = $1::bigint AND delivered_at IS NULL",
-		    1, params, mark_done, NULL);
+		result_add(id, attempts, "ok", NULL, 0);
 	} else {
 		double d = backoff(attempts);
-		double *retry = xcalloc(1, sizeof(*retry));
 
-		*retry = d;
 		metrics_count("alerts_failed", NULL, 1);
-		snprintf(delay, sizeof(delay), "%.3f", d);
 		log_warnx("notify: alert %lld not delivered (%s); retry in "
 			  "%.1fs",
 		    id, error, d);
-		r = db_query(fupind->db_bg,
-		    "UPDATE fupin.alert SET claimed_until = NULL, "
-		    "last_error = $2, next_attempt_at = now() + "
-		    "make_interval(secs => $3::double precision) "
-		    "WHERE alert_id = $1::bigint AND delivered_at IS NULL",
-		    3, params, mark_done, retry);
-		if (r != 0) {
-			/* Not sent: try again at the delay anyway. */
+		result_add(id, attempts, "fail", error, d);
+		/* Not recorded (no database): try again at the delay
+		 * anyway; the claim finds it once its lease is gone. */
+		if (db_state(fupind->db_bg) != DB_UP)
 			retry_in(d);
-			free(retry);
-		}
 	}
-	/* Lost connection: the lease expires and the alert is offered
-	 * again, so nothing is lost. */
-	if (r == 0)
-		marking++;
+	record_soon();
 }
 
 static void
@@ -354,10 +540,12 @@ sigchld_cb(evutil_socket_t fd, short what, void *arg)
 		child_exited(ch, status);
 		child_free(ch);
 	}
+	pump();
 }
 
+/* Run the command of q (its input is taken over). */
 static void
-spawn(long long id, const char *json_text, int attempts)
+spawn(struct queued *q)
 {
 	struct child *ch;
 	struct timeval tv = { (time_t)fupind->cfg->notify_timeout, 0 };
@@ -366,14 +554,16 @@ spawn(long long id, const char *json_text, int attempts)
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		log_warn("notify: pipe");
-		record_result(id, 0, "cannot create a pipe", attempts);
+		record_result(q->alert_id, 0, "cannot create a pipe",
+		    q->attempts);
 		return;
 	}
 	if (pipe2(outfd, O_CLOEXEC) < 0) {
 		log_warn("notify: pipe");
 		close(pipefd[0]);
 		close(pipefd[1]);
-		record_result(id, 0, "cannot create a pipe", attempts);
+		record_result(q->alert_id, 0, "cannot create a pipe",
+		    q->attempts);
 		return;
 	}
 	pid = fork();
@@ -383,7 +573,7 @@ spawn(long long id, const char *json_text, int attempts)
 		close(pipefd[1]);
 		close(outfd[0]);
 		close(outfd[1]);
-		record_result(id, 0, "cannot fork", attempts);
+		record_result(q->alert_id, 0, "cannot fork", q->attempts);
 		return;
 	}
 	if (pid == 0) {
@@ -410,10 +600,11 @@ spawn(long long id, const char *json_text, int attempts)
 	    output_cb, ch);
 	event_add(ch->ev_out, NULL);
 	ch->pid = pid;
-	ch->alert_id = id;
-	ch->attempts = attempts;
+	ch->alert_id = q->alert_id;
+	ch->attempts = q->attempts;
 	ch->fd = pipefd[1];
-	ch->input = xasprintf("%s\n", json_text);
+	ch->input = q->input;
+	q->input = NULL;
 	ch->len = strlen(ch->input);
 	ch->ev_write = event_new(fupind->base, ch->fd, EV_WRITE, write_cb, ch);
 	ch->ev_timeout = evtimer_new(fupind->base, timeout_cb, ch);
@@ -424,14 +615,18 @@ spawn(long long id, const char *json_text, int attempts)
 	nchildren++;
 }
 
+/* A claimed alert: logged, then delivered by the command in its turn, or
+ * at once (syslog and NOTIFY are the delivery) when there is none. */
 static void
-deliver(json_t *alert)
+claimed(json_t *alert, double now)
 {
 	long long id = (long long)json_integer_value(json_object_get(alert,
 	    "id"));
 	int attempts = (int)json_integer_value(json_object_get(alert,
 	    "attempts"));
+	double lease = json_number_value(json_object_get(alert, "lease"));
 	const char *kind = json_string_value(json_object_get(alert, "kind"));
+	struct queued *q;
 	char *text;
 
 	metrics_count("alerts_sent", kind ? kind : "?", 1);
@@ -446,20 +641,35 @@ deliver(json_t *alert)
 	    json_string_value(json_object_get(alert, "text")));
 	json_object_del(alert, "delivered_at");
 	json_object_del(alert, "attempts");
+	json_object_del(alert, "lease");
 	if (fupind->cfg->notify_command[0] == '\0') {
-		/* Syslog and NOTIFY were the delivery. */
 		record_result(id, 1, NULL, attempts);
 		return;
 	}
 	text = json_dumps(alert, JSON_COMPACT);
-	spawn(id, text, attempts);
+	q = xcalloc(1, sizeof(*q));
+	q->alert_id = id;
+	q->attempts = attempts;
+	/* The lease runs from the database's now() at the claim, a little
+	 * before this: it covers a start up to LEASE_MARGIN / 2 after the
+	 * moment the claim promised, and a command of notify.timeout. */
+	q->start_by = now + lease - (double)fupind->cfg->notify_timeout -
+	    LEASE_MARGIN / 2.0;
+	q->input = xasprintf("%s\n", text);
 	free(text);
+	if (queue_tail)
+		queue_tail->next = q;
+	else
+		queue_head = q;
+	queue_tail = q;
+	nqueued++;
 }
 
 static void
 claim_done(const PGresult *res, const char *err, void *arg)
 {
-	int n = 0;
+	int asked = (int)(intptr_t)arg, n = 0;
+	double now = mono_now();
 
 	claiming = 0;
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -478,14 +688,17 @@ claim_done(const PGresult *res, const char *err, void *arg)
 				retry_in(atof(PQgetvalue(res, i, 1)) + 0.05);
 			continue;
 		}
+		n++;
 		if ((a = json_loads(PQgetvalue(res, i, 0), 0, &jerr)) != NULL) {
-			n++;
-			deliver(a);
+			claimed(a, now);
 			json_decref(a);
 		}
 	}
+	more = n >= asked;
 	if (n > 0)
-		notify_kick();
+		log_debug("notify: claimed %d alerts (asked %d), %d queued, "
+			  "%d running", n, asked, nqueued, nchildren);
+	pump();
 }
 
 /*
@@ -513,16 +726,24 @@ next_working_moment(int64_t now)
 	return day * 86400 - offset + (int64_t)cfg->work_from * 60;
 }
 
-void
-notify_kick(void)
+/* Claim more alerts when the queue is about to run dry. */
+static void
+claim_more(void)
 {
+	const struct config *cfg = fupind->cfg;
+	int conc = (int)cfg->notify_concurrency;
+	int held = nqueued + nchildren;
+	int n = (int)cfg->notify_batch;
 	int64_t when;
-	int room = (int)fupind->cfg->notify_concurrency - nchildren;
-	char n[32], lease[32];
-	const char *params[4] = { who, n, lease, ALERTS_LANGUAGE_NAME(fupind->cfg) };
+	char sn[32], lease[32], step[32], per[32], ahead[32];
+	const char *params[7] = { who, sn, lease, step, per, ahead,
+		ALERTS_LANGUAGE_NAME(cfg) };
 
-	if (!fupind->schema_ok || fupind->stopping || claiming || room <= 0 ||
-	    !leader_is())
+	if (claiming || !more || nqueued >= conc)
+		return;
+	if (n > conc + (int)cfg->notify_batch - held)
+		n = conc + (int)cfg->notify_batch - held;
+	if (n <= 0)
 		return;
 	when = next_working_moment(clock_now(fupind->clock));
 	if (when != 0) {
@@ -534,22 +755,65 @@ notify_kick(void)
 		}
 		return; /* a manual clock kicks us after every CLOCK */
 	}
-	snprintf(n, sizeof(n), "%d", room);
+	snprintf(sn, sizeof(sn), "%d", n);
 	snprintf(lease, sizeof(lease), "%lld",
-	    (long long)fupind->cfg->notify_timeout + LEASE_MARGIN);
+	    (long long)cfg->notify_timeout + LEASE_MARGIN);
+	snprintf(step, sizeof(step), "%lld", (long long)cfg->notify_timeout);
+	snprintf(per, sizeof(per), "%d", conc);
+	snprintf(ahead, sizeof(ahead), "%d", held);
 	/* The claimed alerts, and one more row: in how many seconds the
 	 * next alert that cannot be claimed now (waiting for its retry, or
 	 * leased by a daemon that may have died) can be. The claim moves
 	 * neither moment, so the statement's snapshot is good for it. */
 	if (db_query(fupind->db_bg,
 		"SELECT x::text, NULL FROM fupin.alert_claim($1, $2::int, "
-		"$3::int, $4) AS x "
+		"$3::int, $4::int, $5::int, $6::int, $7) AS x "
 		"UNION ALL "
 		"SELECT NULL, extract(epoch FROM least("
 		"min(next_attempt_at) FILTER (WHERE next_attempt_at > now()), "
 		"min(claimed_until) FILTER (WHERE claimed_until > now())) - "
 		"now())::text "
 		"FROM fupin.alert WHERE delivered_at IS NULL",
-		4, params, claim_done, NULL) == 0)
+		7, params, claim_done, (void *)(intptr_t)n) == 0)
 		claiming = 1;
+}
+
+/*
+ * Start what waits, as slots free up; claim more. A daemon that stops or
+ * no longer leads starts nothing more and releases what it holds.
+ */
+static void
+pump(void)
+{
+	int lead = fupind->schema_ok && !fupind->stopping && leader_is();
+	double now = mono_now();
+	struct queued *q;
+
+	while ((q = queue_head) != NULL &&
+	    (!lead || nchildren < (int)fupind->cfg->notify_concurrency)) {
+		queue_head = q->next;
+		if (queue_head == NULL)
+			queue_tail = NULL;
+		nqueued--;
+		if (!lead)
+			result_add(q->alert_id, q->attempts, "release", NULL, 0);
+		else if (now > q->start_by) {
+			log_warnx("notify: alert %lld: its lease would not "
+				  "cover the command any more; released",
+			    q->alert_id);
+			result_add(q->alert_id, q->attempts, "release", NULL, 0);
+		} else
+			spawn(q);
+		queued_free(q);
+	}
+	record_soon();
+	if (lead)
+		claim_more();
+}
+
+void
+notify_kick(void)
+{
+	more = 1;
+	pump();
 }

@@ -1,7 +1,9 @@
 /*
- * Delivery of the outbox: each alert is claimed (a lease, so two daemons
- * never deliver one at once), logged to syslog, given to notify.command
- * with its JSON on stdin, and marked delivered when the command exits 0.
+ * Delivery of the outbox: alerts are claimed in groups (notify.batch per
+ * statement, each with a lease, so two daemons never deliver one at once),
+ * logged to syslog, given to notify.command with their JSON on stdin
+ * (notify.concurrency commands at once), and marked delivered when the
+ * command exits 0, the results of a group in one statement.
  * Failures and hangs (killed at notify.timeout) are retried with capped,
  * jittered backoff; deliveries wait for working hours when configured.
  */
@@ -13,6 +15,8 @@ void notify_free(void);
 /* Look for alerts to deliver (after a sweep, a NOTIFY, a reconnection). */
 void notify_kick(void);
 void notify_db_down(void);
+/* The daemon stops: start nothing more, release what waits. */
+void notify_stop(void);
 int notify_idle(void);
 
 #endif

@@ -666,20 +666,82 @@ BEGIN
 END
 $$;
 
+-- Delivery (daemon/notify.c): claim a group of alerts in one statement,
+-- run their commands, record the results of a group in one statement.
+-- The daemon's role may not update fupin.alert itself (011_delivery.sql):
+-- these two functions are its only way to change the delivery columns.
+
+DROP FUNCTION IF EXISTS fupin.alert_claim(text, int, int, text);
+
 -- Claim up to n undelivered alerts that may be attempted now, oldest
--- first, for one notify command's length (lease seconds).
+-- first, for daemon `who`. The daemon runs at most `per` commands at once,
+-- each at most `step` seconds, in the order of the claim, behind `ahead`
+-- commands it already runs or holds: the k-th alert claimed (from 0)
+-- starts within floor((ahead + k) / per) * step seconds, so its lease is
+-- that plus `lease` (one command's length and a margin). A lease that
+-- runs out means the daemon died; another may then claim the alert.
+-- attempts + 1 identifies the claim (alert_record checks it). The JSON
+-- carries the alert's lease in seconds ("lease").
 CREATE OR REPLACE FUNCTION fupin.alert_claim(who text, n int, lease int,
-    lang text)
+    step int, per int, ahead int, lang text)
 RETURNS SETOF jsonb
 LANGUAGE sql
 AS $$
+WITH picked AS (
+	SELECT x.alert_id, (row_number() OVER (ORDER BY x.fire_at, x.alert_id)
+	    - 1 + greatest(ahead, 0)) / greatest(per, 1) * step + lease AS secs
+	FROM (SELECT y.alert_id, y.fire_at FROM fupin.alert y
+	    WHERE y.delivered_at IS NULL
+	    AND (y.claimed_until IS NULL OR y.claimed_until < now())
+	    AND (y.next_attempt_at IS NULL OR y.next_attempt_at <= now())
+	    ORDER BY y.fire_at, y.alert_id
+	    LIMIT n FOR UPDATE SKIP LOCKED) x)
 UPDATE fupin.alert a SET attempts = a.attempts + 1, claimed_by = who,
-    claimed_until = now() + make_interval(secs => lease)
-WHERE a.alert_id IN (SELECT x.alert_id FROM fupin.alert x
-    WHERE x.delivered_at IS NULL
-    AND (x.claimed_until IS NULL OR x.claimed_until < now())
-    AND (x.next_attempt_at IS NULL OR x.next_attempt_at <= now())
-    ORDER BY x.fire_at, x.alert_id
-    LIMIT n FOR UPDATE SKIP LOCKED)
-RETURNING fupin.alert_json(a, lang)
+    claimed_until = now() + make_interval(secs => p.secs)
+FROM picked p
+WHERE a.alert_id = p.alert_id
+RETURNING fupin.alert_json(a, lang) || jsonb_build_object('lease', p.secs)
+$$;
+
+-- Record what became of claimed alerts, in one statement: ids[i] with
+-- outcomes[i]
+--   ok       delivered (whoever holds its lease now: it was delivered)
+--   fail     not delivered: retry after delays[i] seconds, errors[i]
+--   release  not attempted (the daemon stops, or lost the lead): offered
+--            again at once, the attempt not counted
+-- fail and release apply only to the claim tokens[i] (its attempts) of
+-- `who`: a lease
+-- that ran out and was claimed again is left to its new holder.
+-- Returns the number of alerts changed.
+CREATE OR REPLACE FUNCTION fupin.alert_record(who text, ids bigint[],
+    tokens int[], outcomes text[], errors text[], delays float8[])
+RETURNS int
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	n_ok int;
+	n_other int;
+BEGIN
+	UPDATE fupin.alert a SET delivered_at = now(), claimed_until = NULL,
+	    last_error = NULL
+	FROM unnest(ids, outcomes) r(id, outcome)
+	WHERE r.outcome = 'ok' AND a.alert_id = r.id
+	AND a.delivered_at IS NULL;
+	GET DIAGNOSTICS n_ok = ROW_COUNT;
+	UPDATE fupin.alert a SET claimed_until = NULL,
+	    last_error = CASE WHEN r.outcome = 'fail' THEN r.error
+		ELSE a.last_error END,
+	    next_attempt_at = CASE WHEN r.outcome = 'fail' THEN now() +
+		make_interval(secs => coalesce(r.delay, 0))
+		ELSE a.next_attempt_at END,
+	    attempts = CASE WHEN r.outcome = 'release'
+		THEN greatest(a.attempts - 1, 0) ELSE a.attempts END
+	FROM unnest(ids, tokens, outcomes, errors, delays)
+	    r(id, token, outcome, error, delay)
+	WHERE r.outcome IN ('fail', 'release') AND a.alert_id = r.id
+	AND a.delivered_at IS NULL AND a.claimed_by = who
+	AND a.attempts = r.token;
+	GET DIAGNOSTICS n_other = ROW_COUNT;
+	RETURN n_ok + n_other;
+END
 $$;

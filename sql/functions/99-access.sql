@@ -1,8 +1,8 @@
 -- 99-access.sql: who may call what (the access model of 009_roles.sql).
 --
--- fupin_daemon reads every table and writes none (but the outbox's
--- delivery columns): each change it makes is a call of one of the
--- functions below, which run as their owner (SECURITY DEFINER), the role
+-- fupin_daemon reads every table and writes none: each change it makes,
+-- down to an alert's delivery marks (alert_claim, alert_record), is a call
+-- of one of the functions below, which run as their owner (SECURITY DEFINER), the role
 -- that ran fupind --migrate. fupin_import likewise may only call the
 -- import functions. The audit trail is therefore append-only for both by
 -- privilege: only these functions write it, and only the owner may alter
@@ -22,7 +22,7 @@ DECLARE
 	callers CONSTANT jsonb := '{
 	    "fupin_daemon": ["sync_campaign", "sync_calendar_days", "advance",
 		"advance_group", "member_change", "sweep", "extend",
-		"alert_claim", "analyze"],
+		"alert_claim", "alert_record", "analyze"],
 	    "fupin_import": ["import_begin", "open_village_tasks",
 		"import_stage", "import_villages_check",
 		"import_villages", "import_households_check",

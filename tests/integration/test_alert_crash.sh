@@ -9,7 +9,11 @@
 #     reference exists exactly once, nothing more, nothing less; every alert
 #     is in the delivery log at least once. A kill between the command's
 #     success and the delivered mark makes a repeat (at-least-once
-#     delivery): their number is printed, and must stay a minority.
+#     delivery): their number is printed, and must stay at most one per
+#     kill on average (a kill repeats at most the notify.concurrency
+#     commands running at it and the results not yet recorded; since
+#     deliveries are claimed in groups the commands run back to back, so
+#     a kill during deliveries finds more of them running than before).
 #  3. Downtime: stopped at 10-19 08:00, started with clock.start 10-25
 #     12:00: what fell due in between fires once, late=true, late_seconds =
 #     how late, in fire_at order; only the latest digest; no reminder of a
@@ -155,7 +159,7 @@ expect_eq "alert_key unique" "$(t_psql -c 'SELECT count(*) - count(DISTINCT aler
 read -r IDS LINES DUPS <<<"$(ids_in "$T/delivered.log")"
 expect_eq "every alert is in the delivery log" "$IDS" "$(t_psql -c 'SELECT count(*) FROM fupin.alert')"
 echo "deliveries: $LINES for $IDS alerts; repeated (kill between success and mark): ${DUPS:-none}"
-if [ $((LINES - IDS)) -le $((N / 2 + 1)) ]; then
+if [ $((LINES - IDS)) -le "$N" ]; then
 	t_ok "repeats are rare: $((LINES - IDS)) in $N kills"
 else
 	t_fail "too many repeats: $((LINES - IDS)) in $N kills"

@@ -203,6 +203,8 @@ as "$DAEMON" "daemon: create a table in the schema" \
 	"CREATE TABLE fupin.x (a int)" "permission denied for schema fupin"
 as "$DAEMON" "daemon: delete an alert" \
 	"DELETE FROM fupin.alert" "permission denied for table alert"
+as "$DAEMON" "daemon: mark an alert delivered but through alert_record" \
+	"UPDATE fupin.alert SET delivered_at = now()" "permission denied for table alert"
 as "$DAEMON" "daemon: schema_migration" \
 	"DELETE FROM fupin.schema_migration" "permission denied for table schema_migration"
 as "$DAEMON" "daemon: call an import function" \
