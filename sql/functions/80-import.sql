@@ -226,7 +226,7 @@ RETURNS TABLE (line int, col text, reason text)
 LANGUAGE plpgsql
 AS $$
 BEGIN
-	RETURN QUERY EXECUTE format('WITH d AS (SELECT s.%1$I AS k, '
+	RETURN QUERY EXECUTE format('WITH d AS MATERIALIZED (SELECT s.%1$I AS k, '
 	    'min(s.line) AS first FROM fupin.%2$I s WHERE s.upload_id = $1 '
 	    'GROUP BY s.%1$I HAVING count(*) > 1) '
 	    'SELECT s.line, %3$L::text, format(''%%s also on line %%s'', '
@@ -357,28 +357,35 @@ BEGIN
 END
 $$;
 
+-- Changed rows first (their per-field diff is worth its cost: they are
+-- few), then the new ones in one statement that audits each with the row
+-- as stored: no staging of the audit, no second pass.
 CREATE OR REPLACE FUNCTION fupin.import_households(upload bigint,
     actor text, OUT inserted bigint, OUT updated bigint,
     OUT unchanged bigint)
 LANGUAGE plpgsql
 AS $$
+DECLARE
+	at timestamptz := fupin.clock_now();
 BEGIN
 	-- Held to commit: the old values in the audit stay the stored ones,
 	-- and a concurrent import waits instead of interleaving.
 	LOCK TABLE fupin.household IN SHARE ROW EXCLUSIVE MODE;
 
+	-- Villager groups named by the file come into being with it.
+	INSERT INTO fupin.villager_group (village_id, name)
+	SELECT DISTINCT s.village_id, s.group_name
+	FROM fupin.import_household_stage s
+	WHERE s.upload_id = upload AND s.group_name IS NOT NULL
+	ON CONFLICT DO NOTHING;
+
 	CREATE TEMP TABLE import_change ON COMMIT DROP AS
 	SELECT s.line, s.household_id, s.village_id,
-	    h.household_id IS NULL AS is_new,
-	    CASE WHEN h.household_id IS NULL
-	    THEN jsonb_strip_nulls(to_jsonb(s) - 'upload_id' - 'line' -
-		'household_id')
-	    ELSE fupin.import_diff(to_jsonb(h) - 'updated_at' - 'household_id',
-		to_jsonb(s) - 'upload_id' - 'line' - 'household_id')
-	    END AS detail
+	    fupin.import_diff(to_jsonb(h) - 'updated_at' - 'household_id',
+		to_jsonb(s) - 'upload_id' - 'line' - 'household_id') AS detail
 	FROM fupin.import_household_stage s
-	LEFT JOIN fupin.household h ON h.household_id = s.household_id
-	WHERE s.upload_id = upload AND (h.household_id IS NULL OR
+	JOIN fupin.household h ON h.household_id = s.household_id
+	WHERE s.upload_id = upload AND
 	    (h.village_id, h.group_name, h.head_name, h.size, h.category,
 	     h.identified_year, h.lifted_year, h.income_per_capita, h.food,
 	     h.clothing, h.education, h.medical, h.housing, h.risk,
@@ -386,59 +393,68 @@ BEGIN
 	    (s.village_id, s.group_name, s.head_name, s.size, s.category,
 	     s.identified_year, s.lifted_year, s.income_per_capita, s.food,
 	     s.clothing, s.education, s.medical, s.housing, s.risk,
-	     s.relapse_reason, s.relapse_year));
+	     s.relapse_reason, s.relapse_year);
+	GET DIAGNOSTICS updated = ROW_COUNT;
 
-	-- Villager groups named by the file come into being with it.
-	INSERT INTO fupin.villager_group (village_id, name)
-	SELECT DISTINCT s.village_id, s.group_name
-	FROM fupin.import_household_stage s JOIN import_change c USING (line)
-	WHERE s.upload_id = upload AND s.group_name IS NOT NULL
-	ON CONFLICT DO NOTHING;
+	IF updated > 0 THEN
+		UPDATE fupin.household h SET
+		    village_id = s.village_id,
+		    group_name = s.group_name,
+		    head_name = s.head_name,
+		    size = s.size,
+		    category = s.category,
+		    identified_year = s.identified_year,
+		    lifted_year = s.lifted_year,
+		    income_per_capita = s.income_per_capita,
+		    food = s.food,
+		    clothing = s.clothing,
+		    education = s.education,
+		    medical = s.medical,
+		    housing = s.housing,
+		    risk = s.risk,
+		    relapse_reason = s.relapse_reason,
+		    relapse_year = s.relapse_year,
+		    updated_at = now()
+		FROM fupin.import_household_stage s
+		JOIN import_change c ON c.household_id = s.household_id
+		WHERE s.upload_id = upload AND h.household_id = s.household_id;
 
-	INSERT INTO fupin.household AS h (household_id, village_id, group_name,
-	    head_name, size, category, identified_year, lifted_year,
-	    income_per_capita, food, clothing, education, medical, housing,
-	    risk, relapse_reason, relapse_year)
-	SELECT s.household_id, s.village_id, s.group_name, s.head_name,
-	    s.size, s.category, s.identified_year, s.lifted_year,
-	    s.income_per_capita, s.food, s.clothing, s.education, s.medical,
-	    s.housing, s.risk, s.relapse_reason, s.relapse_year
-	FROM fupin.import_household_stage s JOIN import_change c USING (line)
-	WHERE s.upload_id = upload
-	ON CONFLICT (household_id) DO UPDATE SET
-	    village_id = excluded.village_id,
-	    group_name = excluded.group_name,
-	    head_name = excluded.head_name,
-	    size = excluded.size,
-	    category = excluded.category,
-	    identified_year = excluded.identified_year,
-	    lifted_year = excluded.lifted_year,
-	    income_per_capita = excluded.income_per_capita,
-	    food = excluded.food,
-	    clothing = excluded.clothing,
-	    education = excluded.education,
-	    medical = excluded.medical,
-	    housing = excluded.housing,
-	    risk = excluded.risk,
-	    relapse_reason = excluded.relapse_reason,
-	    relapse_year = excluded.relapse_year,
-	    updated_at = now();
+		INSERT INTO fupin.transition (household_id, village_id, event,
+		    actor, role, at, note, detail)
+		SELECT c.household_id, c.village_id, 'import', actor, 'import',
+		    at, 'update', c.detail
+		FROM import_change c
+		ORDER BY c.line;
+	END IF;
+	DROP TABLE import_change;
 
-	INSERT INTO fupin.transition (household_id, village_id, event, actor,
-	    role, at, note, detail)
-	SELECT c.household_id, c.village_id, 'import', actor, 'import',
-	    fupin.clock_now(),
-	    CASE WHEN c.is_new THEN 'insert' ELSE 'update' END, c.detail
-	FROM import_change c
-	ORDER BY c.line;
+	WITH ins AS (
+		INSERT INTO fupin.household AS h (household_id, village_id,
+		    group_name, head_name, size, category, identified_year,
+		    lifted_year, income_per_capita, food, clothing, education,
+		    medical, housing, risk, relapse_reason, relapse_year)
+		SELECT s.household_id, s.village_id, s.group_name, s.head_name,
+		    s.size, s.category, s.identified_year, s.lifted_year,
+		    s.income_per_capita, s.food, s.clothing, s.education,
+		    s.medical, s.housing, s.risk, s.relapse_reason,
+		    s.relapse_year
+		FROM fupin.import_household_stage s
+		WHERE s.upload_id = upload AND NOT EXISTS (SELECT FROM
+		    fupin.household x WHERE x.household_id = s.household_id)
+		RETURNING h.*
+	), audited AS (
+		INSERT INTO fupin.transition (household_id, village_id, event,
+		    actor, role, at, note, detail)
+		SELECT i.household_id, i.village_id, 'import', actor, 'import',
+		    at, 'insert', jsonb_strip_nulls(to_jsonb(i) -
+		    'household_id' - 'updated_at')
+		FROM ins i
+		RETURNING 1
+	)
+	SELECT count(*) INTO inserted FROM audited;
 
-	SELECT count(*) FILTER (WHERE c.is_new),
-	    count(*) FILTER (WHERE NOT c.is_new)
-	INTO inserted, updated
-	FROM import_change c;
 	unchanged := (SELECT count(*) FROM fupin.import_household_stage s
 	    WHERE s.upload_id = upload) - inserted - updated;
-	DROP TABLE import_change;
 END
 $$;
 
@@ -608,6 +624,19 @@ BEGIN
 			LOCK TABLE fupin.member IN SHARE ROW EXCLUSIVE MODE;
 		END CASE;
 	END IF;
+
+	-- The staging table's statistics are those of whatever uploads it
+	-- held when autovacuum last looked: without fresh ones, "this
+	-- upload's rows" may be planned as one row, and a join over a
+	-- million of them as a nested loop.
+	CASE upload_kind
+	WHEN 'villages' THEN
+		ANALYZE fupin.import_village_stage;
+	WHEN 'households' THEN
+		ANALYZE fupin.import_household_stage;
+	WHEN 'members' THEN
+		ANALYZE fupin.import_member_stage;
+	END CASE;
 
 	CREATE TEMP TABLE import_error (line int, col text, reason text)
 	    ON COMMIT DROP;
