@@ -83,6 +83,7 @@ struct import_kind {
 	const char *kind;
 	const struct import_column *columns;
 	size_t ncolumns;
+	size_t key;		/* the column that must be unique in a file */
 	void (*row_check)(struct import *, int line, char **val);
 };
 
@@ -94,6 +95,14 @@ struct import_error {
 	int field;
 	const char *column;
 	char *reason;
+};
+
+/* Keys seen so far in the file, with the line they were on. */
+struct import_keyset {
+	char **keys;
+	int *lines;
+	size_t count;
+	size_t cap;
 };
 
 struct import_buf {
@@ -117,6 +126,11 @@ struct import {
 	char *label[IMPORT_MAX_COLUMNS];	/* "size (家庭人口)" */
 	/* The daemon: the connection (-1 before the header is good), the
 	 * chunk of rows being built, an answer still to read. */
+	/* Keys of lines C found bad after their values passed: a later line
+	 * with the same key is named a repeat here, since the database never
+	 * sees the first one. Repeats among good lines are the database's
+	 * to find: this set stays as small as the bad lines. */
+	struct import_keyset keys;
 	int fd;
 	struct import_buf chunk;
 	size_t max_line;
@@ -188,15 +202,15 @@ static int import_begin(struct import *, size_t file_bytes);
 static void member_row_check(struct import *, int, char **);
 
 static const struct import_kind import_kinds[] = {
-	{ "villages", village_columns, nitems(village_columns), NULL },
-	{ "households", household_columns, nitems(household_columns),
+	{ "villages", village_columns, nitems(village_columns), V_ID, NULL },
+	{ "households", household_columns, nitems(household_columns), H_ID,
 	    household_row_check },
-	{ "members", member_columns, nitems(member_columns),
+	{ "members", member_columns, nitems(member_columns), M_PERSON,
 	    member_row_check },
 };
 
 /* ------------------------------------------------------------------ */
-/* Errors and buffers                                                   */
+/* Errors, keys, buffers                                               */
 /* ------------------------------------------------------------------ */
 
 static void import_bad(struct import *, int line, int column,
@@ -232,6 +246,68 @@ import_error_cmp(const void *a, const void *b)
 	if (x->line != y->line)
 		return (x->line > y->line) - (x->line < y->line);
 	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static uint64_t
+import_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Remember key at line (add) or only look it up; returns the earlier line
+ * if it was there, else 0. Open addressing, kept at most half full. */
+static int
+import_key(struct import_keyset *ks, const char *key, int line, int add)
+{
+	size_t i;
+
+	if (ks->count * 2 >= ks->cap) {
+		size_t ncap = ks->cap ? ks->cap * 2 : 1024;
+		char **nkeys = xcalloc(ncap, sizeof(*nkeys));
+		int *nlines = xcalloc(ncap, sizeof(*nlines));
+
+		for (size_t k = 0; k < ks->cap; k++) {
+			if (ks->keys[k] == NULL)
+				continue;
+			i = import_hash(ks->keys[k]) & (ncap - 1);
+			while (nkeys[i] != NULL)
+				i = (i + 1) & (ncap - 1);
+			nkeys[i] = ks->keys[k];
+			nlines[i] = ks->lines[k];
+		}
+		free(ks->keys);
+		free(ks->lines);
+		ks->keys = nkeys;
+		ks->lines = nlines;
+		ks->cap = ncap;
+	}
+	i = import_hash(key) & (ks->cap - 1);
+	while (ks->keys[i] != NULL) {
+		if (strcmp(ks->keys[i], key) == 0)
+			return ks->lines[i];
+		i = (i + 1) & (ks->cap - 1);
+	}
+	if (!add)
+		return 0;
+	ks->keys[i] = xstrdup(key);
+	ks->lines[i] = line;
+	ks->count++;
+	return 0;
+}
+
+static void
+import_keys_free(struct import_keyset *ks)
+{
+	for (size_t i = 0; i < ks->cap; i++)
+		free(ks->keys[i]);
+	free(ks->keys);
+	free(ks->lines);
 }
 
 static void
@@ -504,6 +580,7 @@ import_row(struct import *im, char **fields, size_t nfields, int line)
 	char scratch[IMPORT_MAX_COLUMNS][VALUE_SCRATCH], why[256], linebuf[32];
 	size_t before = im->nerrors;
 	struct import_buf row = { NULL, 0, 0 };
+	int earlier;
 
 	if (import_blank(fields, nfields))
 		return;
@@ -534,6 +611,11 @@ import_row(struct import *im, char **fields, size_t nfields, int line)
 		return;
 	if (k->row_check != NULL)
 		k->row_check(im, line, val);
+	if ((earlier = import_key(&im->keys, val[k->key], line, 0)) != 0)
+		import_bad(im, line, (int)k->key, "%s also on line %d",
+		    val[k->key], earlier);
+	else if (im->nerrors != before)
+		import_key(&im->keys, val[k->key], line, 1);
 	if (im->nerrors != before)
 		return;
 
@@ -1508,6 +1590,7 @@ out:
 		free(im.aliases[i]);
 	}
 	free(im.chunk.p);
+	import_keys_free(&im.keys);
 	csv_free(&csv);
 	sheet_free(&sh);
 	if (im.map_len > 0)
