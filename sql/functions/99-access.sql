@@ -20,6 +20,10 @@
 --
 -- Re-applied by fupind --migrate (see sql/README.md): idempotent.
 
+-- fupin_import calls nothing now; a database upgraded from the direct
+-- importer loses what it was granted.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fupin FROM fupin_import;
+
 DO $$
 DECLARE
 	callers CONSTANT jsonb := '{
