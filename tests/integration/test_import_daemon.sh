@@ -9,7 +9,7 @@
 #    nothing and is named with its line, with a bad line C found in the same
 #    pass;
 #  - a connection dropped mid-upload leaves nothing, and its staging rows
-#    are cleared;
+#    are cleared; so are those a daemon left, at its next start;
 #  - a file over control.max_upload is refused naming the limit, and rows
 #    over it mid-stream too, nothing written;
 #  - framing: ROWS without BEGIN, a long line that is not IMPORT ROWS, a
@@ -204,11 +204,19 @@ expect_eq "by hand: CHECK checks" "$(sed -n 3p <<<"$out" | json '["checked"]')" 
 expect_eq "by hand: CHECK writes nothing" \
 	"$(t_psql -c "SELECT count(*) FROM fupin.household WHERE household_id = 'Z1'")|$(staged)" "0|0"
 
-# --- limits ----------------------------------------------------------------
+# --- what a daemon left is cleared at its next start ------------------------
 t_stop
+t_psql -c "INSERT INTO fupin.import_upload (upload_id, kind, principal, owner)
+    VALUES (-1, 'households', 'x', '$(hostname):$T/fupind.sock')" \
+	-c "INSERT INTO fupin.import_village_stage VALUES (-1, 2, 'V', 'n', 't')" >/dev/null
+expect_eq "a dead daemon's upload waits in staging" "$(staged)" 2
+
+# --- limits ----------------------------------------------------------------
 conf 'max_upload = 100000; max_uploads = 1;'
 t_start
 wait_ready
+WAIT_FOR_S=10 wait_for no_staging && t_ok "a restarted daemon clears what it left" ||
+	t_fail "a restarted daemon left $(staged) staged"
 before=$(count household)
 imp -s "$T/fupind.sock" import households "$T/big.csv"
 expect_eq "over max_upload: exit 1" "$RC" 1
