@@ -231,9 +231,10 @@ expect_match "rows over max_upload: refused, the limit named" "$RC $ERR" \
 expect_eq "over max_upload: nothing written" "$(count household)" "$before"
 expect_eq "over max_upload: nothing staged" "$(staged)" 0
 # one upload at once: a second one waits its turn
-sock "IMPORT BEGIN households $META" "@sleep 3" >/dev/null &
+sock "IMPORT BEGIN households $META" "@sleep 5" >/dev/null &
 holder=$!
-sleep 0.5
+one_open() { [ "$(count import_upload)" = 1 ]; }
+WAIT_FOR_S=5 wait_for one_open || t_fail "the first upload did not open"
 imp -s "$T/fupind.sock" import households "$T/small.csv"
 expect_match "max_uploads: the next one is busy" "$RC $ERR" "^1 .*busy"
 wait $holder 2>/dev/null || true
