@@ -53,6 +53,8 @@
 #define IMPORT_MAX_ALIASES 64
 /* The daemon's limit on an IMPORT ROWS line, until it says its own. */
 #define IMPORT_MAX_LINE (1024 * 1024)
+/* How much of a mapped file is read before its pages are given back. */
+#define IMPORT_CHECK_STEP (4 * 1024 * 1024)
 /* Room for "IMPORT ROWS " and the newline around a chunk. */
 #define IMPORT_LINE_SLACK 64
 
@@ -736,13 +738,41 @@ import_from_gb18030(const char *in, size_t len, size_t *outlen, size_t *bad)
 	return out;
 }
 
+/* utf8_valid_prefix over buf a few MiB at a time, giving the mapped
+ * file's pages back as they are checked: checking a large file does not
+ * hold it all in memory. */
+static size_t
+import_utf8_prefix(struct import *im, const char *buf, size_t len)
+{
+	size_t off = 0, n, v;
+
+	while (off < len) {
+		n = len - off;
+		if (n > IMPORT_CHECK_STEP) {
+			/* End the piece at the start of a character. */
+			n = IMPORT_CHECK_STEP;
+			while (n > 0 &&
+			    ((unsigned char)buf[off + n] & 0xc0) == 0x80)
+				n--;
+			if (n == 0)
+				n = IMPORT_CHECK_STEP;
+		}
+		if ((v = utf8_valid_prefix(buf + off, n)) < n)
+			return off + v;
+		off += n;
+		if (buf == im->map)
+			import_drop(im, off);
+	}
+	return len;
+}
+
 /* Make *buf UTF-8 (a converted copy in *owned, which the caller frees);
  * 0 ok, -1 when reported as a bad line. */
 static int
 import_encoding(struct import *im, const char **buf, size_t *len,
     char **owned)
 {
-	size_t bad = utf8_valid_prefix(*buf, *len), gbad = 0, nlen;
+	size_t bad = import_utf8_prefix(im, *buf, *len), gbad = 0, nlen;
 	char *conv;
 	int has_bom = *len >= 3 && memcmp(*buf, "\xef\xbb\xbf", 3) == 0;
 	int line;
@@ -1472,7 +1502,7 @@ import_csv(struct import *im, const char *buf, size_t len, struct csv *csv,
 		while (!im->refused && (r = csv_read(csv)) == CSV_RECORD) {
 			import_row(im, csv->fields, csv->nfields, csv->line);
 			if (*owned == NULL && csv->pos - last_drop >
-			    4 * 1024 * 1024) {
+			    IMPORT_CHECK_STEP) {
 				import_drop(im, csv->pos);
 				last_drop = csv->pos;
 			}
