@@ -92,6 +92,17 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	    SETTING_ENUM, "no", 1, 0, 0, no_yes,
 	    "\"yes\": /metrics shows the campaign's township-wide figures "
 	    "to non-loopback peers too" },
+	[SET_CONTROL_MAX_UPLOAD] = { "control.max_upload", SETTING_INT,
+	    "536870912", 1, 4096, INT64_C(1) << 40, NULL,
+	    "bytes of rows one import (fupinctl import, IMPORT on the socket) "
+	    "may send; a larger one is refused and nothing of it is written" },
+	[SET_CONTROL_MAX_UPLOADS] = { "control.max_uploads", SETTING_INT,
+	    "2", 1, 1, 64, NULL,
+	    "imports in progress at once; another one is answered busy" },
+	[SET_CONTROL_IMPORT_TIMEOUT] = { "control.import_timeout",
+	    SETTING_DURATION, "10m", 1, 1, 86400, NULL,
+	    "longest IMPORT COMMIT may take (checks and writes of the whole "
+	    "file, as one statement); other requests keep request_timeout" },
 
 	[SET_CLOCK_MODE] = { "clock.mode", SETTING_ENUM,
 	    "real", 0, 0, 0, clock_modes,

@@ -30,7 +30,9 @@
 #define MAX_ANSWER (64 * 1024 * 1024)
 #define DEFAULT_TIMEOUT 30
 
-static int timeout_seconds = DEFAULT_TIMEOUT;
+int ctl_timeout = DEFAULT_TIMEOUT;
+/* Where the daemon is: -a, else -s, $FUPIN_SOCKET or -c's socket. */
+static const char *ctl_address, *ctl_socket, *ctl_token_file;
 
 /* Connecting, sending and reading the answer take at most -T seconds: a
  * daemon that hangs (or a full listen queue) never hangs a script. */
@@ -65,8 +67,9 @@ usage(FILE *out)
 {
 	fputs("usage: fupinctl [-s SOCKET | -a ADDRESS:PORT] [-c FILE] [--json] "
 	      "VERB [ARGS...]\n"
-	      "       fupinctl -c FILE import villages|households|members "
-	      "FILE.csv|FILE.xlsx|FILE.xls [--sheet NAME]\n"
+	      "       fupinctl [-s SOCKET | -c FILE] import "
+	      "villages|households|members FILE.csv|FILE.xlsx|FILE.xls "
+	      "[--sheet NAME]\n"
 	      "       fupinctl [-s SOCKET | -c FILE] report [VILLAGE] "
 	      "[--html FILE] [--csv FILE] [--summary]\n"
 	      "       fupinctl new-token\n"
@@ -113,8 +116,8 @@ usage(FILE *out)
 	      "  -a ADDR:PORT the daemon's TCP listener; the token is read "
 	      "from $FUPIN_TOKEN\n"
 	      "               or --token-file FILE\n"
-	      "  -c FILE      fupind.conf to read the socket from (and, for import, "
-	      "the database)\n"
+	      "  -c FILE      fupind.conf to read the socket (and for import "
+	      "columns.conf) from\n"
 	      "  --json       print the raw JSON answer, for scripts\n"
 	      "  -T SECONDS   give up when no answer came in time (default "
 	      "30; $FUPIN_TIMEOUT)\n"
@@ -229,8 +232,8 @@ read_token(const char *file)
 }
 
 /* One answer line; caller frees. */
-static char *
-read_line(int fd)
+char *
+ctl_read_line(int fd)
 {
 	size_t cap = 4096, len = 0;
 	char *buf = xmalloc(cap);
@@ -287,7 +290,7 @@ authenticate(int fd, const char *token_file)
 	/* A refused connection's one-line answer (busy) may be waiting even
 	 * when sending failed: read it either way. */
 	(void)send_all(fd, line, strlen(line));
-	if ((answer = read_line(fd)) == NULL) {
+	if ((answer = ctl_read_line(fd)) == NULL) {
 		explicit_bzero(line, strlen(line));
 		free(line);
 		fprintf(stderr, "fupinctl: the daemon closed the connection "
@@ -306,6 +309,23 @@ authenticate(int fd, const char *token_file)
 	json_decref(j);
 	free(answer);
 	return ok ? 0 : -1;
+}
+
+int
+ctl_connect(void)
+{
+	int fd;
+
+	signal(SIGALRM, timeout_handler);
+	alarm((unsigned)ctl_timeout);
+	fd = ctl_address ? connect_tcp(ctl_address) : connect_socket(ctl_socket);
+	if (fd >= 0 && ctl_address != NULL &&
+	    authenticate(fd, ctl_token_file) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	alarm(0);
+	return fd;
 }
 
 int
@@ -333,7 +353,7 @@ main(int argc, char **argv)
 
 	setlocale(LC_CTYPE, "C.UTF-8");
 	if (getenv("FUPIN_TIMEOUT") != NULL &&
-	    parse_timeout(getenv("FUPIN_TIMEOUT"), &timeout_seconds) < 0) {
+	    parse_timeout(getenv("FUPIN_TIMEOUT"), &ctl_timeout) < 0) {
 		fprintf(stderr, "fupinctl: FUPIN_TIMEOUT wants seconds, 1 to "
 				"86400\n");
 		return EXIT_CANNOT_ASK;
@@ -354,7 +374,7 @@ main(int argc, char **argv)
 			token_file = optarg;
 			break;
 		case 'T':
-			if (parse_timeout(optarg, &timeout_seconds) < 0) {
+			if (parse_timeout(optarg, &ctl_timeout) < 0) {
 				fprintf(stderr, "fupinctl: -T wants seconds, "
 						"1 to 86400\n");
 				return EXIT_CANNOT_ASK;
@@ -382,9 +402,6 @@ main(int argc, char **argv)
 	}
 	if (strcasecmp(argv[0], "new-token") == 0)
 		return token_main(argc, argv);
-	if (strcasecmp(argv[0], "import") == 0)
-		return import_main(config ? config : DEFAULT_CONFIG, argc, argv,
-		    json);
 
 	if (address == NULL && sock == NULL &&
 	    (sock = getenv("FUPIN_SOCKET")) == NULL) {
@@ -393,6 +410,16 @@ main(int argc, char **argv)
 		conf_sock = xstrdup(conf.v[SET_CONTROL_SOCKET].s);
 		settings_free(&conf);
 		sock = conf_sock;
+	}
+	ctl_address = address;
+	ctl_socket = sock;
+	ctl_token_file = token_file;
+	if (strcasecmp(argv[0], "import") == 0) {
+		/* It connects once the file's header is good. */
+		rc = import_main(config ? config : DEFAULT_CONFIG, argc, argv,
+		    json);
+		free(conf_sock);
+		return rc;
 	}
 	for (int i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
@@ -416,7 +443,7 @@ main(int argc, char **argv)
 		return EXIT_CANNOT_ASK;
 	}
 	signal(SIGALRM, timeout_handler);
-	alarm((unsigned)timeout_seconds);
+	alarm((unsigned)ctl_timeout);
 	fd = address ? connect_tcp(address) : connect_socket(sock);
 	free(conf_sock);
 	if (fd < 0) {
@@ -441,7 +468,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	(void)send_all(fd, request, strlen(request));
-	if ((answer_text = read_line(fd)) == NULL) {
+	if ((answer_text = ctl_read_line(fd)) == NULL) {
 		fprintf(stderr, "fupinctl: the daemon closed the connection "
 				"without an answer\n");
 		free(request);

@@ -33,14 +33,17 @@ int output_columns(FILE *fp);
  */
 int ctl_settings(const char *path, int quiet, struct settings *set);
 
-/* fupinctl import KIND FILE (database access through the config file). */
-int import_main(const char *config_path, int argc, char **argv, int json);
+/* -T: seconds a request may take (0 for none). */
+extern int ctl_timeout;
+/* A connection to the daemon as the options say (-a with AUTH, else the
+ * socket); -1 after saying why on stderr. */
+int ctl_connect(void);
+/* One answer line from fd (caller frees), NULL on EOF or error. */
+char *ctl_read_line(int fd);
 
-/* The campaign's code lists for import, per staging column (codes.c). */
-json_t *codes_load(const struct settings *);
-/* {campaign, clock, tasks, note} for fupin.import_begin and
- * fupin.open_village_tasks (codes.c). */
-json_t *campaign_context(const struct settings *);
+/* fupinctl import KIND FILE: parsed and checked here, streamed to the
+ * daemon (IMPORT on the status socket); config for columns.conf. */
+int import_main(const char *config_path, int argc, char **argv, int json);
 
 /* fupinctl report [VILLAGE] [--html FILE] [--csv FILE] [--summary] over
  * the connection fd (report.c). */

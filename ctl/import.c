@@ -6,26 +6,31 @@
  * first worksheet of a workbook through sheet.c, each cell turned into the
  * text a CSV would hold by what its column means), mapping English or
  * Chinese headers (the spellings of the campaign's columns.conf) onto the
- * columns of CONTRACT.md, checking every row,
- * and loading the file in one transaction: COPY into a TEMP staging table,
- * then the set-based functions of sql/003_import.sql check what only the
- * database knows (unknown villages, people already in another household)
- * and upsert with an audit row per change.
+ * columns of CONTRACT.md, checking every row, and streaming the good rows
+ * to fupind (IMPORT BEGIN, IMPORT ROWS chunk by chunk, IMPORT COMMIT on
+ * the status socket; daemon/import.c), which stores them in a staging
+ * table and, at COMMIT, runs the database's checks (unknown villages,
+ * people already in another household, keys repeated in the file, code
+ * lists) and upserts with an audit row per change, in one statement.
  *
  * All or nothing: every bad line is reported as FILE:LINE: column NAME:
  * reason (FILE:SHEET:ROW: column NAME at CELL: reason for a workbook),
- * and if there is any, nothing is written. The database's checks run in
- * the same pass over every row that C found good, so one run lists every
- * bad line. Blocking libpq is fine here: this is a command, not the
- * daemon's loop.
+ * and if there is any, nothing is written: a file with a bad line ends in
+ * IMPORT CHECK instead of COMMIT, so that the database's checks still run
+ * over every row C found good and one run lists every bad line.
+ *
+ * Memory is bounded for CSV: the file is mapped, parsed record by record
+ * and the pages behind the parser are dropped; one chunk of rows (at most
+ * the daemon's max_line) is built while the daemon stores the last one.
+ * A GB18030 file is converted whole, a workbook is read whole.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
 #include <math.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +40,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "cfgfile.h"
 #include "csv.h"
@@ -47,7 +51,12 @@
 #define IMPORT_MAX_FILE (1024L * 1024 * 1024)
 #define IMPORT_MAX_COLUMNS 24
 #define IMPORT_MAX_ALIASES 64
-#define IMPORT_COPY_CHUNK (256 * 1024)
+/* The daemon's limit on an IMPORT ROWS line, until it says its own. */
+#define IMPORT_MAX_LINE (1024 * 1024)
+/* How much of a mapped file is read before its pages are given back. */
+#define IMPORT_CHECK_STEP (4 * 1024 * 1024)
+/* Room for "IMPORT ROWS " and the newline around a chunk. */
+#define IMPORT_LINE_SLACK 64
 
 enum import_type {
 	IT_ID,		/* key: no white space, at most 64 bytes */
@@ -74,12 +83,9 @@ struct import_column {
 struct import;
 struct import_kind {
 	const char *kind;
-	const char *stage_table;
 	const struct import_column *columns;
 	size_t ncolumns;
 	size_t key;		/* the column that must be unique in a file */
-	const char *check_sql;
-	const char *apply_sql;
 	void (*row_check)(struct import *, int line, char **val);
 };
 
@@ -120,8 +126,24 @@ struct import {
 	size_t nfields;
 	int column_field[IMPORT_MAX_COLUMNS];	/* column -> file field, -1 */
 	char *label[IMPORT_MAX_COLUMNS];	/* "size (家庭人口)" */
+	/* The daemon: the connection (-1 before the header is good), the
+	 * chunk of rows being built, an answer still to read. */
+	/* Keys of lines C found bad after their values passed: a later line
+	 * with the same key is named a repeat here, since the database never
+	 * sees the first one. Repeats among good lines are the database's
+	 * to find: this set stays as small as the bad lines. */
 	struct import_keyset keys;
-	struct import_buf copy;
+	int fd;
+	struct import_buf chunk;
+	size_t max_line;
+	int pending;
+	int refused;		/* the daemon refused: said why, stop */
+	int exit_code;		/* of the refusal */
+	long sent;
+	/* The mapped file, and how much of it the parser is done with. */
+	const char *map;
+	size_t map_len;
+	size_t dropped;
 	struct import_error *errors;
 	size_t nerrors;
 	size_t errors_cap;
@@ -176,28 +198,16 @@ static const struct import_column member_columns[] = {
 };
 
 static void household_row_check(struct import *, int, char **);
+static void import_add_row(struct import *, int line, const char *row,
+    size_t len);
+static int import_begin(struct import *, size_t file_bytes);
 static void member_row_check(struct import *, int, char **);
 
 static const struct import_kind import_kinds[] = {
-	{ "villages", "import_village", village_columns,
-	    nitems(village_columns), V_ID,
-	    "SELECT line, col, reason "
-	    "FROM fupin.import_villages_check($1, $2::jsonb)",
-	    "SELECT inserted, updated, unchanged "
-	    "FROM fupin.import_villages($1)",
-	    NULL },
-	{ "households", "import_household", household_columns,
-	    nitems(household_columns), H_ID,
-	    "SELECT line, col, reason "
-	    "FROM fupin.import_households_check($1, $2::jsonb)",
-	    "SELECT inserted, updated, unchanged "
-	    "FROM fupin.import_households($1)",
+	{ "villages", village_columns, nitems(village_columns), V_ID, NULL },
+	{ "households", household_columns, nitems(household_columns), H_ID,
 	    household_row_check },
-	{ "members", "import_member", member_columns, nitems(member_columns),
-	    M_PERSON,
-	    "SELECT line, col, reason "
-	    "FROM fupin.import_members_check($1, $2::jsonb)",
-	    "SELECT inserted, updated, unchanged FROM fupin.import_members($1)",
+	{ "members", member_columns, nitems(member_columns), M_PERSON,
 	    member_row_check },
 };
 
@@ -252,10 +262,10 @@ import_hash(const char *s)
 	return h;
 }
 
-/* Remember key at line; returns the earlier line if it was there, else 0.
- * Open addressing, kept at most half full. */
+/* Remember key at line (add) or only look it up; returns the earlier line
+ * if it was there, else 0. Open addressing, kept at most half full. */
 static int
-import_key_add(struct import_keyset *ks, const char *key, int line)
+import_key(struct import_keyset *ks, const char *key, int line, int add)
 {
 	size_t i;
 
@@ -285,6 +295,8 @@ import_key_add(struct import_keyset *ks, const char *key, int line)
 			return ks->lines[i];
 		i = (i + 1) & (ks->cap - 1);
 	}
+	if (!add)
+		return 0;
 	ks->keys[i] = xstrdup(key);
 	ks->lines[i] = line;
 	ks->count++;
@@ -312,40 +324,35 @@ import_buf_add(struct import_buf *b, const char *p, size_t n)
 	b->len += n;
 }
 
-/* A value for COPY ... FROM STDIN in text format; NULL is \N. */
+/* s as a JSON string. */
 static void
-import_buf_copy_value(struct import_buf *b, const char *s)
+import_buf_json(struct import_buf *b, const char *s)
 {
 	const char *run;
 
-	if (s == NULL) {
-		import_buf_add(b, "\\N", 2);
-		return;
-	}
+	import_buf_add(b, "\"", 1);
 	for (run = s; *s != '\0'; s++) {
-		const char *esc;
+		unsigned char ch = (unsigned char)*s;
+		char esc[8];
 
-		switch (*s) {
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		default:
+		if (ch != '"' && ch != '\\' && ch >= 0x20)
 			continue;
-		}
 		import_buf_add(b, run, (size_t)(s - run));
-		import_buf_add(b, esc, 2);
+		if (ch == '"' || ch == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", ch);
+		else if (ch == '\n')
+			snprintf(esc, sizeof(esc), "\\n");
+		else if (ch == '\t')
+			snprintf(esc, sizeof(esc), "\\t");
+		else if (ch == '\r')
+			snprintf(esc, sizeof(esc), "\\r");
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", ch);
+		import_buf_add(b, esc, strlen(esc));
 		run = s + 1;
 	}
 	import_buf_add(b, run, (size_t)(s - run));
+	import_buf_add(b, "\"", 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -572,8 +579,9 @@ import_row(struct import *im, char **fields, size_t nfields, int line)
 {
 	const struct import_kind *k = im->kind;
 	char *val[IMPORT_MAX_COLUMNS];
-	char scratch[IMPORT_MAX_COLUMNS][VALUE_SCRATCH], why[256], linebuf[16];
+	char scratch[IMPORT_MAX_COLUMNS][VALUE_SCRATCH], why[256], linebuf[32];
 	size_t before = im->nerrors;
+	struct import_buf row = { NULL, 0, 0 };
 	int earlier;
 
 	if (import_blank(fields, nfields))
@@ -605,32 +613,47 @@ import_row(struct import *im, char **fields, size_t nfields, int line)
 		return;
 	if (k->row_check != NULL)
 		k->row_check(im, line, val);
-	if ((earlier = import_key_add(&im->keys, val[k->key], line)) != 0)
+	if ((earlier = import_key(&im->keys, val[k->key], line, 0)) != 0)
 		import_bad(im, line, (int)k->key, "%s also on line %d",
 		    val[k->key], earlier);
+	else if (im->nerrors != before)
+		import_key(&im->keys, val[k->key], line, 1);
 	if (im->nerrors != before)
 		return;
 
-	/* Good so far: one COPY line, starting with the file's line. */
-	snprintf(linebuf, sizeof(linebuf), "%d", line);
-	import_buf_add(&im->copy, linebuf, strlen(linebuf));
+	/* Good so far: one JSON object, keyed by staging column, with the
+	 * file's line; NULL is left out. A key repeated in the file is the
+	 * database's to find (it holds every row; this process does not). */
+	snprintf(linebuf, sizeof(linebuf), "{\"line\":%d", line);
+	import_buf_add(&row, linebuf, strlen(linebuf));
 	for (size_t c = 0; c < k->ncolumns; c++) {
-		import_buf_add(&im->copy, "\t", 1);
-		import_buf_copy_value(&im->copy, val[c]);
+		if (val[c] == NULL)
+			continue;
+		import_buf_add(&row, ",\"", 2);
+		import_buf_add(&row, k->columns[c].stage,
+		    strlen(k->columns[c].stage));
+		import_buf_add(&row, "\":", 2);
+		import_buf_json(&row, val[c]);
 	}
-	import_buf_add(&im->copy, "\n", 1);
+	import_buf_add(&row, "}", 1);
+	import_add_row(im, line, row.p, row.len);
+	free(row.p);
 }
 
 /* ------------------------------------------------------------------ */
 /* The file                                                            */
 /* ------------------------------------------------------------------ */
 
-static char *
-import_read_file(const char *path, size_t *lenp)
+/*
+ * The file, mapped read-only (PROT_READ, MAP_PRIVATE): its pages are read
+ * as the parser reaches them and dropped behind it (import_drop), so a
+ * large file does not stay in memory. NULL after saying why.
+ */
+static const char *
+import_map_file(const char *path, size_t *lenp)
 {
 	struct stat st;
-	char *buf;
-	size_t len = 0;
+	void *map;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -644,25 +667,35 @@ import_read_file(const char *path, size_t *lenp)
 		close(fd);
 		return NULL;
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "fupinctl: %s: %s\n", path,
-			    n < 0 ? strerror(errno) : "file shrank");
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		len += (size_t)n;
+	*lenp = (size_t)st.st_size;
+	if (st.st_size == 0) {
+		close(fd);
+		return "";
 	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
+	if (map == MAP_FAILED) {
+		fprintf(stderr, "fupinctl: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	return map;
+}
+
+/* The parser is done with the mapped file before offset upto: give its
+ * pages back (they are read again from the file if ever needed). */
+static void
+import_drop(struct import *im, size_t upto)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (im->map_len == 0 || upto > im->map_len)
+		return;
+	upto -= upto % page;
+	if (upto > im->dropped) {
+		madvise((char *)im->map + im->dropped, upto - im->dropped,
+		    MADV_DONTNEED);
+		im->dropped = upto;
+	}
 }
 
 /* GB18030 to UTF-8. Returns the new buffer, or NULL with *bad the offset
@@ -705,11 +738,41 @@ import_from_gb18030(const char *in, size_t len, size_t *outlen, size_t *bad)
 	return out;
 }
 
-/* Make *buf UTF-8; 0 ok, -1 when reported as a bad line. */
-static int
-import_encoding(struct import *im, char **buf, size_t *len)
+/* utf8_valid_prefix over buf a few MiB at a time, giving the mapped
+ * file's pages back as they are checked: checking a large file does not
+ * hold it all in memory. */
+static size_t
+import_utf8_prefix(struct import *im, const char *buf, size_t len)
 {
-	size_t bad = utf8_valid_prefix(*buf, *len), gbad = 0, nlen;
+	size_t off = 0, n, v;
+
+	while (off < len) {
+		n = len - off;
+		if (n > IMPORT_CHECK_STEP) {
+			/* End the piece at the start of a character. */
+			n = IMPORT_CHECK_STEP;
+			while (n > 0 &&
+			    ((unsigned char)buf[off + n] & 0xc0) == 0x80)
+				n--;
+			if (n == 0)
+				n = IMPORT_CHECK_STEP;
+		}
+		if ((v = utf8_valid_prefix(buf + off, n)) < n)
+			return off + v;
+		off += n;
+		if (buf == im->map)
+			import_drop(im, off);
+	}
+	return len;
+}
+
+/* Make *buf UTF-8 (a converted copy in *owned, which the caller frees);
+ * 0 ok, -1 when reported as a bad line. */
+static int
+import_encoding(struct import *im, const char **buf, size_t *len,
+    char **owned)
+{
+	size_t bad = import_utf8_prefix(im, *buf, *len), gbad = 0, nlen;
 	char *conv;
 	int has_bom = *len >= 3 && memcmp(*buf, "\xef\xbb\xbf", 3) == 0;
 	int line;
@@ -738,7 +801,7 @@ import_encoding(struct import *im, char **buf, size_t *len)
 		return -1;
 	}
 	fprintf(stderr, "fupinctl: %s: converted from GB18030\n", im->path);
-	free(*buf);
+	*owned = conv;
 	*buf = conv;
 	*len = nlen;
 	return 0;
@@ -1040,8 +1103,10 @@ import_sheet(struct import *im, const char *buf, size_t len,
 		im->fatal = 1;
 		goto out;
 	}
+	if (import_begin(im, len) != 0)
+		goto out;
 
-	for (r++; r < sh->nrows; r++) {
+	for (r++; r < sh->nrows && !im->refused; r++) {
 		const struct sheet_row *row = &sh->rows[r];
 		int line = (int)row->row, bad = 0;
 
@@ -1093,101 +1158,176 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* The database                                                        */
+/* The daemon                                                          */
 /* ------------------------------------------------------------------ */
 
-/* The conninfo, the campaign's code lists as JSON text in *codes, and
- * the header spellings of columns.conf in im, and the campaign's clock
- * and village tasks in *context. */
-static char *
-import_settings(struct import *im, const char *config_path, char **codes,
-    char **context)
+/* The header spellings of columns.conf into im; 0, or -1 after saying
+ * why. */
+static int
+import_settings(struct import *im, const char *config_path)
 {
 	struct settings set;
-	json_t *c;
-	char *out;
+	int rc;
 
 	if (ctl_settings(config_path, 0, &set) < 0)
-		return NULL;
-	if (import_columns_load(im, &set) != 0 ||
-	    (c = codes_load(&set)) == NULL) {
-		settings_free(&set);
-		return NULL;
-	}
-	*codes = json_dumps(c, JSON_COMPACT);
-	json_decref(c);
-	c = campaign_context(&set);
-	*context = json_dumps(c, JSON_COMPACT);
-	json_decref(c);
-	out = xstrdup(set.v[SET_DATABASE_CONNINFO].s);
+		return -1;
+	rc = import_columns_load(im, &set);
 	settings_free(&set);
-	return out;
+	return rc;
 }
 
-/* Report a failed statement; returns the exit code it deserves. Bad data
- * the checks did not foresee (a constraint) is the file's fault. */
+/* The daemon said no (or could not be asked): say why, stop the import. */
+static void
+import_refused(struct import *im, const char *code, const char *message,
+    int exit_code)
+{
+	if (!im->refused)
+		fprintf(stderr, "fupinctl: %s: import refused: %s%s%s%s\n",
+		    im->path, message, code ? " (" : "", code ? code : "",
+		    code ? ")" : "");
+	im->refused = 1;
+	im->fatal = 1;
+	im->exit_code = exit_code;
+}
+
+/* Send one request line (text holds its newline); 0, or -1 refused. */
 static int
-import_db_error(const char *path, const char *what, PGresult *res,
-    PGconn *conn)
+import_send(struct import *im, const char *text, size_t len)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
-				  NULL;
-	const char *detail = res ? PQresultErrorField(res,
-	    PG_DIAG_MESSAGE_DETAIL) : NULL;
-	const char *msg = res ? PQresultErrorField(res,
-	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
-
-	if (msg == NULL)
-		msg = PQerrorMessage(conn);
-	fprintf(stderr, "fupinctl: %s: %s: %s%s%s\n", path, what, msg,
-	    detail ? " — " : "", detail ? detail : "");
-	if (state != NULL && strcmp(state, "42883") == 0)
-		fprintf(stderr, "fupinctl: is the schema migrated? "
-		    "(fupind --migrate)\n");
-	if (state != NULL && (strncmp(state, "22", 2) == 0 ||
-	    strncmp(state, "23", 2) == 0))
-		return EXIT_ANSWER_ERROR;
-	return EXIT_CANNOT_ASK;
-}
-
-static int
-import_exec(PGconn *conn, const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-	int ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK;
-
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
-static char *
-import_actor(void)
-{
-	struct passwd *pw = getpwuid(geteuid());
-
-	if (pw != NULL && pw->pw_name != NULL && *pw->pw_name != '\0')
-		return xstrdup(pw->pw_name);
-	return xasprintf("uid %lu", (unsigned long)geteuid());
-}
-
-/* The staging columns the file has, as a text[] literal. */
-static char *
-import_present(struct import *im)
-{
-	struct import_buf b = { NULL, 0, 0 };
-
-	import_buf_add(&b, "{", 1);
-	for (size_t c = 0; c < im->kind->ncolumns; c++) {
-		if (im->column_field[c] < 0)
-			continue;
-		if (b.len > 1)
-			import_buf_add(&b, ",", 1);
-		import_buf_add(&b, im->kind->columns[c].stage,
-		    strlen(im->kind->columns[c].stage));
+	if (send_all(im->fd, text, len) < 0) {
+		import_refused(im, NULL, "the daemon closed the connection",
+		    EXIT_CANNOT_ASK);
+		return -1;
 	}
-	import_buf_add(&b, "}", 2);
-	return b.p;
+	return 0;
+}
+
+/* The answer to the request in flight, waiting at most seconds (0: as
+ * long as it takes); NULL after import_refused. bad_data is left to the
+ * caller when want_bad. */
+static json_t *
+import_answer(struct import *im, unsigned seconds, int want_bad)
+{
+	json_t *a;
+	char *text;
+	const char *code;
+
+	alarm(seconds);
+	text = ctl_read_line(im->fd);
+	alarm(0);
+	if (text == NULL) {
+		import_refused(im, NULL, "the daemon closed the connection "
+		    "without an answer", EXIT_CANNOT_ASK);
+		return NULL;
+	}
+	a = json_loads(text, 0, NULL);
+	free(text);
+	if (!json_is_object(a)) {
+		json_decref(a);
+		import_refused(im, NULL, "the daemon's answer is not JSON",
+		    EXIT_CANNOT_ASK);
+		return NULL;
+	}
+	if (json_is_true(json_object_get(a, "ok")))
+		return a;
+	code = json_string_value(json_object_get(a, "error"));
+	if (want_bad && code != NULL && strcmp(code, "bad_data") == 0 &&
+	    json_is_array(json_object_get(a, "errors")))
+		return a;
+	import_refused(im, code, json_string_value(json_object_get(a,
+	    "message")) ?: "no reason given",
+	    code != NULL && strcmp(code, "unavailable") == 0 ?
+	    EXIT_CANNOT_ASK : EXIT_ANSWER_ERROR);
+	json_decref(a);
+	return NULL;
+}
+
+/* The header is good: connect and open the upload with the columns the
+ * file has. 0, or -1 after import_refused. */
+static int
+import_begin(struct import *im, size_t file_bytes)
+{
+	const char *base = strrchr(im->path, '/');
+	json_t *meta, *present = json_array(), *a;
+	char *text, *line;
+	int rc;
+
+	for (size_t c = 0; c < im->kind->ncolumns; c++)
+		if (im->column_field[c] >= 0)
+			json_array_append_new(present,
+			    json_string(im->kind->columns[c].stage));
+	base = base ? base + 1 : im->path;
+	meta = json_pack("{s:o, s:s%, s:I}", "present", present, "file",
+	    base, strlen(base) > 200 ? (size_t)200 : strlen(base), "bytes",
+	    (json_int_t)file_bytes);
+	text = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
+	json_decref(meta);
+	if (text == NULL) {
+		import_refused(im, NULL, "cannot encode the file's name",
+		    EXIT_CANNOT_ASK);
+		return -1;
+	}
+	if ((im->fd = ctl_connect()) < 0) {
+		free(text);
+		im->refused = im->fatal = 1;
+		im->exit_code = EXIT_CANNOT_ASK;
+		return -1;
+	}
+	line = xasprintf("IMPORT BEGIN %s %s\n", im->kind->kind, text);
+	free(text);
+	rc = import_send(im, line, strlen(line));
+	free(line);
+	if (rc < 0 || (a = import_answer(im, (unsigned)ctl_timeout, 0)) ==
+	    NULL)
+		return -1;
+	im->max_line = (size_t)json_integer_value(json_object_get(a,
+	    "max_line"));
+	if (im->max_line < 4096 || im->max_line > IMPORT_MAX_LINE * 16)
+		im->max_line = IMPORT_MAX_LINE;
+	json_decref(a);
+	return 0;
+}
+
+/* Send the chunk built so far, once the last one is stored. */
+static void
+import_flush(struct import *im)
+{
+	json_t *a;
+
+	if (im->refused || im->chunk.len == 0)
+		return;
+	if (im->pending) {
+		im->pending = 0;
+		if ((a = import_answer(im, (unsigned)ctl_timeout, 0)) == NULL)
+			return;
+		json_decref(a);
+	}
+	import_buf_add(&im->chunk, "]\n", 2);
+	if (import_send(im, im->chunk.p, im->chunk.len) == 0)
+		im->pending = 1;
+	im->chunk.len = 0;
+}
+
+/* One good row (a JSON object) into the chunk; a full chunk goes. */
+static void
+import_add_row(struct import *im, int line, const char *row, size_t len)
+{
+	if (im->refused || im->fd < 0)
+		return;
+	if (len + IMPORT_LINE_SLACK > im->max_line) {
+		import_bad(im, line, -1, "the row is %zu bytes, more than "
+		    "the daemon takes at once (%zu)", len, im->max_line);
+		return;
+	}
+	if (im->chunk.len > 0 &&
+	    im->chunk.len + 1 + len + IMPORT_LINE_SLACK > im->max_line)
+		import_flush(im);
+	if (im->chunk.len == 0)
+		import_buf_add(&im->chunk, "IMPORT ROWS [", 13);
+	else
+		import_buf_add(&im->chunk, ",", 1);
+	import_buf_add(&im->chunk, row, len);
+	im->sent++;
 }
 
 static int
@@ -1200,142 +1340,59 @@ import_label_of_stage(struct import *im, const char *stage)
 }
 
 /*
- * The load: one transaction, COPY into staging, the database's checks,
- * the upsert. counts[] gets inserted, updated, unchanged. Returns an exit
- * code; EXIT_ANSWER_ERROR with im->errors filled when lines were bad.
+ * The end of the file: the last chunk, then COMMIT, or CHECK when a line
+ * was bad already (the database's checks still run, nothing is written).
+ * counts[] gets inserted, updated, unchanged. Returns an exit code;
+ * EXIT_ANSWER_ERROR with im->errors filled when lines were bad.
  */
 static int
-import_load(struct import *im, const char *conninfo, const char *codes,
-    const char *context, long counts[3])
+import_finish(struct import *im, long counts[3])
 {
-	const struct import_kind *k = im->kind;
-	PGconn *conn = NULL;
-	PGresult *res = NULL;
-	char *sql = NULL, *present = NULL, *actor = NULL;
-	const char *params[2];
-	struct import_buf cols = { NULL, 0, 0 };
-	int rc = EXIT_CANNOT_ASK;
+	int apply = im->nerrors == 0;
+	json_t *a, *errs, *e;
+	size_t i;
+	char req[32];
 
-	conn = PQconnectdb(conninfo);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "fupinctl: cannot connect to the database: %s",
-		    PQerrorMessage(conn));
-		goto out;
+	import_flush(im);
+	if (im->pending && !im->refused) {
+		im->pending = 0;
+		if ((a = import_answer(im, (unsigned)ctl_timeout, 0)) != NULL)
+			json_decref(a);
 	}
-	if (import_exec(conn, "SET client_min_messages = warning") != 0 ||
-	    import_exec(conn, "BEGIN") != 0) {
-		rc = import_db_error(im->path, "BEGIN", NULL, conn);
-		goto out;
-	}
-	/* History rows carry the campaign clock's moment. */
-	params[0] = context;
-	res = PQexecParams(conn, "SELECT fupin.import_begin($1::jsonb)", 1,
-	    NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = import_db_error(im->path, "BEGIN", res, conn);
-		goto out;
-	}
-	PQclear(res);
+	if (im->refused)
+		return im->exit_code;
+	snprintf(req, sizeof(req), "IMPORT %s\n", apply ? "COMMIT" : "CHECK");
+	if (import_send(im, req, strlen(req)) < 0)
+		return im->exit_code;
+	/* The whole file in one statement: the daemon bounds it
+	 * (control.import_timeout). */
+	if ((a = import_answer(im, 0, 1)) == NULL)
+		return im->exit_code;
+	if (!json_is_true(json_object_get(a, "ok"))) {
+		errs = json_object_get(a, "errors");
+		json_array_foreach(errs, i, e) {
+			const char *col = json_string_value(json_object_get(e,
+			    "col"));
 
-	params[0] = k->kind;
-	res = PQexecParams(conn, "SELECT fupin.import_stage($1)", 1, NULL,
-	    params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = import_db_error(im->path, "staging", res, conn);
-		goto out;
-	}
-	PQclear(res);
-
-	import_buf_add(&cols, "line", 4);
-	for (size_t c = 0; c < k->ncolumns; c++) {
-		import_buf_add(&cols, ", ", 2);
-		import_buf_add(&cols, k->columns[c].stage,
-		    strlen(k->columns[c].stage));
-	}
-	import_buf_add(&cols, "", 1);
-	sql = xasprintf("COPY pg_temp.%s (%s) FROM STDIN", k->stage_table,
-	    cols.p);
-	res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		rc = import_db_error(im->path, "COPY", res, conn);
-		goto out;
-	}
-	PQclear(res);
-	for (size_t off = 0; off < im->copy.len; off += IMPORT_COPY_CHUNK) {
-		size_t n = im->copy.len - off;
-
-		if (n > IMPORT_COPY_CHUNK)
-			n = IMPORT_COPY_CHUNK;
-		if (PQputCopyData(conn, im->copy.p + off, (int)n) != 1)
-			break;
-	}
-	PQputCopyEnd(conn, NULL);
-	res = PQgetResult(conn);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = import_db_error(im->path, "COPY", res, conn);
-		goto out;
-	}
-	PQclear(res);
-	while ((res = PQgetResult(conn)) != NULL)
-		PQclear(res);
-
-	present = import_present(im);
-	params[0] = present;
-	params[1] = codes;
-	res = PQexecParams(conn, k->check_sql, 2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = import_db_error(im->path, "checking", res, conn);
-		goto out;
-	}
-	for (int i = 0; i < PQntuples(res); i++)
-		import_bad(im, atoi(PQgetvalue(res, i, 0)),
-		    import_label_of_stage(im, PQgetvalue(res, i, 1)), "%s",
-		    PQgetvalue(res, i, 2));
-	PQclear(res);
-	res = NULL;
-	if (im->nerrors > 0) {
-		rc = EXIT_ANSWER_ERROR;
-		goto out;
-	}
-
-	actor = import_actor();
-	params[0] = actor;
-	res = PQexecParams(conn, k->apply_sql, 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		rc = import_db_error(im->path, "loading", res, conn);
-		goto out;
-	}
-	for (int i = 0; i < 3; i++)
-		counts[i] = atol(PQgetvalue(res, 0, i));
-	PQclear(res);
-	/* A village comes with its tasks open (work team, summary). */
-	if (strcmp(k->kind, "villages") == 0) {
-		params[0] = context;
-		res = PQexecParams(conn,
-		    "SELECT fupin.open_village_tasks($1::jsonb)", 1, NULL,
-		    params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			rc = import_db_error(im->path, "opening tasks", res,
-			    conn);
-			goto out;
+			import_bad(im, (int)json_integer_value(
+			    json_object_get(e, "line")),
+			    col ? import_label_of_stage(im, col) : -1, "%s",
+			    json_string_value(json_object_get(e, "reason")) ?:
+			    "?");
 		}
-		PQclear(res);
+		if (json_is_true(json_object_get(a, "truncated")))
+			fprintf(stderr, "fupinctl: %s: the database found %lld "
+			    "bad values; the first %zu follow\n", im->path,
+			    (long long)json_integer_value(json_object_get(a,
+			    "bad")), json_array_size(errs));
+		json_decref(a);
+		return EXIT_ANSWER_ERROR;
 	}
-	res = PQexec(conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = import_db_error(im->path, "COMMIT", res, conn);
-		goto out;
-	}
-	rc = EXIT_OK;
-out:
-	/* Closing the connection rolls back whatever is still open. */
-	PQclear(res);
-	PQfinish(conn);
-	free(actor);
-	free(present);
-	free(sql);
-	free(cols.p);
-	return rc;
+	counts[0] = (long)json_integer_value(json_object_get(a, "inserted"));
+	counts[1] = (long)json_integer_value(json_object_get(a, "updated"));
+	counts[2] = (long)json_integer_value(json_object_get(a, "unchanged"));
+	json_decref(a);
+	return apply ? EXIT_OK : EXIT_ANSWER_ERROR;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1420,23 +1477,36 @@ import_is_workbook_name(const char *path)
 }
 
 static void
-import_csv(struct import *im, char **buf, size_t *len, struct csv *csv)
+import_csv(struct import *im, const char *buf, size_t len, struct csv *csv,
+    char **owned)
 {
+	size_t last_drop = 0;
 	int r;
 
-	if (import_encoding(im, buf, len) != 0) {
+	if (import_encoding(im, &buf, &len, owned) != 0) {
 		im->fatal = 1;
 		return;
 	}
-	csv_init(csv, *buf, *len);
+	/* The check read every page: give them back before the parse. */
+	import_drop(im, im->map_len);
+	im->dropped = 0;
+	csv_init(csv, buf, len);
 	if ((r = csv_read(csv)) == CSV_EOF)
 		import_bad(im, 1, -1, "empty file: a header row is needed");
 	else if (r == CSV_ERROR)
 		import_bad(im, csv->error_line, -1, "%s", csv->error);
 	else if (import_header(im, csv->fields, csv->nfields,
 	    csv->line) == 0) {
-		while ((r = csv_read(csv)) == CSV_RECORD)
+		if (import_begin(im, len) != 0)
+			return;
+		while (!im->refused && (r = csv_read(csv)) == CSV_RECORD) {
 			import_row(im, csv->fields, csv->nfields, csv->line);
+			if (*owned == NULL && csv->pos - last_drop >
+			    IMPORT_CHECK_STEP) {
+				import_drop(im, csv->pos);
+				last_drop = csv->pos;
+			}
+		}
 		if (r == CSV_ERROR) {
 			import_bad(im, csv->error_line, -1, "%s", csv->error);
 			im->fatal = 1;
@@ -1452,8 +1522,8 @@ import_main(const char *config_path, int argc, char **argv, int json)
 	struct import im;
 	struct csv csv;
 	struct sheet sh;
-	const char *want_sheet = NULL, *pos[2];
-	char *buf = NULL, *conninfo = NULL, *codes = NULL, *context = NULL;
+	const char *want_sheet = NULL, *pos[2], *buf = NULL;
+	char *owned = NULL;
 	size_t len = 0, npos = 0;
 	long counts[3] = { 0, 0, 0 };
 	enum sheet_format fmt;
@@ -1461,6 +1531,7 @@ import_main(const char *config_path, int argc, char **argv, int json)
 
 	memset(&im, 0, sizeof(im));
 	memset(&sh, 0, sizeof(sh));
+	im.fd = -1;
 	csv_init(&csv, "", 0);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--sheet") == 0 && i + 1 < argc)
@@ -1475,7 +1546,7 @@ import_main(const char *config_path, int argc, char **argv, int json)
 		}
 	}
 	if (npos != 2) {
-		fprintf(stderr, "usage: fupinctl -c FILE import "
+		fprintf(stderr, "usage: fupinctl [-s SOCKET | -c FILE] import "
 		    "villages|households|members FILE.csv|FILE.xlsx|FILE.xls "
 		    "[--sheet NAME]\n");
 		return EXIT_CANNOT_ASK;
@@ -1491,11 +1562,12 @@ import_main(const char *config_path, int argc, char **argv, int json)
 	im.path = pos[1];
 	im.json = json;
 
-	if ((conninfo = import_settings(&im, config_path, &codes, &context)) ==
-	    NULL)
+	if (import_settings(&im, config_path) != 0)
 		goto out;
-	if ((buf = import_read_file(im.path, &len)) == NULL)
+	if ((buf = import_map_file(im.path, &len)) == NULL)
 		goto out;
+	im.map = buf;
+	im.map_len = len;
 	fmt = sheet_sniff(buf, len);
 	if (fmt != SHEET_NOT_A_WORKBOOK || import_is_workbook_name(im.path))
 		import_sheet(&im, buf, len, fmt, want_sheet, &sh);
@@ -1504,21 +1576,23 @@ import_main(const char *config_path, int argc, char **argv, int json)
 		    "this is not one\n", im.path);
 		goto out;
 	} else
-		import_csv(&im, &buf, &len, &csv);
+		import_csv(&im, buf, len, &csv, &owned);
 
-	/* Every row C found good goes to the database's checks too, so
-	 * that one run lists every bad line. */
-	if (!im.fatal)
-		rc = import_load(&im, conninfo, codes, context, counts);
+	/* Every row C found good went to the daemon, whose checks run over
+	 * them too, so that one run lists every bad line. */
+	if (im.refused)
+		rc = im.exit_code;
+	else if (!im.fatal)
+		rc = import_finish(&im, counts);
 	else
 		rc = EXIT_ANSWER_ERROR;
-	if (im.nerrors > 0) {
+	if (im.nerrors > 0 && !im.refused) {
 		import_report_errors(&im, json);
-		if (rc == EXIT_CANNOT_ASK)
-			fprintf(stderr, "fupinctl: the database's checks did "
-			    "not run\n");
-		else
-			rc = EXIT_ANSWER_ERROR;
+		rc = EXIT_ANSWER_ERROR;
+	} else if (im.nerrors > 0) {
+		import_report_errors(&im, json);
+		fprintf(stderr, "fupinctl: the database's checks did not "
+		    "run\n");
 	} else if (rc == EXIT_OK) {
 		if (json)
 			printf("{\"ok\":true,\"kind\":\"%s\",\"read\":%ld,"
@@ -1533,6 +1607,9 @@ import_main(const char *config_path, int argc, char **argv, int json)
 			    counts[2]);
 	}
 out:
+	/* Closing the connection discards an upload not committed. */
+	if (im.fd >= 0)
+		close(im.fd);
 	for (size_t i = 0; i < im.nerrors; i++)
 		free(im.errors[i].reason);
 	free(im.errors);
@@ -1542,13 +1619,12 @@ out:
 			free(im.aliases[i][a]);
 		free(im.aliases[i]);
 	}
+	free(im.chunk.p);
 	import_keys_free(&im.keys);
-	free(im.copy.p);
 	csv_free(&csv);
 	sheet_free(&sh);
-	free(buf);
-	free(codes);
-	free(context);
-	free(conninfo);
+	if (im.map_len > 0)
+		munmap((void *)im.map, im.map_len);
+	free(owned);
 	return rc;
 }

@@ -36,6 +36,7 @@ extern const struct cmd_entry cmd_problems_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_tables_entry;
 extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_alerts_entry;
 extern const struct cmd_entry cmd_extend_entry;
 extern const struct cmd_entry cmd_clock_entry;
@@ -60,6 +61,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_list_entry,
 	&cmd_tables_entry,
 	&cmd_report_entry,
+	&cmd_import_entry,
 	&cmd_alerts_entry,
 	&cmd_extend_entry,
 	&cmd_clock_entry,
@@ -162,7 +164,19 @@ cmd_dispatch(struct client *c, char *line)
 {
 	struct cmd_args args;
 	const struct cmd_entry *cmd;
-	int rc = cmd_split(line, &args);
+	char verb[16];
+	size_t skip = strspn(line, " \t"), n = strcspn(line + skip, " \t");
+	int rc;
+
+	/* A verb whose last word is the rest of the line (IMPORT ROWS and
+	 * its JSON) is split no further. */
+	snprintf(verb, sizeof(verb), "%.*s", (int)(n < sizeof(verb) ? n : 0),
+	    line + skip);
+	cmd = cmd_find(verb);
+	if (cmd != NULL && (cmd->flags & CMD_REST_OF_LINE))
+		rc = cmd_split_rest(line, &args, cmd->args.upper + 1);
+	else
+		rc = cmd_split(line, &args);
 
 	if (rc == -1) {
 		c->verb = "?";

@@ -30,6 +30,8 @@ struct cmd_entry {
 	} args;	   /* words after the verb */
 	enum role role; /* the least role that may use it */
 #define CMD_BEFORE_AUTH 0x1 /* a TCP client may use it before AUTH */
+#define CMD_REST_OF_LINE 0x2 /* the last word (args.upper) is the rest of
+			      * the line, spaces and all */
 	int flags;
 	/* Answers through client_reply/client_error, now or later; copies
 	 * what it keeps of args. */
@@ -46,6 +48,9 @@ extern const struct cmd_entry *const cmd_table[];
  * points into line (which is cut up). 0, or -1 for too many words, -2 for
  * none. Pure, for the fuzz target. */
 int cmd_split(char *line, struct cmd_args *args);
+/* The same, but the max-th word is the rest of the line, whatever it
+ * holds; never -1. */
+int cmd_split_rest(char *line, struct cmd_args *args, int max);
 const struct cmd_entry *cmd_find(const char *verb);
 
 /* Parse and run one request line (already checked for length, NUL bytes

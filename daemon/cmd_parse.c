@@ -10,6 +10,12 @@
 int
 cmd_split(char *line, struct cmd_args *args)
 {
+	return cmd_split_rest(line, args, 0);
+}
+
+int
+cmd_split_rest(char *line, struct cmd_args *args, int max)
+{
 	char *p = line;
 
 	memset(args, 0, sizeof(*args));
@@ -23,6 +29,8 @@ cmd_split(char *line, struct cmd_args *args)
 			return -1;
 		args->rest[args->argc] = args->copy + (p - line);
 		args->argv[args->argc++] = p;
+		if (max > 0 && args->argc == max)
+			break;
 		while (*p != '\0' && *p != ' ' && *p != '\t')
 			p++;
 	}

@@ -62,6 +62,9 @@ struct config {
 	int64_t control_request_timeout;
 	int64_t control_http_max_clients;
 	int control_metrics_remote; /* 1: /metrics totals to any peer */
+	int64_t control_max_upload;	/* bytes of one import's rows */
+	int64_t control_max_uploads;
+	int64_t control_import_timeout; /* seconds */
 
 	int clock_mode;
 	char *clock_start;

@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -31,6 +32,7 @@
 #include "cmd.h"
 #include "control.h"
 #include "http.h"
+#include "import.h"
 #include "listener.h"
 #include "log.h"
 #include "metrics.h"
@@ -98,6 +100,7 @@ client_free(struct client *c)
 {
 	struct control *ctl = c->ctl;
 
+	import_client_gone(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -199,6 +202,15 @@ request_deadline_arm(struct client *c)
 		evtimer_add(c->ev_request, &tv);
 }
 
+void
+client_set_deadline(struct client *c, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	if (c->ev_request != NULL)
+		evtimer_add(c->ev_request, &tv);
+}
+
 static void
 flush_then_close_cb(struct bufferevent *bev, void *arg)
 {
@@ -285,12 +297,28 @@ client_reject(struct client *c, const char *code, const char *msg)
 	flush_then_close_cb(c->bev, c);
 }
 
+/* The longest line c may send next: IMPORT ROWS of an upload in progress
+ * may be long (import.h), every other request CTL_MAX_LINE. */
+static size_t
+client_max_line(struct client *c, struct evbuffer *in)
+{
+	static const char rows[] = "IMPORT ROWS ";
+	char head[sizeof(rows) - 1];
+	size_t max = import_max_line(c);
+
+	if (max <= CTL_MAX_LINE ||
+	    evbuffer_copyout(in, head, sizeof(head)) != (ssize_t)sizeof(head) ||
+	    strncasecmp(head, rows, sizeof(head)) != 0)
+		return CTL_MAX_LINE;
+	return max;
+}
+
 /* Run the complete lines in the input, one at a time. */
 static void
 client_process(struct client *c)
 {
 	struct evbuffer *in;
-	size_t len;
+	size_t len, max;
 	char *line;
 
 	c->in_process = 1;
@@ -307,16 +335,19 @@ client_process(struct client *c)
 			client_close(c);
 			return;
 		}
+		max = client_max_line(c, in);
 		line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
 		if (line == NULL) {
-			if (evbuffer_get_length(in) > CTL_MAX_LINE)
-				client_reject(c, "too_long",
+			if (evbuffer_get_length(in) > max)
+				client_reject(c, "too_long", max > CTL_MAX_LINE ?
+				    "IMPORT ROWS longer than 1 MiB" :
 				    "request longer than 4096 bytes");
 			break;
 		}
-		if (len > CTL_MAX_LINE) {
+		if (len > max) {
 			free(line);
-			client_reject(c, "too_long",
+			client_reject(c, "too_long", max > CTL_MAX_LINE ?
+			    "IMPORT ROWS longer than 1 MiB" :
 			    "request longer than 4096 bytes");
 			break;
 		}

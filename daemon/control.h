@@ -17,6 +17,8 @@
 
 #define CTL_MAX_LINE 4096
 
+struct import_upload;
+
 struct client {
 	struct bufferevent *bev;
 	struct control *ctl;
@@ -41,6 +43,7 @@ struct client {
 	/* Not a socket client (a web page's request, web.c): client_reply
 	 * hands it the answer (owned) instead of writing a line. */
 	void (*answer_to)(struct client *, json_t *answer);
+	struct import_upload *upload; /* IMPORT in progress (import.c) */
 	struct client *next, *prev;
 };
 
@@ -59,6 +62,9 @@ void control_apply_config(struct control *, const struct config *);
  */
 int control_role_changed(struct client *);
 
+/* The request in progress may take seconds instead of
+ * control.request_timeout (IMPORT COMMIT). */
+void client_set_deadline(struct client *, int seconds);
 /* Answer the request in progress; takes ownership of answer. */
 void client_reply(struct client *, json_t *answer);
 void client_error(struct client *, const char *code, const char *fmt, ...)

@@ -29,6 +29,7 @@ struct db_query {
 	int nparams;
 	char **values;
 	int simple;	/* multi-statement text, simple protocol */
+	int timeout;	/* seconds, 0: the pool's statement_timeout */
 	db_result_fn *fn;
 	void *arg;
 	struct db_query *next;
@@ -91,6 +92,8 @@ static void conn_lost(struct db_conn *, const char *why);
 static void conn_dispatch(struct db_conn *);
 static void conn_read_only(struct db_conn *, const char *why);
 static void prepared_forget(struct db_conn *);
+static void setup_push(struct db_conn *, const char *sql, int simple,
+    const char *param);
 
 static void
 query_free(struct db_query *q)
@@ -584,6 +587,21 @@ conn_dispatch(struct db_conn *c)
 	if ((q = queue_pop(&c->setup)) == NULL &&
 	    (c->state != DB_UP || (q = queue_pop(&c->db->queue)) == NULL))
 		return;
+	if (q->timeout > 0) {
+		/* Its own statement_timeout around it, on this connection:
+		 * set, the statement, set back. */
+		char t[32];
+
+		snprintf(t, sizeof(t), "%ds", q->timeout);
+		q->timeout = 0;
+		setup_push(c, "SELECT set_config('statement_timeout', $1, "
+			      "false)", 0, t);
+		queue_push(&c->setup, q);
+		snprintf(t, sizeof(t), "%ds", c->db->statement_timeout);
+		setup_push(c, "SELECT set_config('statement_timeout', $1, "
+			      "false)", 0, t);
+		q = queue_pop(&c->setup);
+	}
 	c->cur = q;
 	c->cur_prepared = -1;
 	if (q->simple)
@@ -617,6 +635,13 @@ int
 db_query(struct db *db, const char *sql, int nparams,
     const char *const *values, db_result_fn *fn, void *arg)
 {
+	return db_query_timeout(db, sql, nparams, values, 0, fn, arg);
+}
+
+int
+db_query_timeout(struct db *db, const char *sql, int nparams,
+    const char *const *values, int timeout, db_result_fn *fn, void *arg)
+{
 	struct db_query *q;
 
 	if (db->state != DB_UP)
@@ -629,6 +654,7 @@ db_query(struct db *db, const char *sql, int nparams,
 		q->values[i] = values[i] ? xstrdup(values[i]) : NULL;
 	q->fn = fn;
 	q->arg = arg;
+	q->timeout = timeout;
 	queue_push(&db->queue, q);
 	pool_dispatch(db);
 	return 0;

@@ -64,5 +64,9 @@ unsigned long db_reconnects(const struct db *);
  */
 int db_query(struct db *, const char *sql, int nparams,
     const char *const *values, db_result_fn *, void *arg);
+/* The same with its own statement_timeout (seconds) instead of the
+ * pool's: a long statement a person waits for (IMPORT COMMIT). */
+int db_query_timeout(struct db *, const char *sql, int nparams,
+    const char *const *values, int timeout, db_result_fn *, void *arg);
 
 #endif

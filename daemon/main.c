@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "engine.h"
 #include "fupind.h"
+#include "import.h"
 #include "isotime.h"
 #include "log.h"
 #include "metrics.h"
@@ -313,6 +314,7 @@ db_state_changed(enum db_state st, void *arg)
 static void
 campaign_synced(void *arg)
 {
+	import_campaign_synced();
 	background_maybe_start();
 }
 
@@ -554,6 +556,7 @@ main(int argc, char **argv)
 	deadline_free();
 	engine_free();
 	control_free(fupind->control);
+	import_free();
 	db_free(fupind->db_bg);
 	db_free(fupind->db);
 	for (size_t i = 0; i < nitems(sigs); i++)

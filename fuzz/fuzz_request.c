@@ -37,6 +37,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 	}
 	free(args.copy);
+	/* IMPORT's split: the fourth word is the rest of the line, as is. */
+	memcpy(line, data, size);
+	line[size] = '\0';
+	if (cmd_split_rest(line, &args, 4) == 0 && args.argc == 4 &&
+	    strcmp(args.argv[3], args.rest[3]) != 0)
+		abort();
+	free(args.copy);
 	free(line);
 	return 0;
 }

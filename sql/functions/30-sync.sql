@@ -146,10 +146,9 @@ BEGIN
 END
 $$;
 
--- The campaign clock's moment for what is written outside the daemon
--- (fupinctl import): fupin.import_begin sets it for the transaction from
--- the daemon's last moment when its clock is manual or simulated; else,
--- and outside such a transaction, now().
+-- The campaign clock's moment for what a statement writes on the daemon's
+-- behalf outside fupin.advance (an import): fupin.import_commit sets it
+-- for its transaction from the daemon's clock; else now().
 CREATE OR REPLACE FUNCTION fupin.clock_now()
 RETURNS timestamptz
 LANGUAGE sql STABLE
@@ -158,25 +157,9 @@ SELECT coalesce(nullif(current_setting('fupin.clock_now', true),
     '')::timestamptz, now())
 $$;
 
--- p: {campaign, clock: "real" | "simulated" | "manual"}, as fupind.conf
--- says: the moment this transaction's history rows carry
--- (fupin.clock_now), returned.
-CREATE OR REPLACE FUNCTION fupin.import_begin(p jsonb)
-RETURNS timestamptz
-LANGUAGE plpgsql
-AS $$
-DECLARE
-	t timestamptz;
-BEGIN
-	IF p->>'clock' IN ('manual', 'simulated') THEN
-		SELECT s.last_now INTO t FROM fupin.daemon_state s
-		WHERE s.campaign_id = p->>'campaign';
-	END IF;
-	t := coalesce(t, now());
-	PERFORM set_config('fupin.clock_now', t::text, true);
-	RETURN t;
-END
-$$;
+-- fupinctl set the clock itself when it wrote to the database directly;
+-- fupind passes its own moment now (fupin.import_commit).
+DROP FUNCTION IF EXISTS fupin.import_begin(jsonb);
 
 -- p: {campaign, days: [{day, working}]}: the calendar's exceptions.
 CREATE OR REPLACE FUNCTION fupin.sync_calendar_days(p jsonb)

@@ -2,31 +2,35 @@
 --
 -- fupin_daemon reads every table and writes none: each change it makes,
 -- down to an alert's delivery marks (alert_claim, alert_record), is a call
--- of one of the functions below, which run as their owner (SECURITY DEFINER), the role
--- that ran fupind --migrate. fupin_import likewise may only call the
--- import functions. The audit trail is therefore append-only for both by
--- privilege: only these functions write it, and only the owner may alter
--- its triggers.
+-- of one of the functions below, which run as their owner (SECURITY
+-- DEFINER), the role that ran fupind --migrate. Imports go through fupind
+-- too (IMPORT on the status socket, sql/functions/80-import.sql), so
+-- fupin_import, the group of the direct-connection importer of old, is
+-- granted nothing: it is kept (009_roles.sql made it, and a database may
+-- have logins in it) but no longer needed. The audit trail is therefore
+-- append-only by privilege: only these functions write it, and only the
+-- owner may alter its triggers.
 --
 -- Applied last, after every topic file: CREATE OR REPLACE FUNCTION resets
 -- a function to SECURITY INVOKER, so the marks are set again here on each
--- run. A function that writes and is called by the daemon or by fupinctl
--- import must be named here (test_roles fails on a volatile function that
--- is not). Each one runs with search_path = pg_catalog, pg_temp and names
+-- run. A function that writes and is called by the daemon must be named
+-- here (test_roles fails on a volatile function that is not). Each one runs with search_path = pg_catalog, pg_temp and names
 -- every object of the schema in full.
 --
 -- Re-applied by fupind --migrate (see sql/README.md): idempotent.
+
+-- fupin_import calls nothing now; a database upgraded from the direct
+-- importer loses what it was granted.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fupin FROM fupin_import;
 
 DO $$
 DECLARE
 	callers CONSTANT jsonb := '{
 	    "fupin_daemon": ["sync_campaign", "sync_calendar_days", "advance",
 		"advance_group", "member_change", "sweep", "extend",
-		"alert_claim", "alert_record", "analyze"],
-	    "fupin_import": ["import_begin", "open_village_tasks",
-		"import_stage", "import_villages_check",
-		"import_villages", "import_households_check",
-		"import_households", "import_members_check", "import_members"]
+		"alert_claim", "alert_record", "analyze", "import_open",
+		"import_rows", "import_commit", "import_discard",
+		"import_expire"]
 	}';
 	grantee text;
 	fname text;

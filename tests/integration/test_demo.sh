@@ -11,15 +11,16 @@ t_setup demo
 python3 "$FUPIN_SRC/tools/gen/gen-township" --seed 11 --households 900 \
 	--villages 6 "$T/township" >/dev/null
 
-# load: a fresh database with the township imported.
+# load: the township imported into a fresh database, through a fresh daemon.
 load() {
+	t_start
+	wait_ready
 	for f in villages households members; do
 		"$FUPINCTL" -c "$T/fupind.conf" import "$f" "$T/township/$f.csv" >/dev/null ||
 			{ t_fail "import $f"; exit 1; }
 	done
 }
 load
-t_start
 "$SIM" -s "$T/fupind.sock" -d "$T/township" --seed 11 >"$T/sim1.out" 2>&1 ||
 	{ tail -20 "$T/sim1.out"; t_fail "fupin-sim exited $?"; }
 expect_match "simulator finished" "$(tail -1 "$T/sim1.out")" "其他错误 0 次"
@@ -50,7 +51,6 @@ t_stop
 psql -qAt -d postgres -c "DROP DATABASE $T_DB WITH (FORCE)" -c "CREATE DATABASE $T_DB" >/dev/null
 "$FUPIND" -c "$T/fupind.conf" --migrate >/dev/null 2>&1 || t_fail "migrate again"
 load
-t_start
 "$SIM" -s "$T/fupind.sock" -d "$T/township" --seed 11 >"$T/sim2.out" 2>&1 || t_fail "second run"
 if cmp -s "$T/sim1.out" "$T/sim2.out"; then t_ok "second run prints the same"
 else diff "$T/sim1.out" "$T/sim2.out" | head -10; t_fail "second run differs"; fi

@@ -23,6 +23,8 @@ rows() { echo $(($(wc -l <"$1") - 1)); }
 expect_eq "10 villages by default" "$(rows "$T/a/villages.csv")" 10
 expect_eq "3000 households by default" "$(rows "$T/a/households.csv")" 3000
 
+t_start	# imports go through it
+wait_ready
 for f in villages households members; do
 	out=$("$FUPINCTL" -c "$T/fupind.conf" import "$f" "$T/a/$f.csv" 2>&1) ||
 		{ t_fail "import $f: $out"; continue; }

@@ -2,11 +2,14 @@
 # fupinctl import: good files load with the right counts, bad files are
 # refused with every bad line numbered (as an editor shows it) and nothing
 # written, re-imports change nothing, changes are audited with old/new
-# values, and GB18030, BOM, CRLF and Chinese headers all come in.
+# values, and GB18030, BOM, CRLF and Chinese headers all come in. Imports
+# go through the daemon (IMPORT on its socket).
 . "$(dirname "$0")/lib.sh"
 
 t_setup import
 D=$FUPIN_SRC/tests/integration/data
+t_start
+wait_ready
 
 # imp ARGS: run fupinctl import; sets OUT, ERR and RC.
 imp() {
@@ -66,12 +69,12 @@ expect_eq "households: villager groups created" \
 	"MG01/一组 MG01/二组 MG02/三组 MG03/一组"
 expect_eq "households: one audit row each" \
 	"$(t_psql -c "SELECT count(DISTINCT household_id) || ' ' || count(*) FROM fupin.transition WHERE household_id IS NOT NULL")" "6 6"
-expect_eq "households: audit actor is the Unix user" \
+expect_eq "households: audit actor is the principal the daemon authenticated" \
 	"$(t_psql -c "SELECT DISTINCT actor FROM fupin.transition WHERE household_id = 'H001'")" \
-	"$(id -un)"
-expect_eq "households: insert audit holds the new values" \
-	"$(t_psql -c "SELECT detail->'size'->>'new' || ' ' || (detail->'size'->'old' = 'null') FROM fupin.transition WHERE household_id = 'H001'")" \
-	"4 true"
+	"uid $(id -u)"
+expect_eq "households: insert audit holds the row as imported" \
+	"$(t_psql -c "SELECT detail->>'size' || ' ' || (detail->>'village_id') || ' ' || (detail ? 'lifted_year') FROM fupin.transition WHERE household_id = 'H001'")" \
+	"4 MG01 false"
 
 # --- re-import: no change, no duplicate, no audit -------------------------
 before=$(count transition)
@@ -203,15 +206,16 @@ expect_eq "json bad: first error" \
 # --- could not run: exit 2 -------------------------------------------------
 imp import villages "$T/no-such-file.csv"
 expect_eq "no file: exit 2" "$RC" 2
-printf 'database: { conninfo = "dbname=%s_absent"; };\n' "$T_DB" >"$T/nodb.conf"
-RC=0; "$FUPINCTL" -c "$T/nodb.conf" import villages "$D/villages.csv" \
+printf 'control: { socket = "%s/absent.sock"; };\n' "$T" >"$T/nodaemon.conf"
+RC=0; "$FUPINCTL" -c "$T/nodaemon.conf" import villages "$D/villages.csv" \
 	>/dev/null 2>"$T/err" || RC=$?
-expect_eq "no database: exit 2" "$RC" 2
+expect_eq "no daemon: exit 2" "$RC" 2
+expect_match "no daemon: says so" "$(cat "$T/err")" "cannot reach fupind"
 imp import parishes "$D/villages.csv"
 expect_eq "unknown kind: exit 2" "$RC" 2
 
 # --- the audit trail is whole: nothing failed left a row --------------------
-expect_eq "audit: rows" "$(count transition)" \
+expect_eq "audit: rows" "$(count "transition WHERE event = 'import'")" \
 	"$(t_psql -c "SELECT 3 + 6 + 1 + 1 + 4 + 4 + 5")"
 
 t_done

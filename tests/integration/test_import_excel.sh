@@ -5,10 +5,13 @@
 # in, written once by data/mkxls.py), gives the same database; every bad
 # workbook is refused naming its sheet, row and column, and nothing is
 # written; the database's checks run in the same pass as the others; the
-# header spellings come from the campaign's columns.conf.
+# header spellings come from the campaign's columns.conf (read by
+# fupinctl; the rows go through the daemon).
 . "$(dirname "$0")/lib.sh"
 
 t_setup import_excel
+t_start
+wait_ready
 D=$FUPIN_SRC/tests/integration/data
 MK="python3 $FUPIN_SRC/tests/integration/mkxlsx.py"
 
@@ -24,16 +27,20 @@ snapshot() {
 		-c "SELECT g::text FROM fupin.villager_group g ORDER BY 1" \
 		-c "SELECT (to_jsonb(h) - 'updated_at')::text FROM fupin.household h ORDER BY household_id" \
 		-c "SELECT m::text FROM fupin.member m ORDER BY person_id" \
-		-c "SELECT concat_ws(' ', household_id, village_id, note, detail::text) FROM fupin.transition ORDER BY household_id, village_id, detail->>'person_id'"
+		-c "SELECT concat_ws(' ', household_id, village_id, note, detail::text) FROM fupin.transition ORDER BY household_id, village_id, detail->>'person_id', 1"
 }
-# A fresh database for the next load (the audit trail is append-only).
+# A fresh database for the next load (the audit trail is append-only),
+# and a daemon on it.
 wipe() {
+	t_stop
 	T_DB=fupin_import_excel_$1
 	psql -qAt -d postgres -c "DROP DATABASE IF EXISTS $T_DB WITH (FORCE)" >/dev/null
 	psql -qAt -d postgres -c "CREATE DATABASE $T_DB" >/dev/null
 	t_write_conf
 	"$FUPIND" -c "$T/fupind.conf" --migrate >"$T/migrate.log" 2>&1 ||
 		t_fail "migration of $T_DB failed"
+	t_start
+	wait_ready
 }
 load_all() {	# EXT: villages, households, members from $T/*.EXT or $D
 	for k in villages households members; do

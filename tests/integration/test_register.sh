@@ -20,6 +20,8 @@
 
 t_setup register
 D=$FUPIN_SRC/tests/integration/data
+t_start	# imports go through it
+wait_ready
 imp() {
 	RC=0
 	"$FUPINCTL" -c "$T/fupind.conf" "$@" >"$T/out" 2>"$T/err" || RC=$?
@@ -77,8 +79,6 @@ expect_eq "members: stored as codes" \
 	"$(t_psql -c "SELECT string_agg(relation || '/' || coalesce(change_reason, '-'), ' ' ORDER BY person_id) FROM fupin.member")" \
 	"head/- son/birth"
 
-t_start
-wait_ready
 
 # --- exits: the ladder for P01 (events by Chinese title), R17, R18 ---------
 expect_code "P01 propose" ok advance P01 exit propose

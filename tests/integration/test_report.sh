@@ -31,11 +31,12 @@ access = (
 CONF
 python3 "$FUPIN_SRC/tools/gen/gen-township" --seed 5 --households 600 \
 	--villages 5 "$T/township" >/dev/null
+t_start	# imports go through it
+wait_ready
 for f in villages households members; do
 	"$FUPINCTL" -c "$T/fupind.conf" import "$f" "$T/township/$f.csv" >/dev/null ||
 		t_fail "import $f"
 done
-t_start
 "$FUPIN_BUILD/bin/fupin-sim" -s "$T/fupind.sock" -d "$T/township" --seed 5 \
 	--until 2019-11-06 --quiet >"$T/sim.out" 2>&1 || t_fail "fupin-sim: $(tail -3 "$T/sim.out")"
 

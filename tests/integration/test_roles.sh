@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One access model (009_roles.sql, sql/functions/99-access.sql): an owner
-# runs fupind --migrate, fupind runs as a login in fupin_daemon, fupinctl
-# import as a login in fupin_import.
+# runs fupind --migrate, fupind runs as a login in fupin_daemon, and
+# fupinctl import goes through fupind (IMPORT on its socket): fupin_import,
+# the group of the direct-connection importer of old, still exists (009
+# made it) but may call nothing.
 #  1. Only the owner migrates: the superuser and the daemon's login are
 #     refused once the schema belongs to the owner; the owner's second run
 #     applies nothing.
-#  2. The whole campaign works under the split: imports (as the importer),
+#  2. The whole campaign works under the split: imports (through fupind),
 #     the simulated campaign to the analysis window (ADVANCE, EXTEND,
 #     sweeps, alerts delivered by the notify command), STATUS, ANALYZE,
 #     PROBLEMS, a list, and fupinctl report (through the daemon). The
@@ -13,8 +15,8 @@
 #     superuser are, at start.
 #  3. As the daemon's login, the audit trail cannot be rewritten nor its
 #     triggers switched off or replaced, and the register cannot be changed
-#     but through the functions; the importer reads nothing and calls only
-#     the import functions.
+#     but through the functions (the import's included); the importer's
+#     login reads nothing and calls nothing.
 #  4. Every function the daemon or fupinctl calls that writes runs as the
 #     owner with a fixed search_path.
 # Roles are cluster-wide: this test makes its own (suffix $$) and drops
@@ -82,7 +84,6 @@ CONF
 }
 conf "$OWNER" >"$T/owner.conf"
 conf "$DAEMON" >"$T/fupind.conf"
-conf "$IMPORTER" >"$T/import.conf"
 conf postgres >"$T/super.conf"
 
 # -- 1. only the owner migrates
@@ -117,18 +118,14 @@ expect_match "--migrate as postgres acting as the owner" "$out" "nothing applied
 # -- 2. the campaign under the split
 python3 "$FUPIN_SRC/tools/gen/gen-township" --seed 7 --households 200 \
 	--villages 3 "$T/township" >/dev/null
+t_start
+wait_ready
 for f in villages households members; do
-	out=$("$FUPINCTL" -c "$T/import.conf" import "$f" "$T/township/$f.csv" 2>&1) ||
-		t_fail "import $f as the importer: $out"
+	out=$("$FUPINCTL" -c "$T/fupind.conf" import "$f" "$T/township/$f.csv" 2>&1) ||
+		t_fail "import $f through fupind (the daemon's login): $out"
 done
 expect_eq "the import is audited" \
 	"$(t_psql -c "SELECT count(*) > 0 FROM fupin.transition WHERE event = 'import'")" t
-out=$("$FUPINCTL" -c "$T/fupind.conf" import villages "$T/township/villages.csv" 2>&1) &&
-	t_fail "import as the daemon's login was accepted" ||
-	expect_match "import as the daemon's login is refused" "$out" "permission denied for function import_(begin|stage)"
-
-t_start
-wait_ready
 "$FUPIN_BUILD/bin/fupin-sim" -s "$T/fupind.sock" -d "$T/township" --seed 7 \
 	--until 2019-11-28 --quiet >"$T/sim.out" 2>&1 ||
 	t_fail "fupin-sim: $(tail -3 "$T/sim.out")"
@@ -207,8 +204,15 @@ as "$DAEMON" "daemon: mark an alert delivered but through alert_record" \
 	"UPDATE fupin.alert SET delivered_at = now()" "permission denied for table alert"
 as "$DAEMON" "daemon: schema_migration" \
 	"DELETE FROM fupin.schema_migration" "permission denied for table schema_migration"
-as "$DAEMON" "daemon: call an import function" \
-	"SELECT fupin.import_stage('villages')" "permission denied for function import_stage"
+as "$DAEMON" "daemon: an import's apply, but through import_commit" \
+	"SELECT fupin.import_households(1, 'x')" "permission denied for table household"
+as "$DAEMON" "daemon: write the staging table" \
+	"INSERT INTO fupin.import_village_stage VALUES (1, 2, 'V', 'n', 't')" \
+	"permission denied for table import_village_stage"
+as "$IMPORTER" "importer: the import goes through fupind" \
+	"SELECT fupin.import_open('{}')" "permission denied for function import_open"
+expect_eq "the importer's group may call no function that runs as the owner" \
+	"$(t_psql -c "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'fupin'::regnamespace AND p.prosecdef AND p.prorettype <> 'trigger'::regtype AND has_function_privilege('fupin_import', p.oid, 'EXECUTE')")" 0
 as "$IMPORTER" "importer: read households" \
 	"SELECT count(*) FROM fupin.household" "permission denied for table household"
 as "$IMPORTER" "importer: ADVANCE" \
