@@ -184,6 +184,22 @@ tasks_done() {
 	done
 }
 # wait_for CMD...: true as soon as CMD succeeds, false after $WAIT_FOR_S (10) seconds.
+# lock_instance HOUSEHOLD: a psql session that holds the household's exit
+# procedure locked (FOR UPDATE) until unlock_instance, fed through fd 3, so
+# that a test decides when a statement waiting for it may go on.
+lock_instance() {
+	rm -f "$T/lock.fifo"; mkfifo "$T/lock.fifo"
+	psql -qAtX -v ON_ERROR_STOP=1 -d "$T_DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
+	LOCK_PID=$!
+	exec 3>"$T/lock.fifo"
+	echo "BEGIN; SELECT 'locked' FROM fupin.workflow_instance WHERE household_id = '$1' FOR UPDATE;" >&3
+	wait_for grep -q locked "$T/lock.out" || { t_fail "could not lock $1"; exit 1; }
+}
+unlock_instance() {
+	echo "COMMIT;" >&3
+	exec 3>&-
+	wait "$LOCK_PID" || true
+}
 wait_for() {
 	local i
 	for i in $(seq 1 $((${WAIT_FOR_S:-10} * 20))); do

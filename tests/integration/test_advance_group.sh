@@ -33,20 +33,6 @@ print(int(j["counters"].get(n) or j["gauges"].get(n) or 0))' "$1"
 }
 waiting_is() { [ "$(metric advance_waiting)" = "$1" ]; }
 
-# A session that holds H1's exit instance locked until told to COMMIT.
-lock_h1() {
-	rm -f "$T/lock.fifo"; mkfifo "$T/lock.fifo"
-	psql -qAtX -v ON_ERROR_STOP=1 -d "$T_DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
-	LOCK_PID=$!
-	exec 3>"$T/lock.fifo"
-	echo "BEGIN; SELECT 'locked' FROM fupin.workflow_instance WHERE household_id = 'H1' FOR UPDATE;" >&3
-	wait_for grep -q locked "$T/lock.out" || { t_fail "could not lock H1"; exit 1; }
-}
-unlock_h1() {
-	echo "COMMIT;" >&3
-	exec 3>&-
-	wait "$LOCK_PID" || true
-}
 advance_waits() {
 	[ "$(t_psql -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$T_DB' AND wait_event_type = 'Lock' AND query LIKE '%advance_group%'")" = 1 ]
 }
@@ -56,7 +42,7 @@ advance_waits() {
 # (publish sent once propose waits); then the slot is freed.
 run_group() {
 	local i n=$(($2 - $1 + 1))
-	lock_h1
+	lock_instance H1
 	req advance H1 exit publish >"$T/h1.out" &
 	PIDS=($!)
 	wait_for advance_waits || t_fail "the first group never waited for the lock"
@@ -71,7 +57,7 @@ run_group() {
 	req advance H30 exit publish >"$T/h30b.out" &
 	PIDS+=($!)
 	wait_for waiting_is $((n + 2)) || t_fail "publish H30 never waited"
-	unlock_h1
+	unlock_instance
 	for i in "${PIDS[@]}"; do wait "$i"; done
 }
 
@@ -109,7 +95,7 @@ retried=$(metric advance_groups_retried)
 # insert fails in the database), then go as one group.
 refused_group() {
 	local i
-	lock_h1
+	lock_instance H1
 	req advance H1 exit submit >"$T/h1.out" &
 	PIDS=($!)
 	wait_for advance_waits || t_fail "the first group never waited for the lock"
@@ -118,7 +104,7 @@ refused_group() {
 		PIDS+=($!)
 	done
 	wait_for waiting_is 10 || t_fail "ten requests never waited"
-	unlock_h1
+	unlock_instance
 	for i in "${PIDS[@]}"; do wait "$i"; done
 }
 refused_group

@@ -25,20 +25,6 @@ with_pool() {
 	grep -q "pool = $1;" "$T/fupind.conf" || { t_fail "pool = $1 not set"; exit 1; }
 }
 
-# A session that holds H1's exit instance locked until told to COMMIT.
-lock_h1() {
-	rm -f "$T/lock.fifo"; mkfifo "$T/lock.fifo"
-	psql -qAtX -v ON_ERROR_STOP=1 -d "$T_DB" <"$T/lock.fifo" >"$T/lock.out" 2>&1 &
-	LOCK_PID=$!
-	exec 3>"$T/lock.fifo"
-	echo "BEGIN; SELECT 'locked' FROM fupin.workflow_instance WHERE household_id = 'H1' FOR UPDATE;" >&3
-	wait_for grep -q locked "$T/lock.out" || { t_fail "could not lock H1"; exit 1; }
-}
-unlock_h1() {
-	echo "COMMIT;" >&3
-	exec 3>&-
-	wait "$LOCK_PID" || true
-}
 # The daemon's ADVANCE is waiting for the lock.
 advance_waits() {
 	[ "$(t_psql -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$T_DB' AND wait_event_type = 'Lock' AND query LIKE '%fupin.advance%'")" = 1 ]
@@ -49,14 +35,14 @@ with_pool 4
 t_start
 wait_ready
 adv H1 exit propose
-lock_h1
+lock_instance H1
 req advance H1 exit publish >"$T/advance.out" &
 ADV_PID=$!
 wait_for advance_waits && t_ok "ADVANCE H1 waits for the lock" || t_fail "ADVANCE H1 never waited"
 A=$(timeout 10 "$FUPINCTL" -s "$T/fupind.sock" --json household H2 2>&1 || true)
 expect_eq "HOUSEHOLD H2 is answered while ADVANCE H1 waits" "$(code "$A")" ok
 expect_eq "STATUS too" "$(code "$(timeout 10 "$FUPINCTL" -s "$T/fupind.sock" --json status V1 2>&1 || true)")" ok
-unlock_h1
+unlock_instance
 wait "$ADV_PID"
 A=$(cat "$T/advance.out")
 expect_eq "the waiting ADVANCE completes once the lock is gone" \
@@ -69,7 +55,7 @@ t_stop
 with_pool 1
 t_start
 wait_ready
-lock_h1
+lock_instance H1
 req advance H1 exit submit >"$T/advance.out" &
 ADV_PID=$!
 wait_for advance_waits && t_ok "pool of one: ADVANCE H1 waits for the lock" || t_fail "pool of one: ADVANCE never waited"
@@ -78,7 +64,7 @@ if timeout 2 "$FUPINCTL" -s "$T/fupind.sock" --json household H2 >/dev/null 2>&1
 else
 	t_ok "pool of one: HOUSEHOLD H2 waits behind the ADVANCE"
 fi
-unlock_h1
+unlock_instance
 wait "$ADV_PID"
 expect_eq "pool of one: the ADVANCE is answered after the lock" \
 	"$(code "$(cat "$T/advance.out")")" guard
