@@ -21,7 +21,6 @@
 #include "fupinctl.h"
 #include "util.h"
 
-#define DOC_MAX_ANSWER (64 * 1024 * 1024)
 #define DOC_MAX_PAGES 100000
 #define DOC_TRIES 3
 
@@ -80,22 +79,6 @@ doc_scope(const struct doc *d)
 	return buf;
 }
 
-/* One answer line from the daemon; NULL when it closed or sent too much. */
-static char *
-read_answer(FILE *in)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, in);
-
-	if (n <= 0 || n > DOC_MAX_ANSWER || line[n - 1] != '\n') {
-		free(line);
-		return NULL;
-	}
-	line[n - 1] = '\0';
-	return line;
-}
-
 /* Ask for the whole document into d; 0, 1 (the daemon refused: said
  * why), 2 (could not ask), or 3 (it changed while read: ask again). */
 static int
@@ -110,25 +93,11 @@ fetch_once(int fd, FILE *in, const char *verb, const char *kind,
 		char *req = xasprintf("%s%s%s%s%s FROM %lld\n", verb,
 		    kind ? " " : "", kind ? kind : "", village ? " " : "",
 		    village ? village : "", (long long)from);
-		char *line;
-		json_t *a;
+		json_t *a = ctl_ask_page(fd, in, req);
 
-		if (send_all(fd, req, strlen(req)) < 0 ||
-		    (line = read_answer(in)) == NULL) {
-			free(req);
-			fprintf(stderr, "fupinctl: the daemon closed the "
-					"connection without an answer\n");
-			return 2;
-		}
 		free(req);
-		a = json_loads(line, 0, NULL);
-		free(line);
-		if (a == NULL || !json_is_object(a)) {
-			json_decref(a);
-			fprintf(stderr, "fupinctl: the daemon's answer is not "
-					"JSON\n");
+		if (a == NULL)
 			return 2;
-		}
 		if (!json_is_true(json_object_get(a, "ok"))) {
 			fprintf(stderr, "fupinctl: %s: %s\n",
 			    json_string_value(json_object_get(a, "error")) ?

@@ -231,6 +231,35 @@ read_token(const char *file)
 	return buf[0] ? xstrdup(buf) : NULL;
 }
 
+#define CTL_MAX_PAGE_ANSWER (64 * 1024 * 1024)
+
+json_t *
+ctl_ask_page(int fd, FILE *in, const char *req)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	json_t *a;
+
+	if (send_all(fd, req, strlen(req)) < 0 ||
+	    (n = getline(&line, &cap, in)) <= 0 || n > CTL_MAX_PAGE_ANSWER ||
+	    line[n - 1] != '\n') {
+		free(line);
+		fprintf(stderr, "fupinctl: the daemon closed the connection "
+				"without an answer\n");
+		return NULL;
+	}
+	line[n - 1] = '\0';
+	a = json_loads(line, 0, NULL);
+	free(line);
+	if (a == NULL || !json_is_object(a)) {
+		json_decref(a);
+		fprintf(stderr, "fupinctl: the daemon's answer is not JSON\n");
+		return NULL;
+	}
+	return a;
+}
+
 /* One answer line; caller frees. */
 char *
 ctl_read_line(int fd)

@@ -40,6 +40,13 @@ extern int ctl_timeout;
 int ctl_connect(void);
 /* One answer line from fd (caller frees), NULL on EOF or error. */
 char *ctl_read_line(int fd);
+/*
+ * For the paged verbs (LIST, TABLES, REPORT): send req on fd and read its
+ * one answer line from in (a stream on fd) as a JSON object, ok or not.
+ * NULL, said on stderr, when the daemon closed the connection, sent more
+ * than 64 MiB, or sent something that is not JSON.
+ */
+json_t *ctl_ask_page(int fd, FILE *in, const char *req);
 
 /* fupinctl import KIND FILE: parsed and checked here, streamed to the
  * daemon (IMPORT on the status socket); config for columns.conf. */

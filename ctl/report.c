@@ -28,7 +28,6 @@
 #include "report.h"
 #include "util.h"
 
-#define REPORT_MAX_ANSWER (64 * 1024 * 1024)
 #define REPORT_MAX_PAGES 100000
 #define REPORT_TRIES 3
 
@@ -60,22 +59,6 @@ js_moment(json_t *o, const char *key, int64_t dflt)
 	return t;
 }
 
-/* One answer line; NULL when the daemon closed or sent too much. */
-static char *
-read_answer(FILE *in)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, in);
-
-	if (n <= 0 || n > REPORT_MAX_ANSWER || line[n - 1] != '\n') {
-		free(line);
-		return NULL;
-	}
-	line[n - 1] = '\0';
-	return line;
-}
-
 /*
  * Every page of the report into *first (the first answer, whose header
  * holds for all) and rows; 0, 1 (the daemon refused: said why), 2 (could
@@ -92,25 +75,11 @@ fetch_once(int fd, FILE *in, const char *village, json_t **first,
 		char *req = xasprintf("REPORT%s%s FROM %lld\n",
 		    village ? " " : "", village ? village : "",
 		    (long long)from);
-		char *line;
-		json_t *a;
+		json_t *a = ctl_ask_page(fd, in, req);
 
-		if (send_all(fd, req, strlen(req)) < 0 ||
-		    (line = read_answer(in)) == NULL) {
-			free(req);
-			fprintf(stderr, "fupinctl: the daemon closed the "
-					"connection without an answer\n");
-			return 2;
-		}
 		free(req);
-		a = json_loads(line, 0, NULL);
-		free(line);
-		if (a == NULL || !json_is_object(a)) {
-			json_decref(a);
-			fprintf(stderr, "fupinctl: the daemon's answer is not "
-					"JSON\n");
+		if (a == NULL)
 			return 2;
-		}
 		if (!json_is_true(json_object_get(a, "ok"))) {
 			const char *code = json_string_value(
 			    json_object_get(a, "error"));
