@@ -184,6 +184,22 @@ tasks_done() {
 	done
 }
 # wait_for CMD...: true as soon as CMD succeeds, false after $WAIT_FOR_S (10) seconds.
+# load_agrees: the answers advload.py recorded in $T/load.jsonl against the
+# audit trail (answered ok => stored; refused or never sent => not), and,
+# unless given "answers-only", every exit procedure in the state of its
+# last transition.
+load_agrees() {
+	local out
+	t_psql -c "SELECT note || '|' || household_id || '|' || event || '|' || to_state FROM fupin.transition WHERE note LIKE 'load %'" >"$T/stored.txt"
+	if out=$(python3 "$FUPIN_SRC/tests/integration/advload.py" check "$T/load.jsonl" <"$T/stored.txt"); then
+		t_ok "every answer agrees with the database: $out"
+	else
+		t_fail "answers and database disagree:"; echo "$out" >&2
+	fi
+	[ "${1:-}" = answers-only ] && return 0
+	expect_eq "workflow_instance is the last transition of each household" \
+		"$(t_psql -c "SELECT count(*) FROM fupin.workflow_instance w WHERE w.workflow = 'exit' AND w.state IS DISTINCT FROM (SELECT t.to_state FROM fupin.transition t WHERE t.instance_id = w.instance_id ORDER BY t.transition_id DESC LIMIT 1)")" 0
+}
 # lock_instance HOUSEHOLD: a psql session that holds the household's exit
 # procedure locked (FOR UPDATE) until unlock_instance, fed through fd 3, so
 # that a test decides when a statement waiting for it may go on.

@@ -98,11 +98,6 @@ bad=$(for id in $twice; do [[ " $in_flight " == *" $id "* ]] || echo "$id"; done
 expect_eq "no alert delivered twice but one whose command ran at the kill" "$bad" ""
 expect_eq "B ran no alert twice" "$(awk '$1 == "B" && $2 == "done" && NF == 3 {print $3}' "$T/notify.log" | sort | uniq -d | wc -l)" 0
 
-t_psql -c "SELECT note || '|' || household_id || '|' || event || '|' || to_state FROM fupin.transition WHERE note LIKE 'load %'" >"$T/stored.txt"
-if out=$(python3 "$FUPIN_SRC/tests/integration/advload.py" check "$T/load.jsonl" <"$T/stored.txt"); then
-	t_ok "every answer agrees with the database: $out"
-else
-	t_fail "answers and database disagree:"; echo "$out" >&2
-fi
+load_agrees answers-only
 kill -TERM "$B_PID"; wait "$B_PID" 2>/dev/null || true; B_PID=
 t_done
