@@ -26,12 +26,13 @@
 -- problem_cleared).
 -- What a request costs is mostly its statements (each one an executor
 -- start-up, its triggers and foreign-key checks), so the usual ADVANCE
--- runs few: the household (or village), its instance (locked) and, when
--- the event creates the instance, the first procedure it contradicts, in
--- one statement; the new or moved instance and its audit row in another
--- (when the entry has no effects on the register). Loops over the
--- request's arrays count through them instead of querying them, and the
--- campaign row is read once per group by fupin.advance_group.
+-- runs one of its own: the household (or village), its instance (locked)
+-- and, when the event creates the instance, the first procedure it
+-- contradicts, in one query. Its writes (the new or moved instance and
+-- the audit row) wait in fupin.advance_group and go with the group's in
+-- one statement (fupin.advance_write), unless the entry has effects on
+-- the register. Loops over the request's arrays count through them
+-- instead of querying them, and the campaign row is read once per group.
 CREATE OR REPLACE FUNCTION fupin.advance(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -40,14 +41,18 @@ DECLARE
 	cp fupin.campaign;
 BEGIN
 	SELECT * INTO cp FROM fupin.campaign WHERE campaign_id = p->>'campaign';
-	RETURN fupin.advance_one(p, cp);
+	RETURN (fupin.advance_one(p, cp, false)).answer;
 END
 $$;
 
 -- fupin.advance with the campaign row already read (a row of NULLs when
 -- there is none); called by fupin.advance and fupin.advance_group only.
-CREATE OR REPLACE FUNCTION fupin.advance_one(p jsonb, cp fupin.campaign)
-RETURNS jsonb
+-- With defer, a request whose entry has no effects writes nothing: write
+-- says what fupin.advance_write is to write for it (answer assumes it
+-- will be written).
+DROP FUNCTION IF EXISTS fupin.advance_one(jsonb, fupin.campaign);
+CREATE OR REPLACE FUNCTION fupin.advance_one(p jsonb, cp fupin.campaign,
+    defer boolean, OUT answer jsonb, OUT write jsonb)
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -74,12 +79,11 @@ DECLARE
 	h2 fupin.household;
 	register jsonb;
 	cleared bigint;
-	detail jsonb;
-	id bigint;
 BEGIN
 	IF cp.campaign_id IS NULL THEN
-		RETURN fupin.refuse('unavailable', format('campaign %s is not '
+		answer := fupin.refuse('unavailable', format('campaign %s is not '
 		    'loaded in the database yet', c));
+		RETURN;
 	END IF;
 	-- The target and its instance, locked: of two clients firing at
 	-- once, the second waits here and then sees the state the first
@@ -100,7 +104,8 @@ BEGIN
 		    FOR UPDATE) w(ww) ON true;
 		v := r.v;
 		IF v IS NULL AND p->>'village' IS NULL THEN
-			RETURN fupin.refuse('unknown', format('no village %s', target));
+			answer := fupin.refuse('unknown', format('no village %s', target));
+			RETURN;
 		END IF;
 	ELSE
 		SELECT hh AS h, ww AS wi, oo AS other INTO r
@@ -120,8 +125,9 @@ BEGIN
 		    ORDER BY k.n, o.instance_id LIMIT 1) q(oo) ON w.ww IS NULL;
 		h := r.h;
 		IF h.household_id IS NULL AND p->>'village' IS NULL THEN
-			RETURN fupin.refuse('unknown', format('no household %s',
+			answer := fupin.refuse('unknown', format('no household %s',
 			    target));
+			RETURN;
 		END IF;
 		v := h.village_id;
 		other := r.other;
@@ -129,8 +135,9 @@ BEGIN
 	-- A village learns nothing of the others: another village's
 	-- household and a missing one get the same answer.
 	IF p->>'village' IS NOT NULL AND v IS DISTINCT FROM p->>'village' THEN
-		RETURN fupin.refuse('forbidden', format('no %s %s in your village '
+		answer := fupin.refuse('forbidden', format('no %s %s in your village '
 		    '%s', p->>'scope', target, p->>'village'));
+		RETURN;
 	END IF;
 	wi := r.wi;
 
@@ -138,73 +145,83 @@ BEGIN
 	e := p->'entries'->coalesce(from_state, '');
 	IF e IS NULL THEN
 		IF wi.instance_id IS NULL THEN
-			RETURN fupin.refuse('state', format('%s has no %s procedure '
+			answer := fupin.refuse('state', format('%s has no %s procedure '
 			    'yet; %s cannot be its first event', target, wf, ev),
 			    jsonb_build_object('state', null));
+			RETURN;
 		END IF;
 		-- Village tasks open by themselves (fupin.open_village_tasks):
 		-- an old script's `open` changes nothing and says so.
 		IF p->>'scope' = 'village' AND p->'entries' ? '' THEN
-			RETURN jsonb_build_object('ok', true, 'target', target,
+			answer := jsonb_build_object('ok', true, 'target', target,
 			    'village', v, 'workflow', wf, 'event', ev, 'from',
 			    from_state, 'to', from_state, 'at', wi.entered_at,
 			    'already', true, 'message', format('%s of %s is '
 			    'already open (%s since %s)', wf, target, from_state,
 			    to_char(wi.entered_at AT TIME ZONE 'Asia/Shanghai',
 			    'YYYY-MM-DD HH24:MI')));
+			RETURN;
 		END IF;
-		RETURN fupin.refuse('state', format('%s is not allowed in state '
+		answer := fupin.refuse('state', format('%s is not allowed in state '
 		    '%s (%s of %s)', ev, from_state, wf, target),
 		    jsonb_build_object('state', from_state));
+		RETURN;
 	END IF;
 	to_state := e->>'to';
 	IF NOT coalesce((e->>'allowed')::boolean, false) THEN
-		RETURN fupin.refuse('forbidden', format('%s in state %s is for %s; '
+		answer := fupin.refuse('forbidden', format('%s in state %s is for %s; '
 		    'you are %s', ev, coalesce(from_state, '(new)'), e->>'roles',
 		    p->>'role'));
+		RETURN;
 	END IF;
 	IF coalesce((e->>'data_entry')::boolean, false) AND
 	    p->>'lock_at' IS NOT NULL AND
 	    now_at >= (p->>'lock_at')::timestamptz THEN
-		RETURN fupin.refuse('locked', format('data entry closed at %s; '
+		answer := fupin.refuse('locked', format('data entry closed at %s; '
 		    '%s %s is data entry',
 		    to_char((p->>'lock_at')::timestamptz, 'YYYY-MM-DD HH24:MI'),
 		    wf, ev), jsonb_build_object('lock_at', p->'lock_at'));
+		RETURN;
 	END IF;
 	IF e->>'opens_at' IS NOT NULL AND
 	    now_at < (e->>'opens_at')::timestamptz THEN
-		RETURN fupin.refuse('state', format('%s %s is not allowed before %s',
+		answer := fupin.refuse('state', format('%s %s is not allowed before %s',
 		    wf, ev, to_char((e->>'opens_at')::timestamptz,
 		    'YYYY-MM-DD HH24:MI')));
+		RETURN;
 	END IF;
 	IF wi.instance_id IS NULL AND h.household_id IS NOT NULL AND
 	    jsonb_typeof(p->'applies_to') = 'array' AND
 	    NOT (p->'applies_to' ? h.category) THEN
-		RETURN fupin.refuse('guard', format('%s applies to %s households; '
+		answer := fupin.refuse('guard', format('%s applies to %s households; '
 		    '%s is %s', wf, (SELECT string_agg(x, ', ')
 		    FROM jsonb_array_elements_text(p->'applies_to') x),
 		    target, h.category), jsonb_build_object('rule',
 		    'applies_to', 'category', h.category));
+		RETURN;
 	END IF;
 	IF other.instance_id IS NOT NULL THEN
-		RETURN fupin.refuse('conflict', format('%s is in the %s '
+		answer := fupin.refuse('conflict', format('%s is in the %s '
 		    'procedure (%s since %s): %s and %s contradict each '
 		    'other', target, other.workflow, other.state,
 		    to_char(other.entered_at AT TIME ZONE 'Asia/Shanghai',
 		    'YYYY-MM-DD'), wf, other.workflow),
 		    jsonb_build_object('rule', 'conflict', 'workflow',
 		    other.workflow, 'state', other.state));
+		RETURN;
 	END IF;
 	IF coalesce((e->>'note')::boolean, false) AND note IS NULL THEN
-		RETURN fupin.refuse('guard', format('%s needs a note saying why',
+		answer := fupin.refuse('guard', format('%s needs a note saying why',
 		    ev), jsonb_build_object('rule', 'note'));
+		RETURN;
 	END IF;
 	list := coalesce(e->'guards', '[]');
 	FOR i IN 0 .. jsonb_array_length(list) - 1 LOOP
 		g := list->>i;
 		failed := fupin.guard_check(g, h, wi, cp, p);
 		IF failed IS NOT NULL THEN
-			RETURN fupin.refuse('guard', failed->>'message', failed);
+			answer := fupin.refuse('guard', failed->>'message', failed);
+			RETURN;
 		END IF;
 	END LOOP;
 
@@ -224,8 +241,9 @@ BEGIN
 		RETURNING * INTO wi;
 		IF wi.instance_id IS NULL THEN
 			-- Created by a concurrent request since we looked.
-			RETURN fupin.refuse('state', format('%s already has a %s '
+			answer := fupin.refuse('state', format('%s already has a %s '
 			    'procedure', target, wf));
+			RETURN;
 		END IF;
 	END IF;
 
@@ -259,55 +277,30 @@ BEGIN
 		    to_jsonb(h2) - 'updated_at');
 	END LOOP;
 
-	detail := nullif(CASE WHEN subj <> '' THEN jsonb_build_object('subject',
-	    subj) ELSE '{}' END || CASE jsonb_typeof(p->'detail') WHEN 'object'
+	-- The instance (created, moved, or created above) and its audit row.
+	write := jsonb_build_object('op', CASE WHEN wi.instance_id IS NULL
+	    THEN 'create' WHEN from_state IS NULL THEN 'audit' ELSE 'move' END,
+	    'instance_id', wi.instance_id, 'campaign_id', c, 'workflow', wf,
+	    'household_id', h.household_id, 'village_id', v, 'subject', subj,
+	    'state', to_state, 'entered_at', now_at, 'closed',
+	    p->'final' ? to_state, 'event', ev, 'from_state', from_state,
+	    'actor', p->>'actor', 'role', p->>'role', 'note', note, 'detail',
+	    nullif(CASE WHEN subj <> '' THEN jsonb_build_object('subject', subj)
+	    ELSE '{}' END || CASE jsonb_typeof(p->'detail') WHEN 'object'
 	    THEN p->'detail' ELSE '{}' END || CASE WHEN register IS NOT NULL AND
 	    register <> '{}' THEN jsonb_build_object('register', register)
 	    ELSE '{}' END || CASE WHEN cleared IS NOT NULL THEN
 	    jsonb_build_object('problem_cleared', cleared) ELSE '{}' END,
-	    '{}');
-	-- The instance and its audit row, in one statement.
-	IF wi.instance_id IS NULL THEN
-		WITH n AS (
-			INSERT INTO fupin.workflow_instance (campaign_id, workflow,
-			    household_id, village_id, subject, state, entered_at,
-			    closed)
-			VALUES (c, wf, h.household_id, v, subj, to_state, now_at,
-			    p->'final' ? to_state)
-			ON CONFLICT DO NOTHING
-			RETURNING instance_id)
-		INSERT INTO fupin.transition (instance_id, campaign_id,
-		    household_id, village_id, workflow, event, from_state,
-		    to_state, actor, role, at, note, detail)
-		SELECT n.instance_id, c, h.household_id, v, wf, ev, from_state,
-		    to_state, p->>'actor', p->>'role', now_at, note, detail
-		FROM n
-		RETURNING instance_id INTO id;
-		IF id IS NULL THEN
+	    '{}'), 'k', 0);
+	IF NOT defer OR jsonb_array_length(list) > 0 THEN
+		IF fupin.advance_write(ARRAY[write]) IS NOT NULL THEN
 			-- Created by a concurrent request since we looked.
-			RETURN fupin.refuse('state', format('%s already has a %s '
+			answer := fupin.refuse('state', format('%s already has a %s '
 			    'procedure', target, wf));
+			write := NULL;
+			RETURN;
 		END IF;
-	ELSIF from_state IS NULL THEN
-		-- Created above, before its effects.
-		INSERT INTO fupin.transition (instance_id, campaign_id,
-		    household_id, village_id, workflow, event, from_state,
-		    to_state, actor, role, at, note, detail)
-		VALUES (wi.instance_id, c, h.household_id, v, wf, ev, from_state,
-		    to_state, p->>'actor', p->>'role', now_at, note, detail);
-	ELSE
-		WITH n AS (
-			UPDATE fupin.workflow_instance SET state = to_state,
-			    entered_at = now_at, version = version + 1,
-			    closed = p->'final' ? to_state
-			WHERE instance_id = wi.instance_id
-			RETURNING instance_id)
-		INSERT INTO fupin.transition (instance_id, campaign_id,
-		    household_id, village_id, workflow, event, from_state,
-		    to_state, actor, role, at, note, detail)
-		SELECT n.instance_id, c, h.household_id, v, wf, ev, from_state,
-		    to_state, p->>'actor', p->>'role', now_at, note, detail
-		FROM n;
+		write := NULL;
 	END IF;
 
 	-- No NOTIFY here: it takes a database-wide lock at commit, so every
@@ -315,15 +308,70 @@ BEGIN
 	-- with it, 2,818/s without, 8 clients).  Whoever follows changes
 	-- reads fupin.transition past the last transition_id it saw.
 
-	RETURN jsonb_build_object('ok', true, 'target', target, 'village', v,
-	    'workflow', wf, 'event', ev, 'from', from_state, 'to', to_state,
+	answer := jsonb_build_object('ok', true, 'target', target, 'village',
+	    v, 'workflow', wf, 'event', ev, 'from', from_state, 'to', to_state,
 	    'at', now_at) || CASE WHEN register IS NOT NULL AND register <> '{}'
 	    THEN jsonb_build_object('register', register) ELSE '{}' END;
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION fupin.advance_one(jsonb, fupin.campaign)
-    FROM PUBLIC;
+-- Writes what fupin.advance_one deferred (write: its write objects, each
+-- with k, the request's place in the group), in one
+-- statement: the new instances in the requests' order, the moved ones,
+-- then the audit rows in the requests' order. Returns the k of each new
+-- instance that a concurrent request created first (its audit row is not
+-- written), or NULL.
+CREATE OR REPLACE FUNCTION fupin.advance_write(write jsonb[])
+RETURNS int[]
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	lost int[];
+BEGIN
+	WITH x AS MATERIALIZED (
+		SELECT x.* FROM unnest(write) w, jsonb_to_record(w) AS x(k int,
+		    op text, instance_id bigint, campaign_id text, workflow text,
+		    household_id text, village_id text, subject text, state text,
+		    entered_at timestamptz, closed boolean, event text,
+		    from_state text, actor text, role text, note text,
+		    detail jsonb)),
+	created AS (
+		INSERT INTO fupin.workflow_instance (campaign_id, workflow,
+		    household_id, village_id, subject, state, entered_at, closed)
+		SELECT x.campaign_id, x.workflow, x.household_id, x.village_id,
+		    x.subject, x.state, x.entered_at, x.closed
+		FROM x WHERE x.op = 'create' ORDER BY x.k
+		ON CONFLICT DO NOTHING
+		RETURNING instance_id, campaign_id, workflow, household_id,
+		    village_id, subject),
+	y AS (
+		SELECT x.*, coalesce(x.instance_id, n.instance_id) AS id
+		FROM x LEFT JOIN created n ON x.op = 'create' AND
+		    n.campaign_id = x.campaign_id AND n.workflow = x.workflow AND
+		    n.household_id IS NOT DISTINCT FROM x.household_id AND
+		    n.village_id = x.village_id AND n.subject = x.subject),
+	moved AS (
+		UPDATE fupin.workflow_instance wi SET state = x.state,
+		    entered_at = x.entered_at, version = wi.version + 1,
+		    closed = x.closed
+		FROM x WHERE x.op = 'move' AND wi.instance_id = x.instance_id
+		RETURNING wi.instance_id),
+	audited AS (
+		INSERT INTO fupin.transition (instance_id, campaign_id,
+		    household_id, village_id, workflow, event, from_state,
+		    to_state, actor, role, at, note, detail)
+		SELECT y.id, y.campaign_id, y.household_id, y.village_id,
+		    y.workflow, y.event, y.from_state, y.state, y.actor, y.role,
+		    y.entered_at, y.note, y.detail
+		FROM y WHERE y.id IS NOT NULL ORDER BY y.k
+		RETURNING transition_id)
+	SELECT array_agg(y.k ORDER BY y.k) INTO lost FROM y WHERE y.id IS NULL;
+	RETURN lost;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION fupin.advance_one(jsonb, fupin.campaign, boolean),
+    fupin.advance_write(jsonb[]) FROM PUBLIC;
 
 -- ADVANCE requests grouped by fupind into one statement and one commit
 -- (engine.c, "ADVANCE in groups"): common holds what every request of the
@@ -342,19 +390,61 @@ DECLARE
 	p jsonb;
 	cp fupin.campaign;
 	k int;
+	r record;
+	answers jsonb[];
+	pending jsonb[] := '{}';
+	targets text[] := '{}';
+	alone boolean;
+	lost int[];
 BEGIN
 	-- The campaign row, once for the group (an item may name another).
 	SELECT * INTO cp FROM fupin.campaign
 	WHERE campaign_id = common->>'campaign';
 	FOR k IN 0 .. jsonb_array_length(items) - 1 LOOP
-		n := k + 1;
 		p := common || (items->k);
 		IF p->>'campaign' IS DISTINCT FROM cp.campaign_id THEN
 			SELECT * INTO cp FROM fupin.campaign
 			WHERE campaign_id = p->>'campaign';
 		END IF;
-		answer := (fupin.advance_one(p, cp) ||
-		    jsonb_build_object('workflow', items->k->>'workflow'))::text;
+		-- A request sees the writes of those before it: the pending
+		-- ones go first when it is for a household one of them
+		-- changes, and before a request that writes at once (a village
+		-- task, an entry with effects on the register), so that the
+		-- audit rows keep the requests' order.
+		alone := p->>'scope' = 'village' OR
+		    jsonb_path_exists(p->'entries', '$.*.effects[*]');
+		IF cardinality(pending) > 0 AND (alone OR
+		    p->>'target' = ANY (targets)) THEN
+			lost := fupin.advance_write(pending);
+			FOR i IN 1 .. coalesce(array_length(lost, 1), 0) LOOP
+				answers[lost[i] + 1] := fupin.refuse('state',
+				    format('%s already has a %s procedure',
+				    (common || (items->lost[i]))->>'target',
+				    (common || (items->lost[i]))->>'workflow'));
+			END LOOP;
+			pending := '{}';
+			targets := '{}';
+		END IF;
+		r := fupin.advance_one(p, cp, NOT alone);
+		answers[k + 1] := r.answer;
+		IF r.write IS NOT NULL THEN
+			pending := pending || (r.write || jsonb_build_object('k', k));
+			targets := targets || (p->>'target');
+		END IF;
+	END LOOP;
+	IF cardinality(pending) > 0 THEN
+		lost := fupin.advance_write(pending);
+		FOR i IN 1 .. coalesce(array_length(lost, 1), 0) LOOP
+			answers[lost[i] + 1] := fupin.refuse('state',
+			    format('%s already has a %s procedure',
+			    (common || (items->lost[i]))->>'target',
+			    (common || (items->lost[i]))->>'workflow'));
+		END LOOP;
+	END IF;
+	FOR k IN 0 .. jsonb_array_length(items) - 1 LOOP
+		n := k + 1;
+		answer := (answers[k + 1] || jsonb_build_object('workflow',
+		    items->k->>'workflow'))::text;
 		RETURN NEXT;
 	END LOOP;
 END
