@@ -33,38 +33,60 @@ REVOKE EXECUTE ON FUNCTION fupin.state_count_add(text, text, text, text, bigint)
     fupin.state_count_rebuild() FROM PUBLIC;
 
 -- SECURITY DEFINER: fupin_daemon may read the counters but not write them.
+-- Every ADVANCE that moves an instance runs this, so it writes the two
+-- counter rows itself (one statement each, as a rule) rather than through
+-- fupin.state_count_add, whose SET search_path each call would save and
+-- restore again.
 CREATE OR REPLACE FUNCTION fupin.state_count_trigger()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	up boolean;
+	left_n bigint;
 BEGIN
 	IF TG_OP = 'INSERT' THEN
 		PERFORM fupin.state_count_add(NEW.campaign_id, NEW.village_id,
 		    NEW.workflow, NEW.state, 1);
+		RETURN NULL;
 	ELSIF TG_OP = 'DELETE' THEN
 		PERFORM fupin.state_count_add(OLD.campaign_id, OLD.village_id,
 		    OLD.workflow, OLD.state, -1);
+		RETURN NULL;
 	ELSIF (OLD.campaign_id, OLD.village_id, OLD.workflow, OLD.state) IS
-	    DISTINCT FROM
+	    NOT DISTINCT FROM
 	    (NEW.campaign_id, NEW.village_id, NEW.workflow, NEW.state) THEN
-		-- Touch the two counter rows in key order, so that two
-		-- transactions moving instances in opposite directions
-		-- cannot deadlock on them.
-		IF (OLD.campaign_id, OLD.village_id, OLD.workflow, OLD.state) <
-		    (NEW.campaign_id, NEW.village_id, NEW.workflow, NEW.state)
-		THEN
-			PERFORM fupin.state_count_add(OLD.campaign_id,
-			    OLD.village_id, OLD.workflow, OLD.state, -1);
-			PERFORM fupin.state_count_add(NEW.campaign_id,
-			    NEW.village_id, NEW.workflow, NEW.state, 1);
-		ELSE
-			PERFORM fupin.state_count_add(NEW.campaign_id,
-			    NEW.village_id, NEW.workflow, NEW.state, 1);
-			PERFORM fupin.state_count_add(OLD.campaign_id,
-			    OLD.village_id, OLD.workflow, OLD.state, -1);
-		END IF;
+		RETURN NULL;
 	END IF;
+	-- Touch the two counter rows in key order, so that two
+	-- transactions moving instances in opposite directions cannot
+	-- deadlock on them.
+	up := (OLD.campaign_id, OLD.village_id, OLD.workflow, OLD.state) <
+	    (NEW.campaign_id, NEW.village_id, NEW.workflow, NEW.state);
+	FOR pass IN 1 .. 2 LOOP
+		IF up = (pass = 1) THEN
+			UPDATE fupin.state_count SET n = n - 1
+			WHERE campaign_id = OLD.campaign_id AND
+			    village_id = OLD.village_id AND
+			    workflow = OLD.workflow AND state = OLD.state
+			RETURNING n INTO left_n;
+			IF left_n = 0 THEN
+				DELETE FROM fupin.state_count
+				WHERE campaign_id = OLD.campaign_id AND
+				    village_id = OLD.village_id AND
+				    workflow = OLD.workflow AND state = OLD.state AND
+				    n = 0;
+			END IF;
+		ELSE
+			INSERT INTO fupin.state_count AS sc
+			    (campaign_id, village_id, workflow, state, n)
+			VALUES (NEW.campaign_id, NEW.village_id, NEW.workflow,
+			    NEW.state, 1)
+			ON CONFLICT (campaign_id, village_id, workflow, state)
+			DO UPDATE SET n = sc.n + excluded.n;
+		END IF;
+	END LOOP;
 	RETURN NULL;
 END
 $$;
