@@ -122,7 +122,8 @@ BEGIN
 			o.workflow = k.cf->>'workflow' AND
 			o.household_id = hh.household_id AND
 			NOT (coalesce(k.cf->'except', '[]') ? o.state)
-		    ORDER BY k.n, o.instance_id LIMIT 1) q(oo) ON w.ww IS NULL;
+		    WHERE w.ww IS NULL
+		    ORDER BY k.n, o.instance_id LIMIT 1) q(oo) ON true;
 		h := r.h;
 		IF h.household_id IS NULL AND p->>'village' IS NULL THEN
 			answer := fupin.refuse('unknown', format('no household %s',
