@@ -24,15 +24,18 @@
 -- one with clears_problem closes the problem the instance carries. Both
 -- in this transaction, recorded in the audit row's detail (register,
 -- problem_cleared).
+--
 -- What a request costs is mostly its statements (each one an executor
 -- start-up, its triggers and foreign-key checks), so the usual ADVANCE
--- runs one of its own: the household (or village), its instance (locked)
--- and, when the event creates the instance, the first procedure it
--- contradicts, in one query. Its writes (the new or moved instance and
--- the audit row) wait in fupin.advance_group and go with the group's in
--- one statement (fupin.advance_write), unless the entry has effects on
--- the register. Loops over the request's arrays count through them
--- instead of querying them, and the campaign row is read once per group.
+-- runs one query of its own: the household (or village), its instance
+-- (locked) and, when the event creates the instance, the first procedure
+-- it contradicts. Its writes (the new or moved instance and the audit
+-- row) wait in fupin.advance_group and go with the rest of the group's in
+-- one statement (fupin.advance_write); a request alone, the group's last
+-- with nothing waiting, a village task and an entry with effects on the
+-- register write at once (one statement for the instance and its audit
+-- row). Loops over the request's arrays count through them instead of
+-- querying them, and the campaign row is read once per group.
 CREATE OR REPLACE FUNCTION fupin.advance(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -435,27 +438,32 @@ DECLARE
 	targets text[] := '{}';
 	alone boolean;
 	lost int[];
+	len int := jsonb_array_length(items);
 BEGIN
 	-- The campaign row, once for the group (an item may name another).
 	SELECT * INTO cp FROM fupin.campaign
 	WHERE campaign_id = common->>'campaign';
-	FOR k IN 0 .. jsonb_array_length(items) - 1 LOOP
-		p := common || (items->k);
-		IF p->>'campaign' IS DISTINCT FROM cp.campaign_id THEN
-			SELECT * INTO cp FROM fupin.campaign
-			WHERE campaign_id = p->>'campaign';
+	FOR k IN 0 .. len LOOP
+		IF k < len THEN
+			p := common || (items->k);
+			IF p->>'campaign' IS DISTINCT FROM cp.campaign_id THEN
+				SELECT * INTO cp FROM fupin.campaign
+				WHERE campaign_id = p->>'campaign';
+			END IF;
+			alone := p->>'scope' IS NOT DISTINCT FROM 'village' OR
+			    coalesce(jsonb_path_exists(p->'entries',
+			    '$.*.effects[*]'), false);
 		END IF;
 		-- A request sees the writes of those before it: the pending
 		-- ones go first when it is for a household one of them
 		-- changes, and before a request that writes at once (a village
 		-- task, an entry with effects on the register), so that the
-		-- audit rows keep the requests' order.
-		alone := p->>'scope' = 'village' OR
-		    jsonb_path_exists(p->'entries', '$.*.effects[*]');
-		IF cardinality(pending) > 0 AND (alone OR
+		-- audit rows keep the requests' order; and at the end.
+		IF cardinality(pending) > 0 AND (k = len OR alone OR
 		    p->>'target' = ANY (targets)) THEN
 			lost := fupin.advance_write(pending);
 			FOR i IN 1 .. coalesce(array_length(lost, 1), 0) LOOP
+				-- Created by a concurrent request since it looked.
 				answers[lost[i] + 1] := fupin.refuse('state',
 				    format('%s already has a %s procedure',
 				    (common || (items->lost[i]))->>'target',
@@ -464,26 +472,18 @@ BEGIN
 			pending := '{}';
 			targets := '{}';
 		END IF;
+		EXIT WHEN k = len;
 		-- The last request writes at once when nothing waits: one
 		-- request alone costs less through the direct statements.
 		r := fupin.advance_one(p, cp, NOT alone AND
-		    (k < jsonb_array_length(items) - 1 OR cardinality(pending) > 0));
+		    (k < len - 1 OR cardinality(pending) > 0));
 		answers[k + 1] := r.answer;
 		IF r.write IS NOT NULL THEN
 			pending := pending || (r.write || jsonb_build_object('k', k));
 			targets := targets || (p->>'target');
 		END IF;
 	END LOOP;
-	IF cardinality(pending) > 0 THEN
-		lost := fupin.advance_write(pending);
-		FOR i IN 1 .. coalesce(array_length(lost, 1), 0) LOOP
-			answers[lost[i] + 1] := fupin.refuse('state',
-			    format('%s already has a %s procedure',
-			    (common || (items->lost[i]))->>'target',
-			    (common || (items->lost[i]))->>'workflow'));
-		END LOOP;
-	END IF;
-	FOR k IN 0 .. jsonb_array_length(items) - 1 LOOP
+	FOR k IN 0 .. len - 1 LOOP
 		n := k + 1;
 		answer := (answers[k + 1] || jsonb_build_object('workflow',
 		    items->k->>'workflow'))::text;
