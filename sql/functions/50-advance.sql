@@ -27,15 +27,15 @@
 --
 -- What a request costs is mostly its statements (each one an executor
 -- start-up, its triggers and foreign-key checks), so the usual ADVANCE
--- runs one query of its own: the household (or village), its instance
--- (locked) and, when the event creates the instance, the first procedure
--- it contradicts. Its writes (the new or moved instance and the audit
--- row) wait in fupin.advance_group and go with the rest of the group's in
--- one statement (fupin.advance_write); a request alone, the group's last
--- with nothing waiting, a village task and an entry with effects on the
--- register write at once (one statement for the instance and its audit
--- row). Loops over the request's arrays count through them instead of
--- querying them, and the campaign row is read once per group.
+-- runs few of its own: the household (or village), its instance (locked)
+-- and, when the event creates the instance, the first procedure it
+-- contradicts, one query each. Its writes (the new or moved instance and
+-- the audit row) wait in fupin.advance_group and go with the rest of the
+-- group's in one statement (fupin.advance_write); a request alone, the
+-- group's last with nothing waiting, a village task and an entry with
+-- effects on the register write at once (one statement for the instance
+-- and its audit row). Loops over the request's arrays count through them
+-- instead of querying them, and the campaign row is read once per group.
 CREATE OR REPLACE FUNCTION fupin.advance(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -68,7 +68,6 @@ DECLARE
 	note text := nullif(btrim(coalesce(p->>'note', '')), '');
 	h fupin.household;
 	wi fupin.workflow_instance;
-	r record;
 	e jsonb;
 	v text;
 	from_state text;
@@ -90,53 +89,20 @@ BEGIN
 		    'loaded in the database yet', c));
 		RETURN;
 	END IF;
-	-- The target and its instance, locked: of two clients firing at
-	-- once, the second waits here and then sees the state the first
-	-- left. A village client's request for another village's target
-	-- locks nothing. When there is no instance yet, the first
-	-- procedure of the household that this one contradicts
-	-- (campaign.conf conflicts: a household is not proposed for exit
-	-- while it is being included).
 	IF p->>'scope' = 'village' THEN
-		SELECT vv.village_id AS v, ww AS wi INTO r
-		FROM (SELECT 1) one
-		LEFT JOIN fupin.village vv ON vv.village_id = target
-		LEFT JOIN LATERAL (SELECT x FROM fupin.workflow_instance x
-		    WHERE x.campaign_id = c AND x.workflow = wf AND
-			x.household_id IS NULL AND x.village_id = vv.village_id
-			AND x.subject = subj AND (p->>'village' IS NULL OR
-			vv.village_id = p->>'village')
-		    FOR UPDATE) w(ww) ON true;
-		v := r.v;
+		SELECT village_id INTO v FROM fupin.village WHERE village_id = target;
 		IF v IS NULL AND p->>'village' IS NULL THEN
 			answer := fupin.refuse('unknown', format('no village %s', target));
 			RETURN;
 		END IF;
 	ELSE
-		SELECT hh AS h, ww AS wi, oo AS other INTO r
-		FROM (SELECT 1) one
-		LEFT JOIN fupin.household hh ON hh.household_id = target
-		LEFT JOIN LATERAL (SELECT x FROM fupin.workflow_instance x
-		    WHERE x.campaign_id = c AND x.workflow = wf AND
-			x.household_id = hh.household_id AND x.subject = subj AND
-			(p->>'village' IS NULL OR hh.village_id = p->>'village')
-		    FOR UPDATE) w(ww) ON true
-		LEFT JOIN LATERAL (SELECT o FROM jsonb_array_elements(
-			coalesce(p->'conflicts', '[]')) WITH ORDINALITY k(cf, n)
-		    JOIN fupin.workflow_instance o ON o.campaign_id = c AND
-			o.workflow = k.cf->>'workflow' AND
-			o.household_id = hh.household_id AND
-			NOT (coalesce(k.cf->'except', '[]') ? o.state)
-		    WHERE w.ww IS NULL
-		    ORDER BY k.n, o.instance_id LIMIT 1) q(oo) ON true;
-		h := r.h;
+		SELECT * INTO h FROM fupin.household WHERE household_id = target;
 		IF h.household_id IS NULL AND p->>'village' IS NULL THEN
 			answer := fupin.refuse('unknown', format('no household %s',
 			    target));
 			RETURN;
 		END IF;
 		v := h.village_id;
-		other := r.other;
 	END IF;
 	-- A village learns nothing of the others: another village's
 	-- household and a missing one get the same answer.
@@ -145,7 +111,32 @@ BEGIN
 		    '%s', p->>'scope', target, p->>'village'));
 		RETURN;
 	END IF;
-	wi := r.wi;
+	-- The instance, locked: of two clients firing at once, the second
+	-- waits here and then sees the state the first left. When there is
+	-- none yet, the first procedure of the household that this one
+	-- contradicts (campaign.conf conflicts: a household is not proposed
+	-- for exit while it is being included).
+	IF p->>'scope' = 'village' THEN
+		SELECT * INTO wi FROM fupin.workflow_instance x
+		WHERE x.campaign_id = c AND x.workflow = wf AND
+		    x.household_id IS NULL AND x.village_id = v AND x.subject = subj
+		FOR UPDATE;
+	ELSE
+		SELECT * INTO wi FROM fupin.workflow_instance x
+		WHERE x.campaign_id = c AND x.workflow = wf AND
+		    x.household_id = target AND x.subject = subj
+		FOR UPDATE;
+		IF wi.instance_id IS NULL AND
+		    jsonb_array_length(coalesce(p->'conflicts', '[]')) > 0 THEN
+			SELECT o.* INTO other FROM jsonb_array_elements(
+			    p->'conflicts') WITH ORDINALITY k(cf, n)
+			JOIN fupin.workflow_instance o ON o.campaign_id = c AND
+			    o.workflow = k.cf->>'workflow' AND
+			    o.household_id = h.household_id AND
+			    NOT (coalesce(k.cf->'except', '[]') ? o.state)
+			ORDER BY k.n, o.instance_id LIMIT 1;
+		END IF;
+	END IF;
 
 	from_state := wi.state;
 	e := p->'entries'->coalesce(from_state, '');
