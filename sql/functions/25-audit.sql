@@ -33,3 +33,24 @@ CREATE OR REPLACE TRIGGER transition_no_truncate
 ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_update;
 ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_delete;
 ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_truncate;
+
+-- A household's audit trail, as rows of fupin.transition: its own rows,
+-- and, for a household an import brought, the row of that import's batch
+-- (household.imported_in, 013_import_batch_audit.sql) with detail the
+-- household's image as imported, as if the batch had written it a row of
+-- its own. Who changed a field and when: the last of these rows whose
+-- detail names the field.
+CREATE OR REPLACE FUNCTION fupin.household_history(id text)
+RETURNS SETOF fupin.transition
+LANGUAGE sql STABLE
+AS $$
+SELECT t.* FROM fupin.transition t WHERE t.household_id = id
+UNION ALL
+SELECT b.transition_id, b.instance_id, b.campaign_id, h.household_id,
+    b.detail->'households'->h.household_id->>'village_id', b.workflow,
+    b.event, b.from_state, b.to_state, b.actor, b.role, b.at,
+    b.recorded_at, b.note, b.detail->'households'->h.household_id
+FROM fupin.household h
+JOIN fupin.transition b ON b.transition_id = h.imported_in
+WHERE h.household_id = id
+$$;
