@@ -646,6 +646,12 @@ BEGIN
 	    now()::text), true);
 	-- Enough memory to find repeated keys among a million rows at once.
 	PERFORM set_config('work_mem', '64MB', true);
+	-- Join the staged rows with the register by hash or merge, whatever
+	-- the register's statistics say. Planned from a register analyzed
+	-- empty (a new database), "the staged households not yet stored" was
+	-- a nested loop scanning fupin.household once per staged row, growing
+	-- as the rows went in: 93 s for 100,000 new households, 1 s by hash.
+	PERFORM set_config('enable_nestloop', 'off', true);
 	-- The target first: two commits of one kind queue here, not in a
 	-- lock on the staging table.
 	IF coalesce((p->>'apply')::boolean, false) THEN
