@@ -117,6 +117,10 @@ expect_eq "partial: absent columns kept" \
 expect_eq "history: the insert as imported, then each change" \
 	"$(hist H001 "note || ' ' || coalesce(detail->'size'->>'new', detail->>'size', '-') || ' ' || coalesce(detail->'income_per_capita'->>'new', detail->>'income_per_capita', '-')" | tr '\n' '|')" \
 	"insert 4 3512.00|update - 3800.00|update 5 -|"
+# who last changed a field, and when (the README's query)
+who() { t_psql -c "SELECT note || ' ' || actor || ' ' || (at IS NOT NULL) FROM fupin.household_history('H001') WHERE detail ? '$1' ORDER BY transition_id DESC LIMIT 1"; }
+expect_eq "who changed income: the import that updated it" "$(who income_per_capita)" "update uid $(id -u) true"
+expect_eq "who set the head's name: the batch that brought the household" "$(who head_name)" "insert uid $(id -u) true"
 
 # --- a household moved to another village keeps its batch in its history ---
 sed -n '1p;/^H006,/p' "$D/households.csv" | sed 's/^H006,MG03,一组,/H006,MG02,,/' >"$T/moved.csv"
