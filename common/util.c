@@ -232,3 +232,27 @@ send_all(int fd, const char *p, size_t len)
 	}
 	return 0;
 }
+
+size_t
+jsonb_compact(char *dst, const char *src, size_t len)
+{
+	const char *end = src + len;
+	char *w = dst;
+	int in_string = 0;
+
+	while (src < end) {
+		char ch = *src++;
+
+		if (in_string) {
+			*w++ = ch;
+			if (ch == '\\' && src < end)
+				*w++ = *src++;
+			else if (ch == '"')
+				in_string = 0;
+		} else if (ch != ' ') {
+			*w++ = ch;
+			in_string = ch == '"';
+		}
+	}
+	return (size_t)(w - dst);
+}

@@ -42,5 +42,10 @@ int utf8_valid(const char *, size_t len);
 int send_all(int fd, const char *p, size_t len);
 /* Length of the longest valid prefix: the offset of the first bad byte. */
 size_t utf8_valid_prefix(const char *, size_t len);
+/* PostgreSQL's text form of a jsonb (a blank after every ',' and ':'
+ * outside strings, no other) written to dst without those blanks: the
+ * compact JSON jansson would write, but for numbers, which keep their
+ * digits (3100.00). dst has room for len bytes; returns its length. */
+size_t jsonb_compact(char *dst, const char *src, size_t len);
 
 #endif

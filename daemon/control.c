@@ -11,6 +11,7 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -138,6 +140,41 @@ client_close(struct client *c)
 	client_free(c);
 }
 
+/*
+ * An answer's text and its newline, written at once when nothing is
+ * waiting to go before it, so that an answer costs one send and no
+ * epoll_ctl; what the socket does not take goes out with the bufferevent.
+ */
+static void
+client_send_text(struct client *c, const char *text, size_t len)
+{
+	struct evbuffer *out;
+	struct iovec iov[2];
+	ssize_t n = 0;
+
+	if (c->bev == NULL)
+		return;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) == 0) {
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+		iov[0].iov_base = (void *)(uintptr_t)text;
+		iov[0].iov_len = len;
+		iov[1].iov_base = (void *)(uintptr_t)"\n";
+		iov[1].iov_len = 1;
+		do
+			n = sendmsg(bufferevent_getfd(c->bev), &msg,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			n = 0; /* the bufferevent meets the error itself */
+	}
+	if ((size_t)n < len)
+		evbuffer_add(out, text + n, len - (size_t)n);
+	if ((size_t)n <= len)
+		evbuffer_add(out, "\n", 1);
+}
+
 static void
 client_send_line(struct client *c, json_t *obj)
 {
@@ -146,12 +183,7 @@ client_send_line(struct client *c, json_t *obj)
 	if (text == NULL)
 		text = xstrdup("{\"ok\":false,\"error\":\"internal\","
 			       "\"message\":\"cannot encode the answer\"}");
-	if (c->bev != NULL) {
-		struct evbuffer *out = bufferevent_get_output(c->bev);
-
-		evbuffer_add(out, text, strlen(text));
-		evbuffer_add(out, "\n", 1);
-	}
+	client_send_text(c, text, strlen(text));
 	free(text);
 }
 
@@ -220,6 +252,22 @@ flush_then_close_cb(struct bufferevent *bev, void *arg)
 		client_close(c);
 }
 
+/* The answer is on its way: the next request of c may be read. */
+static void
+client_answered(struct client *c)
+{
+	c->busy = 0;
+	c->verb = NULL;
+	if (c->quitting) {
+		bufferevent_disable(c->bev, EV_READ);
+		bufferevent_setcb(c->bev, NULL, flush_then_close_cb, NULL, c);
+		flush_then_close_cb(c->bev, c);
+		return;
+	}
+	if (!c->in_process)
+		client_process(c);
+}
+
 void
 client_reply(struct client *c, json_t *answer)
 {
@@ -253,16 +301,28 @@ client_reply(struct client *c, json_t *answer)
 		    json_string_value(json_object_get(answer, "error")), 1);
 	client_send_line(c, answer);
 	json_decref(answer);
-	c->busy = 0;
-	c->verb = NULL;
-	if (c->quitting) {
-		bufferevent_disable(c->bev, EV_READ);
-		bufferevent_setcb(c->bev, NULL, flush_then_close_cb, NULL, c);
-		flush_then_close_cb(c->bev, c);
+	client_answered(c);
+}
+
+void
+client_reply_ok_text(struct client *c, const char *text, size_t len)
+{
+	json_t *answer;
+
+	if (c->answer_to != NULL || c->dead || c->timed_out ||
+	    c->bev == NULL) {
+		/* Not a plain socket answer: the JSON way does the rest. */
+		if ((answer = json_loadb(text, len, 0, NULL)) == NULL)
+			answer = json_pack("{s:b, s:s, s:s}", "ok", 0, "error",
+			    "internal", "message", "bad answer from the database");
+		client_reply(c, answer);
 		return;
 	}
-	if (!c->in_process)
-		client_process(c);
+	if (c->ev_request)
+		event_del(c->ev_request);
+	metrics_count("requests", c->verb ? c->verb : "?", 1);
+	client_send_text(c, text, len);
+	client_answered(c);
 }
 
 void
@@ -370,8 +430,11 @@ client_process(struct client *c)
 	}
 	if (c->bev == NULL || c->quitting)
 		return;
-	/* Pause reading while an answer is pending. */
-	if (c->busy)
+	/* Reading goes on while an answer is pending, so that a request
+	 * and its answer cost no epoll_ctl; a client that sends more
+	 * before its answer is paused until it comes (and event_cb keeps
+	 * an end of input or an idle timeout for after it). */
+	if (c->busy && evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		bufferevent_disable(c->bev, EV_READ);
 	else
 		bufferevent_enable(c->bev, EV_READ);
@@ -398,6 +461,14 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct client *c = arg;
 
+	if (c->busy && !(what & BEV_EVENT_ERROR) &&
+	    (what & (BEV_EVENT_EOF | BEV_EVENT_TIMEOUT)) && !c->quitting) {
+		/* Its answer is still to come: a client that has sent all
+		 * it will send may still read it, and waiting for it is not
+		 * idling. Read again (and see this again) after it. */
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		log_info("control: client %llu (%s) idle too long; "
 			 "disconnecting",

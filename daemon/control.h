@@ -67,6 +67,9 @@ int control_role_changed(struct client *);
 void client_set_deadline(struct client *, int seconds);
 /* Answer the request in progress; takes ownership of answer. */
 void client_reply(struct client *, json_t *answer);
+/* An ok answer that is JSON text already (compact, one line without its
+ * newline): sent as it is, without parsing it again. */
+void client_reply_ok_text(struct client *, const char *text, size_t len);
 void client_error(struct client *, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

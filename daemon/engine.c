@@ -391,6 +391,7 @@ struct call {
 	struct client *client;
 	engine_answer_fn *filter; /* may veto or trim the answer; NULL: pass */
 	char *metric;	       /* transitions label on success, or NULL */
+	int pass;	       /* an ok answer goes as the database wrote it */
 };
 
 /* A statement the database refused: its own words go to the log only,
@@ -451,6 +452,23 @@ answer_text(struct client *c, const char *text, engine_answer_fn *filter,
 		client_reply(c, answer);
 }
 
+/*
+ * An ok answer of a reader whose filter has nothing to change in it: sent
+ * as the database wrote it, less jsonb's blanks, instead of parsing and
+ * writing it again (HOUSEHOLD: some 80 us of a request's daemon time).
+ * jsonb puts "ok" first: its keys go shortest first.
+ */
+#define OK_TEXT "{\"ok\": true"
+
+static void
+answer_ok_text(struct client *c, const char *text, size_t len)
+{
+	char *line = xmalloc(len + 1);
+
+	client_reply_ok_text(c, line, jsonb_compact(line, text, len));
+	free(line);
+}
+
 static void
 call_done(const PGresult *res, const char *err, void *arg)
 {
@@ -464,6 +482,10 @@ call_done(const PGresult *res, const char *err, void *arg)
 		answer_sql_error(c, res);
 	else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
 		client_error(c, "unknown", "not found");
+	else if (call->pass && strncmp(PQgetvalue(res, 0, 0), OK_TEXT,
+		     sizeof(OK_TEXT) - 1) == 0)
+		answer_ok_text(c, PQgetvalue(res, 0, 0),
+		    (size_t)PQgetlength(res, 0, 0));
 	else
 		answer_text(c, PQgetvalue(res, 0, 0), call->filter,
 		    call->metric);
@@ -482,9 +504,9 @@ engine_serving(struct client *c)
 	return 0;
 }
 
-void
-engine_call_sql(struct client *c, const char *sql, int n,
-    const char *const *params, engine_answer_fn *filter, const char *metric)
+static void
+call_sql(struct client *c, const char *sql, int n, const char *const *params,
+    engine_answer_fn *filter, const char *metric, int pass)
 {
 	struct call *call;
 
@@ -494,6 +516,7 @@ engine_call_sql(struct client *c, const char *sql, int n,
 	call->client = c;
 	call->filter = filter;
 	call->metric = metric ? xstrdup(metric) : NULL;
+	call->pass = pass;
 	if (db_query(fupind->db, sql, n, params, call_done, call) < 0) {
 		free(call->metric);
 		free(call);
@@ -502,6 +525,13 @@ engine_call_sql(struct client *c, const char *sql, int n,
 		return;
 	}
 	in_flight++;
+}
+
+void
+engine_call_sql(struct client *c, const char *sql, int n,
+    const char *const *params, engine_answer_fn *filter, const char *metric)
+{
+	call_sql(c, sql, n, params, filter, metric, 0);
 }
 
 /* ---- ADVANCE in groups: one statement and one commit for many ---- */
@@ -1032,7 +1062,10 @@ ask_household(struct client *c, const char *id, engine_answer_fn *filter)
 		moment_text(clock_now(fupind->clock), now),
 		c->role == ROLE_VILLAGE ? c->village : NULL };
 
-	engine_call_sql(c, HOUSEHOLD_SQL, 4, params, filter, NULL);
+	/* Found is ok, and HOUSEHOLD_SQL finds a village team's own
+	 * households only: an ok answer of HOUSEHOLD needs no filter. */
+	call_sql(c, HOUSEHOLD_SQL, 4, params, filter, NULL,
+	    filter == household_filter);
 }
 
 static void

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -466,6 +467,18 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+	/*
+	 * An IMPORT ROWS line (up to 1 MiB) is copied by libevent and again
+	 * by libpq. With glibc's defaults each such buffer was a fresh mmap,
+	 * or heap grown and trimmed again, page-faulted in anew for every
+	 * chunk: 70% of the daemon's time while it streams an import (0.55 s
+	 * of CPU for 100,000 households, 0.16 s with these). Such buffers
+	 * now come from the heap, which keeps up to 32 MiB free.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 8 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+#endif
 	fupind = xcalloc(1, sizeof(*fupind));
 	fupind->cfg = cfg;
 	fupind->campaign = camp;

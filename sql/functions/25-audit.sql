@@ -33,3 +33,31 @@ CREATE OR REPLACE TRIGGER transition_no_truncate
 ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_update;
 ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_delete;
 ALTER TABLE fupin.transition ENABLE ALWAYS TRIGGER transition_no_truncate;
+
+-- A household's audit trail, as rows of fupin.transition: its own rows,
+-- and, for a household an import brought, the row of that import's batch
+-- (household.imported_in, 013_import_batch_audit.sql) with detail the
+-- household's image as imported, as if the batch had written it a row of
+-- its own. Who changed a field and when: the last of these rows whose
+-- detail names the field.
+CREATE OR REPLACE FUNCTION fupin.household_history(id text)
+RETURNS SETOF fupin.transition
+LANGUAGE sql STABLE
+AS $$
+SELECT t.* FROM fupin.transition t WHERE t.household_id = id
+UNION ALL
+SELECT b.transition_id, b.instance_id, b.campaign_id, h.household_id,
+    i.image->>'village_id', b.workflow, b.event, b.from_state, b.to_state,
+    b.actor, b.role, b.at, b.recorded_at, b.note, i.image
+FROM fupin.household h
+JOIN fupin.transition b ON b.transition_id = h.imported_in
+-- {"columns": [names], "households": {id: [values]}}: the household's
+-- values under their names, nulls left out
+CROSS JOIN LATERAL (SELECT jsonb_object_agg(c.name, v.value) AS image
+	FROM jsonb_array_elements_text(b.detail->'columns')
+	    WITH ORDINALITY AS c(name, n)
+	JOIN jsonb_array_elements(b.detail->'households'->h.household_id)
+	    WITH ORDINALITY AS v(value, n) USING (n)
+	WHERE v.value <> 'null') AS i
+WHERE h.household_id = id
+$$;

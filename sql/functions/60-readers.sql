@@ -20,7 +20,7 @@ AS $$
 BEGIN
 	RETURN (
 SELECT jsonb_build_object('ok', true,
-    'household', to_jsonb(h) - 'updated_at',
+    'household', to_jsonb(h) - 'updated_at' - 'imported_in',
     'village_name', vl.name,
     'members', coalesce((SELECT jsonb_agg(jsonb_build_object('person_id',
 	m.person_id, 'name', m.name, 'relation', m.relation, 'birth_date',
@@ -50,7 +50,7 @@ SELECT jsonb_build_object('ok', true,
 	'from', t.from_state, 'to', t.to_state, 'actor', t.actor,
 	'role', t.role, 'note', t.note, 'detail', t.detail)
 	ORDER BY t.transition_id)
-	FROM fupin.transition t WHERE t.household_id = h.household_id), '[]'))
+	FROM fupin.household_history(h.household_id) t), '[]'))
 FROM fupin.household h
 JOIN fupin.village vl USING (village_id)
 WHERE h.household_id = id

@@ -81,8 +81,11 @@ t_stop() {
 	T_PID=
 }
 
+# t_cleanup [STATUS]: the EXIT trap; a test's own trap passes the status
+# it saved (under set -e, "(exit $rc)" in a trap would end the trap there,
+# before the daemon is stopped).
 t_cleanup() {
-	local rc=$?
+	local rc=${1:-$?}
 	t_stop
 	if [ $T_FAILS -gt 0 ] || [ $rc -ne 0 ]; then
 		echo "--- $T/fupind.log (tail)"; tail -40 "$T/fupind.log" 2>/dev/null || true

@@ -4,7 +4,8 @@
 # 4096 bytes, invalid UTF-8, a NUL byte, too many words, a flood of
 # connections past control.max_clients (refused with "busy"), a client that
 # sends and never reads (cut off at control.max_output), an idle client
-# (control.idle_timeout), clients that vanish mid-request. The daemon
+# (control.idle_timeout), clients that vanish mid-request, a client that
+# shuts its writing side after its request (still answered). The daemon
 # survives all of it and answers normally afterwards.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +20,7 @@ PY
 t_start
 SOCK=$T/fupind.sock
 PINGER=
-trap 'rc=$?; [ -n "$PINGER" ] && kill "$PINGER" 2>/dev/null; (exit $rc); t_cleanup' EXIT
+trap 'rc=$?; [ -n "$PINGER" ] && kill "$PINGER" 2>/dev/null; t_cleanup "$rc"' EXIT
 
 # A PING every 50 ms in the background; each line: seconds or FAIL.
 pinger_start() {
@@ -224,6 +225,22 @@ for i in range(60):
 PY
 sleep 0.5
 pinger_check "clients that vanish mid-request"
+
+# ---- a client that has sent all it will send --------------------------------------------------
+# Its input ends while the database works on its request: it is still
+# answered, and then let go.
+half=$(python3 - "$SOCK" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(5)
+s.sendall(b"CALENDAR\n")
+s.shutdown(socket.SHUT_WR)
+f = s.makefile("rb")
+print(f.readline()[:10].decode(), "then", "closed" if f.read() == b"" else "open")
+PY
+)
+expect_eq "a client that shuts its writing side is answered, then closed" "$half" '{"ok":true then closed'
 
 m=$(ctl metrics)
 for r in too_long encoding busy slow_reader idle; do

@@ -248,10 +248,10 @@ OUTER_PG=$(declare -p PGHOST PGPORT PGUSER PGDATABASE FUPIN_PGDIR 2>/dev/null ||
 PRIV_PG=$FUPIN_BUILD/t/daemon-pg
 pg_stop "$PRIV_PG"; rm -rf "$PRIV_PG"
 # shellcheck disable=SC2064
-trap 'rc=$?; pg_stop "$PRIV_PG"; (exit $rc); t_cleanup' EXIT
+trap 'rc=$?; pg_stop "$PRIV_PG"; t_cleanup "$rc"' EXIT
 PG_EXTRA_OPTS= pg_start "$PRIV_PG"
 t_setup daemon_pg
-trap 'rc=$?; pg_stop "$PRIV_PG"; (exit $rc); t_cleanup' EXIT
+trap 'rc=$?; pg_stop "$PRIV_PG"; t_cleanup "$rc"' EXIT
 SOCK=$T/fupind.sock
 write_conf debug 64 "$SOCK"
 t_start

@@ -10,7 +10,7 @@ T=$FUPIN_BUILD/t/failover
 rm -rf "$T"; mkdir -p "$T"
 A=$T/pg-a B=$T/pg-b
 T_DB=fupin_failover
-trap 'rc=$?; t_stop; pg_stop "$A"; pg_stop "$B"; (exit $rc); t_cleanup' EXIT
+trap 'rc=$?; t_stop; pg_stop "$A"; pg_stop "$B"; t_cleanup "$rc"' EXIT
 
 WAIT_FOR_S=15 # wait_for (lib.sh) gives up after 15 s here
 

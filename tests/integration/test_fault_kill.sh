@@ -22,7 +22,7 @@ RANDOM=$SEED
 N=${KILL_N:-10}
 echo "seed $SEED, $N kills"
 LOAD_PID=
-trap 'rc=$?; touch "$T/stop"; [ -n "$LOAD_PID" ] && wait "$LOAD_PID" 2>/dev/null; (exit $rc); t_cleanup' EXIT
+trap 'rc=$?; touch "$T/stop"; [ -n "$LOAD_PID" ] && wait "$LOAD_PID" 2>/dev/null; t_cleanup "$rc"' EXIT
 
 cat >"$T/notify.sh" <<EOF
 #!/bin/sh

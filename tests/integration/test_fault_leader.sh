@@ -16,7 +16,7 @@
 
 t_setup fault_leader
 LOAD_PID= B_PID=
-trap 'rc=$?; touch "$T/stop"; [ -n "$LOAD_PID" ] && wait "$LOAD_PID" 2>/dev/null; [ -n "$B_PID" ] && kill -9 "$B_PID" 2>/dev/null; (exit $rc); t_cleanup' EXIT
+trap 'rc=$?; touch "$T/stop"; [ -n "$LOAD_PID" ] && wait "$LOAD_PID" 2>/dev/null; [ -n "$B_PID" ] && kill -9 "$B_PID" 2>/dev/null; t_cleanup "$rc"' EXIT
 
 # notify.sh WHO: "WHO start ID" when it begins, "WHO done ID" once done
 # (without ID when its input was cut: A was killed before it wrote it)

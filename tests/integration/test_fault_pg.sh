@@ -18,7 +18,7 @@ rm -rf "$T"; mkdir -p "$T"
 PGD=$T/pg
 T_DB=fupin_fault_pg
 LOAD_PID=
-trap 'rc=$?; touch "$T/stop"; [ -n "$LOAD_PID" ] && wait "$LOAD_PID" 2>/dev/null; t_stop; pg_stop "$PGD"; (exit $rc); t_cleanup' EXIT
+trap 'rc=$?; touch "$T/stop"; [ -n "$LOAD_PID" ] && wait "$LOAD_PID" 2>/dev/null; t_stop; pg_stop "$PGD"; t_cleanup "$rc"' EXIT
 WAIT_FOR_S=30
 
 PG_EXTRA_OPTS= pg_start "$PGD"

@@ -67,14 +67,23 @@ expect_eq "households: no income is NULL" \
 expect_eq "households: villager groups created" \
 	"$(t_psql -c "SELECT string_agg(village_id || '/' || name, ' ' ORDER BY village_id, name) FROM fupin.villager_group")" \
 	"MG01/一组 MG01/二组 MG02/三组 MG03/一组"
-expect_eq "households: one audit row each" \
-	"$(t_psql -c "SELECT count(DISTINCT household_id) || ' ' || count(*) FROM fupin.transition WHERE household_id IS NOT NULL")" "6 6"
+expect_eq "households: audited by batch (100 lines a row), each naming its row" \
+	"$(t_psql -c "SELECT count(*) || ' ' || sum((SELECT count(*) FROM jsonb_object_keys(detail->'households'))) || ' ' || (SELECT count(*) FROM fupin.household h WHERE h.imported_in = max(t.transition_id)) FROM fupin.transition t WHERE event = 'import' AND household_id IS NULL AND village_id IS NULL AND detail ? 'households'")" "1 6 6"
+# hist ID COLUMNS: a household's audit trail, as fupin.household_history
+# hands it out (its own rows and its batch's image)
+hist() { t_psql -c "SELECT $2 FROM fupin.household_history('$1') t ORDER BY transition_id"; }
+expect_eq "households: each has its insert in its history" \
+	"$(t_psql -c "SELECT string_agg(h.household_id || ':' || (SELECT string_agg(t.note, ',') FROM fupin.household_history(h.household_id) t), ' ' ORDER BY h.household_id) FROM fupin.household h")" \
+	"H001:insert H002:insert H003:insert H004:insert H005:insert H006:insert"
 expect_eq "households: audit actor is the principal the daemon authenticated" \
-	"$(t_psql -c "SELECT DISTINCT actor FROM fupin.transition WHERE household_id = 'H001'")" \
-	"uid $(id -u)"
+	"$(hist H001 "actor")" "uid $(id -u)"
 expect_eq "households: insert audit holds the row as imported" \
-	"$(t_psql -c "SELECT detail->>'size' || ' ' || (detail->>'village_id') || ' ' || (detail ? 'lifted_year') FROM fupin.transition WHERE household_id = 'H001'")" \
-	"4 MG01 false"
+	"$(hist H001 "detail->>'size' || ' ' || (detail->>'village_id') || ' ' || (detail ? 'lifted_year') || ' ' || household_id")" \
+	"4 MG01 false H001"
+expect_eq "households: HOUSEHOLD's history shows the insert" \
+	"$(jv "$(req household H002)" '"|".join([j["history"][0]["note"], j["history"][0]["detail"]["head_name"], j["history"][0]["actor"]])')" \
+	"insert|Zhang, San
+(张三)|uid $(id -u)"
 
 # --- re-import: no change, no duplicate, no audit -------------------------
 before=$(count transition)
@@ -105,6 +114,22 @@ expect_eq "partial: summary" "$OUT" \
 expect_eq "partial: absent columns kept" \
 	"$(t_psql -c "SELECT size || ' ' || income_per_capita || ' ' || group_name || ' ' || identified_year FROM fupin.household WHERE household_id = 'H001'")" \
 	"5 3800.00 一组 2014"
+expect_eq "history: the insert as imported, then each change" \
+	"$(hist H001 "note || ' ' || coalesce(detail->'size'->>'new', detail->>'size', '-') || ' ' || coalesce(detail->'income_per_capita'->>'new', detail->>'income_per_capita', '-')" | tr '\n' '|')" \
+	"insert 4 3512.00|update - 3800.00|update 5 -|"
+# who last changed a field, and when (the README's query)
+who() { t_psql -c "SELECT note || ' ' || actor || ' ' || (at IS NOT NULL) FROM fupin.household_history('H001') WHERE detail ? '$1' ORDER BY transition_id DESC LIMIT 1"; }
+expect_eq "who changed income: the import that updated it" "$(who income_per_capita)" "update uid $(id -u) true"
+expect_eq "who set the head's name: the batch that brought the household" "$(who head_name)" "insert uid $(id -u) true"
+
+# --- a household moved to another village keeps its batch in its history ---
+sed -n '1p;/^H006,/p' "$D/households.csv" | sed 's/^H006,MG03,一组,/H006,MG02,,/' >"$T/moved.csv"
+imp import households "$T/moved.csv"
+expect_eq "moved: summary" "$OUT" \
+	"households: 1 read, 0 inserted, 1 updated, 0 unchanged"
+expect_eq "moved: its insert is still found, in the old village" \
+	"$(hist H006 "note || ' ' || coalesce(detail->'village_id'->>'new', detail->>'village_id')" | tr '\n' '|')" \
+	"insert MG03|update MG02|"
 
 # --- what only the database knows: unknown villages, per line -------------
 imp import households "$D/households_fk.csv"
@@ -215,7 +240,12 @@ imp import parishes "$D/villages.csv"
 expect_eq "unknown kind: exit 2" "$RC" 2
 
 # --- the audit trail is whole: nothing failed left a row --------------------
+# villages 3, households by batch (one row for each of three files),
+# updates 3, members 5
 expect_eq "audit: rows" "$(count "transition WHERE event = 'import'")" \
-	"$(t_psql -c "SELECT 3 + 6 + 1 + 1 + 4 + 4 + 5")"
+	"$(t_psql -c "SELECT 3 + 1 + 3 + 1 + 1 + 5")"
+expect_eq "audit: every household imported has its insert, once" \
+	"$(t_psql -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE (SELECT count(*) FROM fupin.household_history(h.household_id) t WHERE t.note = 'insert' AND NOT t.detail ? 'person_id') = 1) FROM fupin.household h")" \
+	"14 14"
 
 t_done

@@ -109,7 +109,7 @@ FUPIN_TOKEN=$TT imp -a "127.0.0.1:$PORT" import households "$T/small.csv"
 expect_eq "township token: imported" "$RC $OUT" \
 	"0 households: 20 read, 20 inserted, 0 updated, 0 unchanged"
 expect_match "township token: the audit names the token's principal" \
-	"$(t_psql -c "SELECT DISTINCT actor || ' ' || role FROM fupin.transition WHERE event = 'import' AND household_id IS NOT NULL")" \
+	"$(t_psql -c "SELECT DISTINCT actor || ' ' || role FROM fupin.transition WHERE event = 'import' AND detail ? 'households'")" \
 	'^office\(token from 127\.0\.0\.1:[0-9]+\) import$'
 
 # --- a bad line after many chunks: nothing written, the line named ----------
@@ -133,8 +133,11 @@ households "$T/big.csv" 30000
 imp -s "$T/fupind.sock" import households "$T/big.csv"
 expect_eq "30,000 households" "$RC $OUT" \
 	"0 households: 30000 read, 29980 inserted, 0 updated, 20 unchanged"
-expect_eq "30,000 households: one audit row per new one" \
-	"$(t_psql -c "SELECT count(*) FROM fupin.transition WHERE event = 'import' AND household_id IS NOT NULL")" 30000
+# lines 2..30001 in batches of 100 lines (0..300), after one for the 20
+expect_eq "30,000 households: audited by batch, at most 100 a row, an image per new one" \
+	"$(t_psql -c "SELECT count(*) || ' ' || max(n) || ' ' || sum(n) FROM (SELECT (SELECT count(*) FROM jsonb_object_keys(t.detail->'households')) AS n FROM fupin.transition t WHERE t.event = 'import' AND t.household_id IS NULL AND t.detail ? 'households') x")" "302 100 30000"
+expect_eq "30,000 households: each one's image is in its history" \
+	"$(t_psql -c "SELECT count(*) FROM fupin.household h WHERE (SELECT t.detail->>'size' FROM fupin.household_history(h.household_id) t WHERE t.note = 'insert')::int = h.size")" 30000
 expect_eq "30,000 households: nothing left staged" "$(staged)" 0
 
 # --- the protocol by hand ---------------------------------------------------

@@ -25,7 +25,7 @@ count() { t_psql -c "SELECT count(*) FROM fupin.$1"; }
 snapshot() {
 	t_psql -c "SELECT v::text FROM fupin.village v ORDER BY village_id" \
 		-c "SELECT g::text FROM fupin.villager_group g ORDER BY 1" \
-		-c "SELECT (to_jsonb(h) - 'updated_at')::text FROM fupin.household h ORDER BY household_id" \
+		-c "SELECT (to_jsonb(h) - 'updated_at' - 'imported_in')::text FROM fupin.household h ORDER BY household_id" \
 		-c "SELECT m::text FROM fupin.member m ORDER BY person_id" \
 		-c "SELECT concat_ws(' ', household_id, village_id, note, detail::text) FROM fupin.transition ORDER BY household_id, village_id, detail->>'person_id', 1"
 }

@@ -77,7 +77,7 @@ clock_set 2019-10-09T10:00:00+08:00
 "$FUPINCTL" -c "$T/fupind.conf" import households "$T/households.csv" >"$T/import.out" 2>&1 ||
 	t_fail "import households: $(cat "$T/import.out")"
 expect_eq "household import history: the campaign clock" \
-	"$(t_psql -c "SELECT at = '2019-10-09T10:00+08' FROM fupin.transition WHERE household_id = 'R1'")" t
+	"$(t_psql -c "SELECT at = '2019-10-09T10:00+08' FROM fupin.household_history('R1')")" t
 
 # -- CANDIDATES ----------------------------------------------------------------
 adv P4 exit propose

@@ -2,7 +2,8 @@
  * Unit tests of common/util.c and common/isotime.c: durations, UTF-8
  * validation (the status protocol's only defence against bad bytes), the
  * error list's "file:line: key: message" form, and ISO 8601 moments with
- * their civil-date arithmetic. Expected values are written out by hand.
+ * their civil-date arithmetic, and jsonb's text made compact (checked
+ * against jansson). Expected values are written out by hand.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "isotime.h"
 #include "util.h"
@@ -387,6 +389,52 @@ test_weekday(void **state)
 		    (iso_weekday(day) + 1) % 7);
 }
 
+/* ---- jsonb_compact ---------------------------------------------------- */
+
+static void
+compact_is(const char *jsonb_text, const char *want)
+{
+	size_t len = strlen(jsonb_text);
+	char *out = malloc(len + 1);
+
+	out[jsonb_compact(out, jsonb_text, len)] = '\0';
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+test_jsonb_compact(void **state)
+{
+	(void)state;
+	/* As PostgreSQL 15 writes jsonb, against what jansson writes of the
+	 * same document with JSON_COMPACT (numbers aside, see util.h). */
+	static const char *const docs[] = {
+		"{\"ok\": true, \"household\": {\"size\": 4, \"head_name\": "
+		"\"张 三\"}, \"members\": []}",
+		"{\"a\": \"x, y: z\", \"b\": [1, 2, {\"c\": null}]}",
+		"{\"q\": \"say \\\"hi, there\\\": ok\", \"r\": \"\\\\\"}",
+		"[\"\\n, \\t: \", false, -3, \"\"]",
+		"{\"ok\": true, \"note\": \"  spaced  \", \"e\": {}}",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_error_t err;
+		json_t *j = json_loads(docs[i], 0, &err);
+		char *want;
+
+		assert_non_null(j);
+		want = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+		compact_is(docs[i], want);
+		free(want);
+		json_decref(j);
+	}
+	/* Numbers keep their digits. */
+	compact_is("{\"income\": 3100.00, \"n\": [1.50, 2]}",
+	    "{\"income\":3100.00,\"n\":[1.50,2]}");
+	/* A truncated escape at the end is copied, not read past. */
+	compact_is("\"a\\", "\"a\\");
+}
+
 int
 main(void)
 {
@@ -405,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_iso_round_trip),
 		cmocka_unit_test(test_days_from_civil),
 		cmocka_unit_test(test_weekday),
+		cmocka_unit_test(test_jsonb_compact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,8 +7,8 @@
  *   fupin-drive SOCKET CLIENTS SECONDS KIND FIRST LAST
  *
  * KIND: advance (client k proposes households FIRST+k, FIRST+k+CLIENTS, ...
- * up to LAST for exit), status (a random village of 1,000), household (a
- * random household of the first 10,000). Prints "RATE NEXT_FIRST": answers
+ * up to LAST for exit), status (a random village of FIRST..LAST), household
+ * (a random household of FIRST..LAST). Prints "RATE NEXT_FIRST": answers
  * per second, and the first household no client reached. Any answer that
  * is not ok stops the run with exit 1.
  */
@@ -68,8 +68,11 @@ drive_connect(const char *path)
 
 /* Send the client's next request; 0 when it has none left. */
 static int
-drive_send(struct drive_client *c, const char *kind, int clients, long last)
+drive_send(struct drive_client *c, const char *kind, int clients,
+    long first, long last)
 {
+	long pick = first + (long)(rand_r(&c->seed) % (unsigned)(last - first + 1));
+
 	char line[128];
 	int n;
 
@@ -80,11 +83,9 @@ drive_send(struct drive_client *c, const char *kind, int clients, long last)
 		    c->next);
 		c->next += clients;
 	} else if (strcmp(kind, "status") == 0)
-		n = snprintf(line, sizeof(line), "STATUS V%04d\n",
-		    1 + rand_r(&c->seed) % 1000);
+		n = snprintf(line, sizeof(line), "STATUS V%04ld\n", pick);
 	else
-		n = snprintf(line, sizeof(line), "HOUSEHOLD H%07d\n",
-		    1 + rand_r(&c->seed) % 10000);
+		n = snprintf(line, sizeof(line), "HOUSEHOLD H%07ld\n", pick);
 	if (write(c->fd, line, (size_t)n) != n) {
 		fprintf(stderr, "fupin-drive: write: %s\n", strerror(errno));
 		exit(1);
@@ -113,6 +114,7 @@ main(int argc, char **argv)
 	first = atol(argv[5]);
 	last = atol(argv[6]);
 	if (clients < 1 || clients > DRIVE_MAX_CLIENTS || dur <= 0 ||
+	    first < 0 || last < first ||
 	    (strcmp(kind, "advance") != 0 && strcmp(kind, "status") != 0 &&
 		strcmp(kind, "household") != 0)) {
 		fprintf(stderr, "fupin-drive: bad arguments\n");
@@ -129,7 +131,7 @@ main(int argc, char **argv)
 	t0 = now_s();
 	stop = t0 + dur;
 	for (int k = 0; k < clients; k++)
-		if (drive_send(&cl[k], kind, clients, last))
+		if (drive_send(&cl[k], kind, clients, first, last))
 			active++;
 		else
 			pfd[k].fd = -1;
@@ -175,7 +177,7 @@ main(int argc, char **argv)
 			c->len = 0;
 			c->done++;
 			total++;
-			if (now_s() >= stop || !drive_send(c, kind, clients,
+			if (now_s() >= stop || !drive_send(c, kind, clients, first,
 			    last)) {
 				pfd[k].fd = -1;
 				active--;
