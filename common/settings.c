@@ -37,6 +37,10 @@ const struct setting settings_table[SETTINGS_COUNT] = {
 	[SET_DATABASE_POOL] = { "database.pool", SETTING_INT, "4", 0, 1, 64,
 	    NULL, "connections for requests (plus one for sweeps and "
 	    "deliveries); a township needs 4, a prefecture 16" },
+	[SET_DATABASE_ADVANCE_GROUPS] = { "database.advance_groups",
+	    SETTING_INT, "2", 1, 1, 64, NULL,
+	    "ADVANCE groups (one statement and one commit each) running at "
+	    "once, at most pool - 1; about the database server's cores" },
 
 	[SET_CONTROL_SOCKET] = { "control.socket", SETTING_STRING,
 	    "/run/fupin/fupind.sock", 0, 0, 0, NULL,

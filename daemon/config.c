@@ -35,6 +35,7 @@ static const size_t fields[SETTINGS_COUNT] = {
 	[SET_DATABASE_SQL_DIR] = OFF(database_sql_dir),
 	[SET_DATABASE_RECONNECT_MAX] = OFF(database_reconnect_max),
 	[SET_DATABASE_POOL] = OFF(database_pool),
+	[SET_DATABASE_ADVANCE_GROUPS] = OFF(database_advance_groups),
 	[SET_DATABASE_STATEMENT_TIMEOUT] = OFF(database_statement_timeout),
 	[SET_CONTROL_SOCKET] = OFF(control_socket),
 	[SET_CONTROL_MAX_UPLOAD] = OFF(control_max_upload),

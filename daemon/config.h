@@ -46,6 +46,7 @@ struct config {
 	int64_t database_reconnect_max;	  /* seconds */
 	int64_t database_statement_timeout; /* seconds */
 	int64_t database_pool;		  /* request connections */
+	int64_t database_advance_groups;  /* ADVANCE groups at once */
 
 	char *control_socket;
 	int64_t control_socket_mode;
