@@ -144,6 +144,9 @@ client_close(struct client *c)
  * An answer's text and its newline, written at once when nothing is
  * waiting to go before it, so that an answer costs one send and no
  * epoll_ctl; what the socket does not take goes out with the bufferevent.
+ * Not for a last answer (QUIT, a refusal, a timeout): its connection is
+ * closed once the output is empty, which must not happen in the middle of
+ * the request's own processing.
  */
 static void
 client_send_text(struct client *c, const char *text, size_t len)
@@ -155,7 +158,7 @@ client_send_text(struct client *c, const char *text, size_t len)
 	if (c->bev == NULL)
 		return;
 	out = bufferevent_get_output(c->bev);
-	if (evbuffer_get_length(out) == 0) {
+	if (evbuffer_get_length(out) == 0 && !c->quitting) {
 		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 
 		iov[0].iov_base = (void *)(uintptr_t)text;
@@ -213,10 +216,10 @@ request_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	o = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "timeout",
 	    "message", "no answer in time; what you asked may still have "
 	    "been done (check before repeating it)");
-	client_send_line(c, o);
-	json_decref(o);
 	c->timed_out = 1;
 	c->quitting = 1;
+	client_send_line(c, o);
+	json_decref(o);
 	bufferevent_disable(c->bev, EV_READ);
 	/* A client gone meanwhile is torn down by event_cb. */
 	bufferevent_setcb(c->bev, NULL, flush_then_close_cb, event_cb, c);
@@ -349,9 +352,9 @@ client_reject(struct client *c, const char *code, const char *msg)
 	metrics_count("requests_rejected", code, 1);
 	log_info("control: client %llu (%s): %s; disconnecting",
 	    (unsigned long long)c->id, c->principal, msg);
+	c->quitting = 1;
 	client_send_line(c, o);
 	json_decref(o);
-	c->quitting = 1;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setcb(c->bev, NULL, flush_then_close_cb, NULL, c);
 	flush_then_close_cb(c->bev, c);
