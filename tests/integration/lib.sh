@@ -187,6 +187,20 @@ tasks_done() {
 	done
 }
 # wait_for CMD...: true as soon as CMD succeeds, false after $WAIT_FOR_S (10) seconds.
+# fault_register VILLAGES HOUSEHOLDS: villages V1..V<n> and poor households
+# H1..H<m> spread over them (the fault tests' register).
+fault_register() {
+	t_psql -v v="$1" -v h="$2" <<'SQL'
+INSERT INTO fupin.village SELECT 'V' || g, '村' || g, '勐戛镇'
+FROM generate_series(1, :v) g;
+INSERT INTO fupin.household (household_id, village_id, head_name, size,
+    category, identified_year, income_per_capita, food, clothing, education,
+    medical, housing)
+SELECT 'H' || g, 'V' || (g % :v + 1), '户主' || g, 3, 'poor', 2014, 4200,
+    true, true, true, true, true
+FROM generate_series(1, :h) g;
+SQL
+}
 # load_agrees: the answers advload.py recorded in $T/load.jsonl against the
 # audit trail (answered ok => stored; refused or never sent => not), and,
 # unless given "answers-only", every exit procedure in the state of its

@@ -31,15 +31,7 @@ chmod +x "$T/notify.sh"
 touch "$T/notify.log"
 t_write_conf "notify: { command = \"$T/notify.sh A\"; };"
 sed -e "s|$T/fupind.sock|$T/b.sock|" -e "s|notify.sh A|notify.sh B|" "$T/fupind.conf" >"$T/b.conf"
-t_psql <<'SQL'
-INSERT INTO fupin.village SELECT 'V' || g, '村' || g, '勐戛镇' FROM generate_series(1, 12) g;
-INSERT INTO fupin.household (household_id, village_id, head_name, size,
-    category, identified_year, income_per_capita, food, clothing, education,
-    medical, housing)
-SELECT 'H' || g, 'V' || (g % 12 + 1), '户主' || g, 3, 'poor', 2014, 4200,
-    true, true, true, true, true
-FROM generate_series(1, 48) g;
-SQL
+fault_register 12 48
 
 background_of() { jv "$("$FUPINCTL" -s "$1" --json ping 2>&1 || true)" 'j["background"]'; }
 is_background() { [ "$(background_of "$1")" = "$2" ]; }

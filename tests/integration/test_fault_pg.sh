@@ -32,16 +32,7 @@ t_write_conf "notify: { command = \"$T/notify.sh\"; };"
 sed -i "s|conninfo = \"dbname=$T_DB\"|conninfo = \"host=$PGD/sock dbname=$T_DB\"; reconnect_max = \"1s\"|" "$T/fupind.conf"
 "$FUPIND" -c "$T/fupind.conf" --migrate >"$T/migrate.log" 2>&1 ||
 	{ cat "$T/migrate.log"; t_fail "migration failed"; exit 1; }
-t_psql <<'SQL'
-INSERT INTO fupin.village VALUES ('V1', '勐戛村', '勐戛镇'), ('V2', '芒蚌村', '勐戛镇'),
-    ('V3', '户那村', '勐戛镇'), ('V4', '邦别村', '勐戛镇');
-INSERT INTO fupin.household (household_id, village_id, head_name, size,
-    category, identified_year, income_per_capita, food, clothing, education,
-    medical, housing)
-SELECT 'H' || g, 'V' || (g % 4 + 1), '户主' || g, 3, 'poor', 2014, 4200,
-    true, true, true, true, true
-FROM generate_series(1, 32) g;
-SQL
+fault_register 4 32
 HOUSEHOLDS=$(seq -s, -f 'H%g' 1 32)
 
 t_start
